@@ -1,0 +1,125 @@
+/**
+ * Every refusal the guard can make, with the HTTP status and the RFC 6750 error it maps to.
+ * The `code` is the stable, machine-readable part of our API: clients and dashboards key on it.
+ */
+export const ERROR_CODES = {
+  /** No token in the request (RFC 6750 §3.1: no error attribute is sent). */
+  token_missing: { status: 401, bearerError: undefined },
+  /** Not a compact JWS: wrong number of segments, bad base64url, header or payload not JSON. */
+  token_malformed: { status: 401, bearerError: 'invalid_token' },
+  /** Longer than `maxTokenLength`; refused before any parsing. */
+  token_too_large: { status: 401, bearerError: 'invalid_token' },
+  token_expired: { status: 401, bearerError: 'invalid_token' },
+  token_not_yet_valid: { status: 401, bearerError: 'invalid_token' },
+  signature_invalid: { status: 401, bearerError: 'invalid_token' },
+  algorithm_not_allowed: { status: 401, bearerError: 'invalid_token' },
+  issuer_mismatch: { status: 401, bearerError: 'invalid_token' },
+  audience_mismatch: { status: 401, bearerError: 'invalid_token' },
+  /** A claim that must be present (`exp`, or one of `requiredClaims`) is absent. */
+  claim_missing: { status: 401, bearerError: 'invalid_token' },
+  /** A registered claim has the wrong type or fails its check (`iat` in the future, `maxTokenAge`). */
+  claim_invalid: { status: 401, bearerError: 'invalid_token' },
+  type_mismatch: { status: 401, bearerError: 'invalid_token' },
+  key_not_found: { status: 401, bearerError: 'invalid_token' },
+  /** The token lacks a scope the route requires. */
+  insufficient_scope: { status: 403, bearerError: 'insufficient_scope' },
+  /** A `requireClaim` check failed: the token is valid but does not grant this. */
+  claim_mismatch: { status: 403, bearerError: 'insufficient_scope' },
+  /** Malformed `Authorization` header, or a token sent in more than one place (RFC 6750 §2). */
+  invalid_request: { status: 400, bearerError: 'invalid_request' },
+  /** The key source (JWKS endpoint, `getKey`) could not be reached and no usable key is cached. */
+  key_source_unavailable: { status: 503, bearerError: undefined },
+  /** Thrown at start-up by `createVerifier` for a configuration that cannot be made safe. */
+  config_invalid: { status: 500, bearerError: undefined },
+} as const satisfies Record<string, { status: number; bearerError: string | undefined }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface JwtGuardErrorOptions {
+  /** Developer-facing detail for logs (`onRejected`); never sent to the client. */
+  hint?: string;
+  /** Scopes the route required, for `insufficient_scope`. */
+  requiredScopes?: readonly string[];
+  /** The `realm` to announce in `WWW-Authenticate`. */
+  realm?: string;
+  cause?: unknown;
+}
+
+/**
+ * The one error type of jwt-guard. `message` is safe to send to a client: it never contains key
+ * material, the token, or any raw value taken from the token.
+ */
+export class JwtGuardError extends Error {
+  override readonly name = 'JwtGuardError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Developer-facing detail (for logs), e.g. "this looks like a JWE". Never sent to the client. */
+  readonly hint: string | undefined;
+  readonly requiredScopes: readonly string[] | undefined;
+  readonly realm: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: JwtGuardErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.hint = options.hint;
+    this.requiredScopes = options.requiredScopes;
+    this.realm = options.realm;
+  }
+
+  /** The RFC 6750 `error` attribute, if this refusal has one. */
+  get bearerError(): string | undefined {
+    return ERROR_CODES[this.code].bearerError;
+  }
+
+  /** A ready `WWW-Authenticate` header value (RFC 6750 §3), or undefined where none applies. */
+  get wwwAuthenticate(): string | undefined {
+    if (this.code === 'config_invalid') return undefined;
+    const params: string[] = [];
+    if (this.realm !== undefined) params.push(`realm="${quotedStringSafe(this.realm)}"`);
+    const bearerError = this.bearerError;
+    if (bearerError !== undefined) {
+      params.push(`error="${bearerError}"`);
+      params.push(`error_description="${quotedStringSafe(this.message)}"`);
+      if (this.requiredScopes && this.requiredScopes.length > 0) {
+        params.push(`scope="${quotedStringSafe(this.requiredScopes.join(' '))}"`);
+      }
+    }
+    return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
+  }
+
+  /** The JSON body every adapter sends: `{ error, error_description }`. */
+  toJSON(): { error: ErrorCode; error_description: string } {
+    return { error: this.code, error_description: this.message };
+  }
+
+  /** A copy of this error that announces `realm` in its `WWW-Authenticate` header. */
+  withRealm(realm: string | undefined): JwtGuardError {
+    if (realm === this.realm) return this;
+    const copy = new JwtGuardError(this.code, this.message, {
+      hint: this.hint,
+      requiredScopes: this.requiredScopes,
+      realm,
+      cause: this.cause,
+    });
+    return copy;
+  }
+}
+
+export function isJwtGuardError(value: unknown): value is JwtGuardError {
+  return value instanceof JwtGuardError;
+}
+
+/**
+ * RFC 6750 §3 limits error_description and scope to printable ASCII without `"` and `\`;
+ * anything else (CR, LF, quotes, non-ASCII) is dropped so a header can never be split or broken.
+ */
+export function quotedStringSafe(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+}
+
+/** A start-up error: what is wrong and what to change. */
+export function configError(message: string): JwtGuardError {
+  return new JwtGuardError('config_invalid', `jwt-guard configuration: ${message}`);
+}

@@ -1,0 +1,63 @@
+import type { JWTPayload } from 'jose';
+import { configError, JwtGuardError } from '../errors.js';
+import type { AuthContext } from '../options.js';
+
+/** A route-level check run after authentication: undefined when it passes, else the refusal. */
+export type Requirement = (auth: AuthContext | undefined, authError: JwtGuardError | undefined) => JwtGuardError | undefined;
+
+function unauthenticated(authError: JwtGuardError | undefined): JwtGuardError {
+  return authError ?? new JwtGuardError('token_missing', 'No access token was provided.');
+}
+
+/** `requireScope` (all of) and `requireAnyScope` (any of). Checked once, when the route is defined. */
+export function scopeRequirement(scopes: readonly string[], mode: 'all' | 'any'): Requirement {
+  const name = mode === 'all' ? 'requireScope' : 'requireAnyScope';
+  if (scopes.length === 0) throw configError(`${name}() needs at least one scope.`);
+  for (const scope of scopes) {
+    if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) {
+      throw configError(`${name}(): "${String(scope)}" is not a valid scope token (RFC 6749 §3.3: no spaces, quotes or backslashes).`);
+    }
+  }
+  const required = Object.freeze([...scopes]);
+  return (auth, authError) => {
+    if (auth === undefined) return unauthenticated(authError);
+    const granted = mode === 'all' ? required.every((scope) => auth.scopes.has(scope)) : required.some((scope) => auth.scopes.has(scope));
+    if (granted) return undefined;
+    return new JwtGuardError('insufficient_scope', 'The access token does not have the scope this request requires.', {
+      requiredScopes: required,
+      hint: `${mode === 'all' ? 'all' : 'any'} of [${required.join(' ')}] required`,
+    });
+  };
+}
+
+/** What a claim must be: a value, one of several values, or a predicate. */
+export type ClaimExpectation<V = unknown> = string | number | boolean | readonly (string | number | boolean)[] | ((value: V, payload: JWTPayload) => boolean);
+
+/**
+ * `requireClaim(name, expected)`. A claim that is an array passes when any element matches; an
+ * expected array passes when the claim equals any of its values. A failure is a 403, never a 401:
+ * the token is valid, it just does not grant this.
+ */
+export function claimRequirement(name: string, expected: ClaimExpectation): Requirement {
+  if (typeof name !== 'string' || name === '') throw configError('requireClaim(name, expected) needs a claim name.');
+  if (expected === undefined || expected === null) throw configError(`requireClaim("${name}") needs an expected value, values or a predicate.`);
+  const matches = (value: unknown, payload: JWTPayload): boolean => {
+    if (typeof expected === 'function') return expected(value, payload) === true;
+    const allowed: readonly unknown[] = Array.isArray(expected) ? expected : [expected];
+    const actual: readonly unknown[] = Array.isArray(value) ? value : [value];
+    return actual.some((item) => allowed.includes(item));
+  };
+  return (auth, authError) => {
+    if (auth === undefined) return unauthenticated(authError);
+    let ok = false;
+    try {
+      ok = matches(auth.payload[name], auth.payload);
+    } catch {
+      ok = false;
+    }
+    if (ok) return undefined;
+    return new JwtGuardError('claim_mismatch', 'The access token does not grant access to this resource.', {
+      hint: `claim "${name}" did not match`,
+    });
+  };
+}

@@ -1,0 +1,177 @@
+import type { JWTPayload } from 'jose';
+import { configError, JwtGuardError } from '../errors.js';
+import type { AuthContext, TokenHeader, Verifier, VerifierOptions } from '../options.js';
+import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
+import { isCorsPreflight, type GuardRequest } from './request.js';
+import { fromAuthorizationHeader, type TokenGetter } from './token-extraction.js';
+
+/** Passed to `onVerified`: what was verified, never the token itself. */
+export interface VerifiedEvent<Claims extends JWTPayload = JWTPayload> {
+  header: TokenHeader;
+  payload: Claims;
+  scopes: ReadonlySet<string>;
+  /** Wall time of verification, in milliseconds. */
+  durationMs: number;
+  method: string;
+  url: string;
+}
+
+/** Passed to `onRejected`: the stable reason `code`, and a developer `hint`; never the token. */
+export interface RejectedEvent {
+  code: JwtGuardError['code'];
+  status: number;
+  error: JwtGuardError;
+  /** Developer-facing detail, e.g. "this looks like a JWE". Not sent to the client. */
+  hint: string | undefined;
+  /** True when the request went on as anonymous despite the refusal (`credentialsRequired: false`). */
+  passedAsAnonymous: boolean;
+  durationMs: number;
+  method: string;
+  url: string;
+}
+
+/** The options every adapter accepts: the verifier's, plus how to treat HTTP requests. */
+export interface GuardOptions<Claims extends JWTPayload = JWTPayload> extends VerifierOptions {
+  /** Default true. When false, a request without a token goes through unauthenticated; a bad token is still refused. */
+  credentialsRequired?: boolean;
+  /** With `credentialsRequired: false`, also let a present but invalid token through as anonymous. Default false. */
+  anonymousOnInvalidToken?: boolean;
+  /** Where the token comes from. Default: `Authorization: Bearer`. See `fromCookie`, `fromHeader`. */
+  getToken?: TokenGetter;
+  /** The `realm` announced in `WWW-Authenticate`. */
+  realm?: string;
+  /** Let CORS preflight requests (which never carry credentials) through unauthenticated. Default true. */
+  allowPreflight?: boolean;
+  /** Called after each successful verification, e.g. for metrics. Errors it throws are ignored. */
+  onVerified?: (event: VerifiedEvent<Claims>) => void;
+  /** Called for each refusal with its reason code, e.g. for logs. Errors it throws are ignored. */
+  onRejected?: (event: RejectedEvent) => void;
+}
+
+export type GuardOutcome<Claims extends JWTPayload = JWTPayload> =
+  | { type: 'authenticated'; auth: AuthContext<Claims> }
+  | { type: 'anonymous'; error: JwtGuardError | undefined }
+  | { type: 'preflight' }
+  | { type: 'rejected'; error: JwtGuardError };
+
+export interface Guard<Claims extends JWTPayload = JWTPayload> {
+  readonly verifier: Verifier<Claims>;
+  /** Authenticates one request. Never rejects: every failure is an outcome. */
+  authenticate(request: GuardRequest): Promise<GuardOutcome<Claims>>;
+  /** Shapes a refusal made after authentication (scope, claim) like the guard's own, and reports it. */
+  refuse(request: GuardRequest, error: JwtGuardError): JwtGuardError;
+}
+
+const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'onVerified', 'onRejected'];
+
+/**
+ * The framework-neutral half of every adapter: token extraction, verification, and the decision
+ * (authenticated, anonymous, refused). Adapters only translate requests and responses.
+ */
+export function createGuard<Claims extends JWTPayload = JWTPayload>(
+  options: GuardOptions<Claims>,
+  extraOptionNames: readonly string[] = [],
+): Guard<Claims> {
+  if (typeof options !== 'object' || options === null) throw configError('jwtGuard(options) needs an options object.');
+  const verifierOptions: Record<string, unknown> = {};
+  for (const name of VERIFIER_OPTION_NAMES) {
+    if (options[name] !== undefined) verifierOptions[name] = options[name];
+  }
+  const known = [...VERIFIER_OPTION_NAMES, ...GUARD_OPTION_NAMES, ...extraOptionNames];
+  // Every name is checked, so a typo in a guard option fails as loudly as one in a verifier option.
+  const verifier = createVerifier<Claims>({ ...options } as VerifierOptions, known);
+
+  const credentialsRequired = options.credentialsRequired ?? true;
+  const anonymousOnInvalidToken = options.anonymousOnInvalidToken ?? false;
+  if (typeof credentialsRequired !== 'boolean') throw configError('credentialsRequired must be true or false.');
+  if (anonymousOnInvalidToken && credentialsRequired) {
+    throw configError('anonymousOnInvalidToken only makes sense with credentialsRequired: false.');
+  }
+  const getToken = options.getToken ?? fromAuthorizationHeader;
+  if (typeof getToken !== 'function') throw configError('getToken must be a function (request) => token | undefined.');
+  const realm = options.realm;
+  if (realm !== undefined && (typeof realm !== 'string' || /["\\\r\n]/.test(realm))) {
+    throw configError('realm must be a string without quotes, backslashes or line breaks.');
+  }
+  const allowPreflight = options.allowPreflight ?? true;
+  const { onVerified, onRejected } = options;
+
+  function report(request: GuardRequest, error: JwtGuardError, started: number, passedAsAnonymous: boolean): void {
+    if (onRejected === undefined) return;
+    try {
+      onRejected({
+        code: error.code,
+        status: error.status,
+        error,
+        hint: error.hint,
+        passedAsAnonymous,
+        durationMs: performance.now() - started,
+        method: request.method,
+        url: request.url,
+      });
+    } catch {
+      // A logging hook must never turn a refusal into a crash.
+    }
+  }
+
+  function refusal(request: GuardRequest, error: JwtGuardError, started: number): GuardOutcome<Claims> {
+    const shaped = error.withRealm(realm);
+    const passes = error.code === 'token_missing' ? !credentialsRequired : anonymousOnInvalidToken && error.status === 401;
+    // A missing token is not worth a log line when anonymous access is allowed.
+    if (!(passes && error.code === 'token_missing')) report(request, shaped, started, passes);
+    return passes ? { type: 'anonymous', error: error.code === 'token_missing' ? undefined : shaped } : { type: 'rejected', error: shaped };
+  }
+
+  async function authenticate(request: GuardRequest): Promise<GuardOutcome<Claims>> {
+    if (allowPreflight && isCorsPreflight(request)) return { type: 'preflight' };
+    const started = performance.now();
+    let token: string | undefined;
+    try {
+      token = getToken(request);
+    } catch (error) {
+      return refusal(request, asGuardError(error), started);
+    }
+    if (token === undefined) {
+      return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.'), started);
+    }
+    try {
+      const auth = await verifier.verify(token);
+      if (onVerified !== undefined) {
+        try {
+          onVerified({
+            header: auth.header,
+            payload: auth.payload,
+            scopes: auth.scopes,
+            durationMs: performance.now() - started,
+            method: request.method,
+            url: request.url,
+          });
+        } catch {
+          // See report(): hooks never break a request.
+        }
+      }
+      return { type: 'authenticated', auth };
+    } catch (error) {
+      return refusal(request, asGuardError(error), started);
+    }
+  }
+
+  return {
+    verifier,
+    authenticate,
+    refuse(request, error) {
+      const shaped = error.withRealm(realm);
+      report(request, shaped, performance.now(), false);
+      return shaped;
+    },
+  };
+}
+
+/** Anything unexpected becomes a 401 with a generic message: the client never sees internals. */
+function asGuardError(error: unknown): JwtGuardError {
+  if (error instanceof JwtGuardError) return error;
+  return new JwtGuardError('token_malformed', 'The access token is malformed.', {
+    hint: `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+    cause: error,
+  });
+}

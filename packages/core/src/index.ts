@@ -1,0 +1,30 @@
+export { createVerifier } from './verifier.js';
+export { JwtGuardError, isJwtGuardError, ERROR_CODES, type ErrorCode } from './errors.js';
+export type {
+  Algorithm,
+  AuthContext,
+  Duration,
+  GetKey,
+  JsonWebKeySet,
+  KeySourceOptions,
+  PublicKeyInput,
+  ResolvedKey,
+  ScopeClaim,
+  SecretInput,
+  TokenHeader,
+  Verifier,
+  VerifierOptions,
+} from './options.js';
+export {
+  createGuard,
+  type Guard,
+  type GuardOptions,
+  type GuardOutcome,
+  type RejectedEvent,
+  type VerifiedEvent,
+} from './http/guard.js';
+export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } from './http/token-extraction.js';
+export { type GuardRequest } from './http/request.js';
+export { errorResponse, type ErrorResponse } from './http/response.js';
+export { claimRequirement, scopeRequirement, type ClaimExpectation, type Requirement } from './http/authorization.js';
+export type { JWTPayload } from 'jose';

@@ -1,0 +1,18 @@
+import type { Algorithm, TokenHeader } from '../options.js';
+import type { VerificationKey } from './verification-key.js';
+
+export type KeySourceKind = 'secret' | 'publicKey' | 'jwks' | 'jwksUri' | 'getKey';
+
+/** Where the verifier gets keys from. Exactly one per verifier. */
+export interface KeySource {
+  readonly kind: KeySourceKind;
+  /** Keys known at start-up, used to infer and check the algorithm allowlist; undefined if remote. */
+  readonly staticKeys: readonly VerificationKey[] | undefined;
+  /** The keys that may verify this token; throws a `JwtGuardError` when the source is down. */
+  candidates(
+    header: TokenHeader,
+    alg: Algorithm,
+    kid: string | undefined,
+    token: string,
+  ): VerificationKey[] | Promise<VerificationKey[]>;
+}

@@ -1,0 +1,113 @@
+import type { KeyObject, webcrypto } from 'node:crypto';
+import type { JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
+
+/** The algorithms jwt-guard verifies. `none` is not one of them, whatever the options say. */
+export type Algorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519';
+
+/** A duration in seconds, or a string such as `'30s'`, `'5m'`, `'2h'`, `'1d'`. */
+export type Duration = number | string;
+
+/** An HMAC secret: a string (its UTF-8 bytes are the key) or raw bytes. */
+export type SecretInput = string | Uint8Array;
+
+/** A public key: PEM (string or Buffer), a JWK, a node `KeyObject` or a WebCrypto `CryptoKey`. */
+export type PublicKeyInput = string | Uint8Array | JWK | KeyObject | webcrypto.CryptoKey;
+
+/** A JSON Web Key Set (RFC 7517 §5). */
+export interface JsonWebKeySet {
+  keys: JWK[];
+}
+
+/** The verified token header, as parsed. */
+export type TokenHeader = ProtectedHeaderParameters;
+
+/** What `getKey` may return for a token: any key form accepted elsewhere, or several of them. */
+export type ResolvedKey = SecretInput | PublicKeyInput;
+
+/** Resolves the key(s) for a token, e.g. from a secret manager. Runs only for well-formed tokens. */
+export type GetKey = (
+  header: TokenHeader,
+  token: string,
+) => Promise<ResolvedKey | readonly ResolvedKey[] | undefined> | ResolvedKey | readonly ResolvedKey[] | undefined;
+
+/** Where scopes live: a claim name, or a function that reads them from the payload. */
+export type ScopeClaim = string | ((payload: JWTPayload) => Iterable<string> | string | undefined);
+
+/** The key source: exactly one of these must be given. */
+export interface KeySourceOptions {
+  /** HMAC secret(s). An array of `{ kid, secret }` rotates secrets, selected by the token's `kid`. */
+  secret?: SecretInput | ReadonlyArray<{ kid?: string; secret: SecretInput }>;
+  /** Public key(s) for RS*, PS*, ES* or EdDSA. An array rotates keys; a JWK's `kid` selects it. */
+  publicKey?: PublicKeyInput | readonly PublicKeyInput[];
+  /** A JWK Set. `oct` members are HMAC secrets; a set must not mix secrets and public keys. */
+  jwks?: JsonWebKeySet;
+  /** A JWKS URL. Fetched, cached, and refetched (at most once per cooldown) on an unknown `kid`. */
+  jwksUri?: string | URL;
+  /** An async key resolver, for secret managers. Requires `algorithms`. */
+  getKey?: GetKey;
+}
+
+export interface VerifierOptions extends KeySourceOptions {
+  /**
+   * Allowed `alg` values. When omitted, inferred only where the keys leave no doubt: HS256 for
+   * secrets, ES256/ES384/ES512 by curve, EdDSA for OKP keys, the JWK `alg` where present, and RS256
+   * for RSA keys without one. HMAC and asymmetric algorithms never mix; `none` is never allowed.
+   */
+  algorithms?: readonly Algorithm[];
+  /** Expected `iss`. Required: pass `false` to skip the check explicitly (not recommended). */
+  issuer?: string | readonly string[] | false;
+  /** Expected `aud` (any one of them must match). Required: pass `false` to skip explicitly. */
+  audience?: string | readonly string[] | false;
+  /** Allowed clock skew for `exp`, `nbf` and `iat`. Default 0. */
+  clockTolerance?: Duration;
+  /** Refuse tokens whose `iat` is older than this. Makes `iat` required. */
+  maxTokenAge?: Duration;
+  /** Claims that must be present, in addition to `exp`. */
+  requiredClaims?: readonly string[];
+  /** `exp` is required by default; set `false` only for tokens that truly never expire. */
+  requireExp?: boolean;
+  /** Expected `typ` header, e.g. `'at+jwt'` for RFC 9068 access tokens. */
+  typ?: string;
+  /** The current time, for deterministic tests. */
+  currentDate?: Date | (() => Date);
+  /** Where scopes live. Default: `scope` (space-delimited), `scp` (string or array), `permissions` (array). */
+  scopeClaim?: ScopeClaim;
+  /** Tokens longer than this (in characters) are refused before any parsing. Default 8192. */
+  maxTokenLength?: number;
+  /** How long fetched JWKS keys are trusted before a refresh. Default `'10m'`. */
+  jwksCacheMaxAge?: Duration;
+  /** Minimum time between two JWKS refetches caused by an unknown `kid`. Default `'30s'`. */
+  jwksCooldown?: Duration;
+  /** Timeout of one JWKS fetch. Default `'5s'`. */
+  jwksTimeout?: Duration;
+}
+
+/** The result of a successful verification. */
+export interface AuthContext<Claims extends JWTPayload = JWTPayload> {
+  /** The token as received. Yours to use; jwt-guard never logs it. */
+  readonly token: string;
+  readonly header: TokenHeader;
+  readonly payload: Claims;
+  readonly scopes: ReadonlySet<string>;
+}
+
+export interface Verifier<Claims extends JWTPayload = JWTPayload> {
+  /** Verifies a compact JWS. Resolves with the verified claims; rejects with a `JwtGuardError`. */
+  verify(token: string): Promise<AuthContext<Claims>>;
+  /** The algorithms this verifier accepts, after inference. */
+  readonly algorithms: readonly Algorithm[];
+}

@@ -1,0 +1,64 @@
+import { JwtGuardError } from './errors.js';
+import type { TokenHeader } from './options.js';
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+export interface ParsedToken {
+  header: TokenHeader;
+  /** The payload, decoded without trusting it: only for diagnostics before verification. */
+  untrustedPayload: Record<string, unknown> | undefined;
+}
+
+function malformed(hint: string): JwtGuardError {
+  return new JwtGuardError('token_malformed', 'The access token is malformed.', { hint });
+}
+
+/**
+ * Cheap structural checks before any cryptography: length, three base64url segments, a JSON object
+ * header. Refusing here keeps hostile input from costing more than a valid token does.
+ */
+export function parseToken(token: unknown, maxTokenLength: number): ParsedToken {
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new JwtGuardError('token_missing', 'No access token was provided.');
+  }
+  if (token.length > maxTokenLength) {
+    throw new JwtGuardError('token_too_large', 'The access token is too large.', {
+      hint: `${token.length} characters; maxTokenLength is ${maxTokenLength}`,
+    });
+  }
+  const segments = token.split('.');
+  if (segments.length === 5) {
+    throw malformed('five segments: this looks like an encrypted JWE, not a signed JWT; jwt-guard verifies JWS only');
+  }
+  if (segments.length === 1) {
+    throw malformed('no dots: this looks like an opaque access token; ask the issuer for JWT access tokens or introspect it');
+  }
+  if (segments.length !== 3) throw malformed(`${segments.length} segments; a compact JWS has three`);
+  const [headerPart, payloadPart, signaturePart] = segments as [string, string, string];
+  if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || (signaturePart !== '' && !BASE64URL.test(signaturePart))) {
+    throw malformed('a segment is not unpadded base64url');
+  }
+  if (signaturePart === '') throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.', { hint: 'the signature is empty' });
+  const header = decodeJsonObject(headerPart);
+  if (header === undefined) throw malformed('the header is not a JSON object');
+  return { header: header as TokenHeader, untrustedPayload: decodeJsonObject(payloadPart) };
+}
+
+function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A developer hint for tokens that are plainly the wrong kind: an OpenID Connect ID token. */
+export function idTokenHint(header: TokenHeader, payload: Record<string, unknown> | undefined): string | undefined {
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
+  if (typ === 'id_token' || typ === 'application/id_token') return 'this is an ID token (typ); send the access token instead';
+  if (payload && ('nonce' in payload || 'at_hash' in payload)) {
+    return 'this looks like an OpenID Connect ID token (it has nonce/at_hash); send the access token instead';
+  }
+  return undefined;
+}

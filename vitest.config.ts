@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+// Tests run against the TypeScript sources, one module instance per package; the built `dist`
+// output is exercised separately by the packaging tests (import, require, Jest).
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@jwt-guard/core': pkg('core'),
+      '@jwt-guard/express': pkg('express'),
+      '@jwt-guard/koa': pkg('koa'),
+      '@jwt-guard/fastify': pkg('fastify'),
+      '@jwt-guard/testing': pkg('testing'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/packaging/jest/**'],
+    testTimeout: 20_000,
+    pool: 'forks',
+  },
+});
