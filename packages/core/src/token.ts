@@ -35,10 +35,10 @@ export function parseToken(token: unknown, maxTokenLength: number): ParsedToken 
   }
   if (segments.length !== 3) throw malformed(`${segments.length} segments; a compact JWS has three`);
   const [headerPart, payloadPart, signaturePart] = segments as [string, string, string];
+  // An empty signature is well-formed here (alg "none" has one); the algorithm check refuses it next.
   if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || (signaturePart !== '' && !BASE64URL.test(signaturePart))) {
     throw malformed('a segment is not unpadded base64url');
   }
-  if (signaturePart === '') throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.', { hint: 'the signature is empty' });
   const header = decodeJsonObject(headerPart);
   if (header === undefined) throw malformed('the header is not a JSON object');
   return { header: header as TokenHeader, untrustedPayload: decodeJsonObject(payloadPart) };

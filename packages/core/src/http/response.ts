@@ -8,8 +8,13 @@ export interface ErrorResponse {
 }
 
 export function errorResponse(error: JwtGuardError): ErrorResponse {
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+  const body = JSON.stringify(error.toJSON());
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(body)),
+  };
   const challenge = error.wwwAuthenticate;
   if (challenge !== undefined) headers['www-authenticate'] = challenge;
-  return { status: error.status, headers, body: JSON.stringify(error.toJSON()) };
+  return { status: error.status, headers, body };
 }

@@ -4,7 +4,9 @@ import type { GuardRequest } from './request.js';
 /** Finds the token in a request: a string, undefined when there is none, or a thrown `JwtGuardError`. */
 export type TokenGetter = (request: GuardRequest) => string | undefined;
 
-const BEARER = /^bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i;
+// b64token characters (RFC 6750 §2.1); "=" is accepted anywhere so that a badly padded JWT gets the
+// precise 401 token_malformed from the JWT parser rather than a 400 for the header.
+const BEARER = /^bearer[ ]+([A-Za-z0-9\-._~+/=]+)[ ]*$/i;
 const ANY_SCHEME = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?:\s|$)/;
 
 function invalidRequest(message: string, hint?: string): JwtGuardError {

@@ -1,0 +1,140 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  claimRequirement,
+  createGuard,
+  errorResponse,
+  JwtGuardError,
+  scopeRequirement,
+  type AuthContext,
+  type ClaimExpectation,
+  type GuardOptions,
+  type GuardRequest,
+  type JWTPayload,
+  type Requirement,
+} from '@jwt-guard/core';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified token, set by `jwtGuard()`; undefined on anonymous requests. */
+      auth?: AuthContext;
+      /** Why a present token was refused, when the request still went on as anonymous. */
+      authError?: JwtGuardError;
+    }
+  }
+}
+
+/** Shapes a refusal yourself; by default jwt-guard answers with its JSON body and `WWW-Authenticate`. */
+export type ExpressErrorHandler = (error: JwtGuardError, req: Request, res: Response, next: NextFunction) => void;
+
+export interface ExpressGuardOptions<Claims extends JWTPayload = JWTPayload> extends GuardOptions<Claims> {
+  /** Replaces the default refusal response; call `next(error)` to hand it to your error middleware. */
+  onError?: ExpressErrorHandler;
+}
+
+interface GuardState {
+  refuse(request: GuardRequest, error: JwtGuardError): JwtGuardError;
+  onError: ExpressErrorHandler;
+}
+
+/** Which guard authenticated a request, so route checks answer with its realm, hooks and `onError`. */
+const guardOf = new WeakMap<Request, GuardState>();
+
+const sendError: ExpressErrorHandler = (error, _req, res) => {
+  const response = errorResponse(error);
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.end(response.body);
+};
+
+function toGuardRequest(req: Request): GuardRequest {
+  const cookies = (req as { cookies?: Record<string, string | undefined> }).cookies;
+  return {
+    method: req.method,
+    url: req.originalUrl ?? req.url,
+    headers: req.headers,
+    cookie: cookies === undefined ? undefined : (name) => cookies[name],
+  };
+}
+
+/**
+ * Verifies the bearer token of every request: `app.use(jwtGuard(options))`. Sets `req.auth`;
+ * refuses with 401/400/503 and RFC 6750 `WWW-Authenticate`. Options are checked here, at start-up.
+ */
+export function jwtGuard<Claims extends JWTPayload = JWTPayload>(options: ExpressGuardOptions<Claims>): RequestHandler {
+  const guard = createGuard<Claims>(options, ['onError']);
+  const state: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
+  return (req, res, next) => {
+    guardOf.set(req, state);
+    const request = toGuardRequest(req);
+    guard.authenticate(request).then((outcome) => {
+      switch (outcome.type) {
+        case 'authenticated':
+          req.auth = outcome.auth as AuthContext;
+          return next();
+        case 'anonymous':
+          if (outcome.error) req.authError = outcome.error;
+          return next();
+        case 'preflight':
+          return next();
+        case 'rejected':
+          return state.onError(outcome.error, req, res, next);
+      }
+    }, next);
+  };
+}
+
+function routeCheck(requirement: Requirement): RequestHandler {
+  return (req, res, next) => {
+    const state = guardOf.get(req);
+    if (state === undefined) return next(notGuarded());
+    const error = requirement(req.auth, req.authError);
+    if (error === undefined) return next();
+    state.onError(state.refuse(toGuardRequest(req), error), req, res, next);
+  };
+}
+
+function notGuarded(): JwtGuardError {
+  return new JwtGuardError(
+    'config_invalid',
+    'jwt-guard configuration: a scope or claim check ran on a request jwtGuard() did not see; app.use(jwtGuard(options)) before the routes.',
+  );
+}
+
+/** Route middleware: the token must carry every one of these scopes (403 `insufficient_scope` if not). */
+export function requireScope(...scopes: string[]): RequestHandler {
+  return routeCheck(scopeRequirement(scopes, 'all'));
+}
+
+/** Route middleware: the token must carry at least one of these scopes. */
+export function requireAnyScope(...scopes: string[]): RequestHandler {
+  return routeCheck(scopeRequirement(scopes, 'any'));
+}
+
+/** Route middleware: a claim must equal a value, be one of several, or pass a predicate (403 if not). */
+export function requireClaim(name: string, expected: ClaimExpectation): RequestHandler {
+  return routeCheck(claimRequirement(name, expected));
+}
+
+/** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
+export function getAuth<Claims extends JWTPayload = JWTPayload>(req: Request): AuthContext<Claims> {
+  if (req.auth === undefined) {
+    throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
+  }
+  return req.auth as AuthContext<Claims>;
+}
+
+export {
+  createVerifier,
+  fromCookie,
+  fromHeader,
+  JwtGuardError,
+  type AuthContext,
+  type ErrorCode,
+  type GuardOptions,
+  type JWTPayload,
+  type RejectedEvent,
+  type VerifiedEvent,
+  type VerifierOptions,
+} from '@jwt-guard/core';

@@ -1,0 +1,137 @@
+import fastifyPlugin from 'fastify-plugin';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import {
+  claimRequirement,
+  createGuard,
+  errorResponse,
+  JwtGuardError,
+  scopeRequirement,
+  type AuthContext,
+  type ClaimExpectation,
+  type GuardOptions,
+  type GuardRequest,
+  type JWTPayload,
+  type Requirement,
+} from '@jwt-guard/core';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified token. Undefined on routes the guard does not cover and on anonymous requests; `getAuth()` narrows it. */
+    auth: AuthContext | undefined;
+    /** Why a present token was refused, when the request still went on as anonymous. */
+    authError: JwtGuardError | undefined;
+  }
+  interface FastifyInstance {
+    /** The guard as an `onRequest` hook, for routes that opt in when `guardAllRoutes` is false. */
+    authenticate: onRequestHookHandler;
+  }
+}
+
+/** Shapes a refusal yourself; return the reply. */
+export type FastifyErrorHandler = (error: JwtGuardError, request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
+
+export interface FastifyGuardOptions<Claims extends JWTPayload = JWTPayload> extends GuardOptions<Claims> {
+  /** Default true: every route of this instance is guarded, like `app.use`. False: only routes with `onRequest: app.authenticate`. */
+  guardAllRoutes?: boolean;
+  /** Replaces the default refusal response. */
+  onError?: FastifyErrorHandler;
+}
+
+interface GuardState {
+  refuse(request: GuardRequest, error: JwtGuardError): JwtGuardError;
+  onError: FastifyErrorHandler;
+}
+
+const guardOf = new WeakMap<FastifyRequest, GuardState>();
+
+const sendError: FastifyErrorHandler = (error, _request, reply) => {
+  const response = errorResponse(error);
+  return reply.code(response.status).headers(response.headers).send(response.body);
+};
+
+function toGuardRequest(request: FastifyRequest): GuardRequest {
+  const cookies = (request as { cookies?: Record<string, string | undefined> }).cookies;
+  return {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    cookie: cookies === undefined ? undefined : (name) => cookies[name],
+  };
+}
+
+const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
+  const { guardAllRoutes = true, onError = sendError } = options;
+  if (typeof guardAllRoutes !== 'boolean') throw new TypeError('guardAllRoutes must be true or false.');
+  const guard = createGuard(options, ['onError', 'guardAllRoutes']);
+  const guardState: GuardState = { refuse: guard.refuse, onError };
+
+  fastify.decorateRequest('auth', undefined);
+  fastify.decorateRequest('authError', undefined);
+
+  const authenticate: onRequestHookHandler = async (request, reply) => {
+    guardOf.set(request, guardState);
+    const outcome = await guard.authenticate(toGuardRequest(request));
+    if (outcome.type === 'authenticated') request.auth = outcome.auth;
+    else if (outcome.type === 'anonymous') request.authError = outcome.error;
+    else if (outcome.type === 'rejected') return onError(outcome.error, request, reply);
+  };
+  fastify.decorate('authenticate', authenticate);
+  if (guardAllRoutes) fastify.addHook('onRequest', authenticate);
+};
+
+/**
+ * Verifies the bearer token of every request: `app.register(jwtGuard, options)`. Sets `request.auth`;
+ * refuses with 401/400/503 and RFC 6750 `WWW-Authenticate`. Options are checked at registration.
+ */
+export const jwtGuard = fastifyPlugin(plugin, { fastify: '5.x', name: '@jwt-guard/fastify' });
+
+function routeCheck(requirement: Requirement): preHandlerHookHandler {
+  return async (request, reply) => {
+    const guardState = guardOf.get(request);
+    if (guardState === undefined) {
+      throw new JwtGuardError(
+        'config_invalid',
+        'jwt-guard configuration: a scope or claim check ran on a route the guard does not cover; register jwtGuard or add onRequest: app.authenticate.',
+      );
+    }
+    const error = requirement(request.auth, request.authError);
+    if (error !== undefined) return guardState.onError(guardState.refuse(toGuardRequest(request), error), request, reply);
+  };
+}
+
+/** `preHandler` hook: the token must carry every one of these scopes (403 `insufficient_scope` if not). */
+export function requireScope(...scopes: string[]): preHandlerHookHandler {
+  return routeCheck(scopeRequirement(scopes, 'all'));
+}
+
+/** `preHandler` hook: the token must carry at least one of these scopes. */
+export function requireAnyScope(...scopes: string[]): preHandlerHookHandler {
+  return routeCheck(scopeRequirement(scopes, 'any'));
+}
+
+/** `preHandler` hook: a claim must equal a value, be one of several, or pass a predicate (403 if not). */
+export function requireClaim(name: string, expected: ClaimExpectation): preHandlerHookHandler {
+  return routeCheck(claimRequirement(name, expected));
+}
+
+/** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
+export function getAuth<Claims extends JWTPayload = JWTPayload>(request: FastifyRequest): AuthContext<Claims> {
+  if (request.auth === undefined) {
+    throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
+  }
+  return request.auth as AuthContext<Claims>;
+}
+
+export {
+  createVerifier,
+  fromCookie,
+  fromHeader,
+  JwtGuardError,
+  type AuthContext,
+  type ErrorCode,
+  type GuardOptions,
+  type JWTPayload,
+  type RejectedEvent,
+  type VerifiedEvent,
+  type VerifierOptions,
+} from '@jwt-guard/core';

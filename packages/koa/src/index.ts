@@ -1,0 +1,138 @@
+import type { Context, Middleware, Next } from 'koa';
+import {
+  claimRequirement,
+  createGuard,
+  errorResponse,
+  JwtGuardError,
+  scopeRequirement,
+  type AuthContext,
+  type ClaimExpectation,
+  type GuardOptions,
+  type GuardRequest,
+  type JWTPayload,
+  type Requirement,
+} from '@jwt-guard/core';
+
+/** What the guard puts in `ctx.state`. Use it as your app's or router's state type: `new Router<JwtGuardState>()`. */
+export interface JwtGuardState<Claims extends JWTPayload = JWTPayload> {
+  /** The verified token; undefined on anonymous requests. */
+  auth?: AuthContext<Claims>;
+  /** Why a present token was refused, when the request still went on as anonymous. */
+  authError?: JwtGuardError;
+}
+
+/** Shapes a refusal yourself, e.g. `ctx.throw(error.status, error.message)` for your error middleware. */
+export type KoaErrorHandler = (error: JwtGuardError, ctx: Context) => void | Promise<void>;
+
+export interface KoaGuardOptions<Claims extends JWTPayload = JWTPayload> extends GuardOptions<Claims> {
+  /** Replaces the default refusal response. */
+  onError?: KoaErrorHandler;
+}
+
+interface GuardState {
+  refuse(request: GuardRequest, error: JwtGuardError): JwtGuardError;
+  onError: KoaErrorHandler;
+}
+
+const guardOf = new WeakMap<Context, GuardState>();
+
+const sendError: KoaErrorHandler = (error, ctx) => {
+  const response = errorResponse(error);
+  ctx.status = response.status;
+  ctx.set(response.headers);
+  ctx.body = response.body;
+};
+
+function toGuardRequest(ctx: Context): GuardRequest {
+  return {
+    method: ctx.method,
+    url: ctx.originalUrl,
+    headers: ctx.headers,
+    cookie: (name) => ctx.cookies.get(name),
+  };
+}
+
+function stateOf(ctx: Context): JwtGuardState {
+  return ctx.state as JwtGuardState;
+}
+
+/**
+ * Verifies the bearer token of every request: `app.use(jwtGuard(options))`. Sets `ctx.state.auth`;
+ * refuses with 401/400/503 and RFC 6750 `WWW-Authenticate`. Options are checked here, at start-up.
+ */
+export function jwtGuard<Claims extends JWTPayload = JWTPayload>(
+  options: KoaGuardOptions<Claims>,
+): Middleware<JwtGuardState<Claims>> {
+  const guard = createGuard<Claims>(options, ['onError']);
+  const guardState: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
+  return async (ctx, next) => {
+    guardOf.set(ctx, guardState);
+    const outcome = await guard.authenticate(toGuardRequest(ctx));
+    switch (outcome.type) {
+      case 'authenticated':
+        ctx.state.auth = outcome.auth;
+        return next();
+      case 'anonymous':
+        if (outcome.error) ctx.state.authError = outcome.error;
+        return next();
+      case 'preflight':
+        return next();
+      case 'rejected':
+        return guardState.onError(outcome.error, ctx);
+    }
+  };
+}
+
+function routeCheck(requirement: Requirement): Middleware<JwtGuardState> {
+  return async (ctx: Context, next: Next) => {
+    const guardState = guardOf.get(ctx);
+    if (guardState === undefined) {
+      throw new JwtGuardError(
+        'config_invalid',
+        'jwt-guard configuration: a scope or claim check ran on a request jwtGuard() did not see; app.use(jwtGuard(options)) before the router.',
+      );
+    }
+    const { auth, authError } = stateOf(ctx);
+    const error = requirement(auth, authError);
+    if (error === undefined) return next();
+    return guardState.onError(guardState.refuse(toGuardRequest(ctx), error), ctx);
+  };
+}
+
+/** Route middleware: the token must carry every one of these scopes (403 `insufficient_scope` if not). */
+export function requireScope(...scopes: string[]): Middleware<JwtGuardState> {
+  return routeCheck(scopeRequirement(scopes, 'all'));
+}
+
+/** Route middleware: the token must carry at least one of these scopes. */
+export function requireAnyScope(...scopes: string[]): Middleware<JwtGuardState> {
+  return routeCheck(scopeRequirement(scopes, 'any'));
+}
+
+/** Route middleware: a claim must equal a value, be one of several, or pass a predicate (403 if not). */
+export function requireClaim(name: string, expected: ClaimExpectation): Middleware<JwtGuardState> {
+  return routeCheck(claimRequirement(name, expected));
+}
+
+/** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
+export function getAuth<Claims extends JWTPayload = JWTPayload>(ctx: Context): AuthContext<Claims> {
+  const auth = stateOf(ctx).auth;
+  if (auth === undefined) {
+    throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
+  }
+  return auth as AuthContext<Claims>;
+}
+
+export {
+  createVerifier,
+  fromCookie,
+  fromHeader,
+  JwtGuardError,
+  type AuthContext,
+  type ErrorCode,
+  type GuardOptions,
+  type JWTPayload,
+  type RejectedEvent,
+  type VerifiedEvent,
+  type VerifierOptions,
+} from '@jwt-guard/core';

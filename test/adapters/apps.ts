@@ -1,0 +1,136 @@
+import type { Server } from 'node:http';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import Koa from 'koa';
+import Router from '@koa/router';
+import Fastify from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import * as expressGuard from '@jwt-guard/express';
+import * as koaGuard from '@jwt-guard/koa';
+import * as fastifyGuard from '@jwt-guard/fastify';
+import type { GuardOptions } from '@jwt-guard/core';
+
+export type AdapterName = 'express' | 'koa' | 'fastify';
+export const ADAPTERS: readonly AdapterName[] = ['express', 'koa', 'fastify'];
+
+/** A running app: the same orders API on each framework, for the shared table of cases. */
+export interface TestApp {
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * The same routes on every framework:
+ * - GET /public: no token needed
+ * - GET /me: any valid token
+ * - GET /orders: scope orders:read; POST /orders: scope orders:write
+ * - GET /reports: any of reports:read, admin
+ * - GET /admin: claim role = admin
+ * Every handler answers `{ sub, scopes }` or `{ anonymous, reason }`, so success bodies compare too.
+ */
+export async function startApp(adapter: AdapterName, options: GuardOptions): Promise<TestApp> {
+  switch (adapter) {
+    case 'express':
+      return listen(expressApp(options));
+    case 'koa':
+      return listen(koaApp(options).callback());
+    case 'fastify': {
+      const app = await fastifyApp(options);
+      await app.ready();
+      return { server: app.server, close: () => app.close() };
+    }
+  }
+}
+
+function describeAuth(auth: { payload: { sub?: string | undefined }; scopes: ReadonlySet<string> } | undefined, authError: { code: string } | undefined) {
+  return auth === undefined
+    ? { anonymous: true, reason: authError?.code ?? null }
+    : { sub: auth.payload.sub ?? null, scopes: [...auth.scopes].sort() };
+}
+
+function expressApp(options: GuardOptions) {
+  const { jwtGuard, requireScope, requireAnyScope, requireClaim } = expressGuard;
+  const app = express();
+  app.use(cookieParser());
+  app.get('/public', (_req, res) => {
+    res.json({ public: true });
+  });
+  app.use(jwtGuard(options));
+  const reply = (req: express.Request, res: express.Response) => {
+    res.json(describeAuth(req.auth, req.authError));
+  };
+  app.get('/me', reply);
+  app.get('/orders', requireScope('orders:read'), reply);
+  app.post('/orders', requireScope('orders:write'), (req, res) => {
+    res.status(201).json(describeAuth(req.auth, req.authError));
+  });
+  app.get('/reports', requireAnyScope('reports:read', 'admin'), reply);
+  app.get('/admin', requireClaim('role', 'admin'), reply);
+  app.options('/me', (_req, res) => {
+    res.status(204).end();
+  });
+  return app;
+}
+
+function koaApp(options: GuardOptions) {
+  const { jwtGuard, requireScope, requireAnyScope, requireClaim } = koaGuard;
+  const app = new Koa();
+  const open = new Router();
+  open.get('/public', (ctx) => {
+    ctx.body = { public: true };
+  });
+  app.use(open.routes());
+  app.use(jwtGuard(options));
+  const router = new Router<koaGuard.JwtGuardState>();
+  const reply = (ctx: Koa.ParameterizedContext<koaGuard.JwtGuardState>) => {
+    ctx.body = describeAuth(ctx.state.auth, ctx.state.authError);
+  };
+  router.get('/me', reply);
+  router.get('/orders', requireScope('orders:read'), reply);
+  router.post('/orders', requireScope('orders:write'), (ctx) => {
+    ctx.status = 201;
+    ctx.body = describeAuth(ctx.state.auth, ctx.state.authError);
+  });
+  router.get('/reports', requireAnyScope('reports:read', 'admin'), reply);
+  router.get('/admin', requireClaim('role', 'admin'), reply);
+  router.options('/me', (ctx) => {
+    ctx.status = 204;
+  });
+  app.use(router.routes());
+  return app;
+}
+
+async function fastifyApp(options: GuardOptions) {
+  const { jwtGuard, requireScope, requireAnyScope, requireClaim } = fastifyGuard;
+  const app = Fastify();
+  await app.register(fastifyCookie);
+  app.get('/public', async () => ({ public: true }));
+  await app.register(async (api) => {
+    await api.register(jwtGuard, options);
+    api.get('/me', async (request) => describeAuth(request.auth, request.authError));
+    api.get('/orders', { preHandler: requireScope('orders:read') }, async (request) => describeAuth(request.auth, request.authError));
+    api.post('/orders', { preHandler: requireScope('orders:write') }, async (request, reply) =>
+      reply.code(201).send(describeAuth(request.auth, request.authError)),
+    );
+    api.get('/reports', { preHandler: requireAnyScope('reports:read', 'admin') }, async (request) =>
+      describeAuth(request.auth, request.authError),
+    );
+    api.get('/admin', { preHandler: requireClaim('role', 'admin') }, async (request) => describeAuth(request.auth, request.authError));
+    api.options('/me', async (_request, reply) => reply.code(204).send());
+  });
+  return app;
+}
+
+async function listen(handler: Parameters<typeof import('node:http').createServer>[1]): Promise<TestApp> {
+  const { createServer } = await import('node:http');
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

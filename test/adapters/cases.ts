@@ -1,0 +1,165 @@
+import { createHmac } from 'node:crypto';
+import type { ErrorCode, GuardOptions } from '@jwt-guard/core';
+import { fromCookie } from '@jwt-guard/core';
+import { createTestIssuer, type TestAlgorithm, type TestIssuer } from '@jwt-guard/testing';
+
+/**
+ * The one table of cases every adapter must answer identically. Each case names the guard
+ * configuration it runs under, builds its request from the fixtures, and states the verdict.
+ */
+export interface Fixtures {
+  issuers: Record<'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA', TestIssuer>;
+  /** A second RS256 issuer whose keys the guard does not know. */
+  stranger: TestIssuer;
+  /** A JWKS URL on a port nothing listens on. */
+  deadJwksUri: string;
+  close(): Promise<void>;
+}
+
+export type ConfigName =
+  | 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
+  | 'RS256-jwksUri' | 'RS256-realm' | 'RS256-at+jwt' | 'RS256-optional' | 'RS256-anonymous'
+  | 'RS256-cookie' | 'dead-jwksUri';
+
+export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
+  const rs = fx.issuers.RS256;
+  switch (name) {
+    case 'HS256': case 'RS256': case 'PS256': case 'ES256': case 'EdDSA':
+      return fx.issuers[name].verifierOptions();
+    case 'RS256-jwksUri': return rs.verifierOptions({ source: 'jwksUri' });
+    case 'RS256-realm': return { ...rs.verifierOptions(), realm: 'orders-api' };
+    case 'RS256-at+jwt': return { ...rs.verifierOptions(), typ: 'at+jwt' };
+    case 'RS256-optional': return { ...rs.verifierOptions(), credentialsRequired: false };
+    case 'RS256-anonymous': return { ...rs.verifierOptions(), credentialsRequired: false, anonymousOnInvalidToken: true };
+    case 'RS256-cookie': return { ...rs.verifierOptions(), getToken: fromCookie('access_token') };
+    case 'dead-jwksUri': return { ...rs.verifierOptions(), jwks: undefined, jwksUri: fx.deadJwksUri, algorithms: ['RS256'] };
+  }
+}
+
+export interface CaseRequest {
+  method?: 'GET' | 'POST' | 'OPTIONS';
+  path: string;
+  headers?: Record<string, string>;
+}
+
+export interface Case {
+  name: string;
+  config: ConfigName;
+  request: (fx: Fixtures) => Promise<CaseRequest> | CaseRequest;
+  status: number;
+  /** The error code in the JSON body, for refusals. */
+  code?: ErrorCode;
+  /** The exact `WWW-Authenticate` value, or a pattern it must match; `null` = header must be absent. */
+  wwwAuthenticate?: string | RegExp | null;
+  /** The exact JSON body of a success. */
+  body?: unknown;
+}
+
+const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+const me = async (token: Promise<string> | string): Promise<CaseRequest> => ({ path: '/me', headers: bearer(await token) });
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
+const invalidToken = (description: string) => `Bearer error="invalid_token", error_description="${description}"`;
+
+/** Re-signs a token's header and payload with HMAC under `secret`: the classic alg-confusion forgery. */
+function hmacForgery(header: object, payload: object, secret: string | Uint8Array): string {
+  const signingInput = `${b64(header)}.${b64(payload)}`;
+  return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
+}
+
+function claimsOf(fx: Fixtures, extra: object = {}) {
+  const rs = fx.issuers.RS256;
+  return { iss: rs.issuer, aud: rs.audience, sub: 'user-1', exp: inFiveMinutes(), ...extra };
+}
+
+const VALID_BODY = { sub: 'user-1', scopes: [] };
+
+export const CASES: Case[] = [
+  // Valid tokens, one per algorithm family, and each key source.
+  ...(['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'] as const).map(
+    (alg): Case => ({
+      name: `valid ${alg} token`,
+      config: alg,
+      request: (fx) => me(fx.issuers[alg].sign()),
+      status: 200,
+      body: VALID_BODY,
+    }),
+  ),
+  { name: 'valid RS256 token, keys from jwksUri', config: 'RS256-jwksUri', request: (fx) => me(fx.issuers.RS256.sign()), status: 200, body: VALID_BODY },
+  { name: 'public route without token', config: 'RS256', request: () => ({ path: '/public' }), status: 200, body: { public: true } },
+  { name: 'bearer scheme is case-insensitive', config: 'RS256', request: async (fx) => ({ path: '/me', headers: { authorization: `bEaReR ${await fx.issuers.RS256.sign()}` } }), status: 200, body: VALID_BODY },
+
+  // Scopes and claims.
+  { name: 'scope orders:read grants GET /orders', config: 'RS256', request: async (fx) => ({ path: '/orders', headers: bearer(await fx.issuers.RS256.tokenWithScopes('orders:read')) }), status: 200, body: { sub: 'user-1', scopes: ['orders:read'] } },
+  { name: 'scope orders:write grants POST /orders', config: 'RS256', request: async (fx) => ({ method: 'POST', path: '/orders', headers: bearer(await fx.issuers.RS256.tokenWithScopes('orders:read', 'orders:write')) }), status: 201, body: { sub: 'user-1', scopes: ['orders:read', 'orders:write'] } },
+  { name: 'scp array and permissions count as scopes', config: 'RS256', request: async (fx) => ({ path: '/orders', headers: bearer(await fx.issuers.RS256.sign({ scp: ['orders:read'], permissions: ['x:y'] })) }), status: 200, body: { sub: 'user-1', scopes: ['orders:read', 'x:y'] } },
+  { name: 'missing scope is 403 insufficient_scope naming the scope', config: 'RS256', request: async (fx) => ({ path: '/orders', headers: bearer(await fx.issuers.RS256.tokenWithScopes('profile')) }), status: 403, code: 'insufficient_scope', wwwAuthenticate: 'Bearer error="insufficient_scope", error_description="The access token does not have the scope this request requires.", scope="orders:read"' },
+  { name: 'read scope does not grant a write', config: 'RS256', request: async (fx) => ({ method: 'POST', path: '/orders', headers: bearer(await fx.issuers.RS256.tokenWithScopes('orders:read')) }), status: 403, code: 'insufficient_scope', wwwAuthenticate: /scope="orders:write"$/ },
+  { name: 'any-of scopes: one is enough', config: 'RS256', request: async (fx) => ({ path: '/reports', headers: bearer(await fx.issuers.RS256.tokenWithScopes('admin')) }), status: 200, body: { sub: 'user-1', scopes: ['admin'] } },
+  { name: 'any-of scopes: none is 403 listing them', config: 'RS256', request: async (fx) => ({ path: '/reports', headers: bearer(await fx.issuers.RS256.tokenWithScopes('orders:read')) }), status: 403, code: 'insufficient_scope', wwwAuthenticate: /scope="reports:read admin"$/ },
+  { name: 'claim check passes', config: 'RS256', request: async (fx) => ({ path: '/admin', headers: bearer(await fx.issuers.RS256.sign({ role: 'admin' })) }), status: 200, body: VALID_BODY },
+  { name: 'claim check fails with 403, not 401', config: 'RS256', request: async (fx) => ({ path: '/admin', headers: bearer(await fx.issuers.RS256.sign({ role: 'user' })) }), status: 403, code: 'claim_mismatch', wwwAuthenticate: /^Bearer error="insufficient_scope"/ },
+
+  // No token, other schemes, malformed requests (RFC 6750 §3.1).
+  { name: 'no token: 401 with a bare challenge', config: 'RS256', request: () => ({ path: '/me' }), status: 401, code: 'token_missing', wwwAuthenticate: 'Bearer' },
+  { name: 'no token with realm', config: 'RS256-realm', request: () => ({ path: '/me' }), status: 401, code: 'token_missing', wwwAuthenticate: 'Bearer realm="orders-api"' },
+  { name: 'realm is announced on refusals too', config: 'RS256-realm', request: () => ({ path: '/me', headers: bearer('abc') }), status: 401, code: 'token_malformed', wwwAuthenticate: 'Bearer realm="orders-api", error="invalid_token", error_description="The access token is malformed."' },
+  { name: 'Basic credentials are not a bearer token', config: 'RS256', request: () => ({ path: '/me', headers: { authorization: 'Basic dXNlcjpwYXNz' } }), status: 401, code: 'token_missing', wwwAuthenticate: 'Bearer' },
+  { name: '"Bearer" without a token is a malformed request', config: 'RS256', request: () => ({ path: '/me', headers: { authorization: 'Bearer' } }), status: 400, code: 'invalid_request', wwwAuthenticate: /^Bearer error="invalid_request"/ },
+  { name: 'Bearer with two tokens is a malformed request', config: 'RS256', request: () => ({ path: '/me', headers: { authorization: 'Bearer a.b.c d.e.f' } }), status: 400, code: 'invalid_request' },
+  { name: 'token in header and query at once', config: 'RS256', request: async (fx) => { const token = await fx.issuers.RS256.sign(); return { path: `/me?access_token=${token}`, headers: bearer(token) }; }, status: 400, code: 'invalid_request', wwwAuthenticate: 'Bearer error="invalid_request", error_description="The access token was sent in more than one place."' },
+
+  // Algorithm attacks (RFC 8725 §2.1, §3.1).
+  { name: 'alg none without signature', config: 'RS256', request: (fx) => ({ path: '/me', headers: bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claimsOf(fx))}.`) }), status: 401, code: 'algorithm_not_allowed', wwwAuthenticate: invalidToken('The access token is signed with an algorithm that is not allowed.') },
+  { name: 'alg None with a signature', config: 'HS256', request: async (fx) => { const [, , sig] = (await fx.issuers.HS256.sign()).split('.'); const hs = fx.issuers.HS256; return { path: '/me', headers: bearer(`${b64({ alg: 'None' })}.${b64({ iss: hs.issuer, aud: hs.audience, exp: inFiveMinutes() })}.${sig}`) }; }, status: 401, code: 'algorithm_not_allowed' },
+  { name: 'key confusion: HS256 signed with the RSA public key PEM', config: 'RS256', request: (fx) => ({ path: '/me', headers: bearer(hmacForgery({ alg: 'HS256', kid: fx.issuers.RS256.keys.kid }, claimsOf(fx), fx.issuers.RS256.keys.publicKeyPem!)) }), status: 401, code: 'algorithm_not_allowed' },
+  { name: 'algorithm not on the allowlist (ES256 token, RS256 guard)', config: 'RS256', request: (fx) => me(fx.issuers.ES256.sign({ iss: fx.issuers.RS256.issuer, aud: fx.issuers.RS256.audience })), status: 401, code: 'algorithm_not_allowed' },
+
+  // Signatures and keys.
+  { name: 'tampered signature', config: 'RS256', request: async (fx) => { const token = await fx.issuers.RS256.sign(); const sig = token.slice(token.lastIndexOf('.') + 1); const flipped = sig.startsWith('A') ? `B${sig.slice(1)}` : `A${sig.slice(1)}`; return me(`${token.slice(0, token.lastIndexOf('.') + 1)}${flipped}`); }, status: 401, code: 'signature_invalid', wwwAuthenticate: invalidToken('The access token signature is invalid.') },
+  { name: 'tampered payload', config: 'RS256', request: async (fx) => { const [h, , s] = (await fx.issuers.RS256.sign()).split('.'); return me(`${h}.${b64(claimsOf(fx, { sub: 'admin' }))}.${s}`); }, status: 401, code: 'signature_invalid' },
+  { name: 'unknown kid', config: 'RS256', request: (fx) => me(fx.stranger.sign({ iss: fx.issuers.RS256.issuer, aud: fx.issuers.RS256.audience })), status: 401, code: 'key_not_found', wwwAuthenticate: invalidToken('No key is known for the access token.') },
+  { name: 'key source down: 503', config: 'dead-jwksUri', request: (fx) => me(fx.issuers.RS256.sign()), status: 503, code: 'key_source_unavailable', wwwAuthenticate: 'Bearer' },
+
+  // Claims.
+  { name: 'expired token', config: 'RS256', request: (fx) => me(fx.issuers.RS256.expiredToken()), status: 401, code: 'token_expired', wwwAuthenticate: invalidToken('The access token has expired.') },
+  { name: 'token not yet valid', config: 'RS256', request: (fx) => me(fx.issuers.RS256.notYetValidToken()), status: 401, code: 'token_not_yet_valid' },
+  { name: 'wrong issuer', config: 'RS256', request: (fx) => me(fx.issuers.RS256.wrongIssuerToken()), status: 401, code: 'issuer_mismatch' },
+  { name: 'wrong audience', config: 'RS256', request: (fx) => me(fx.issuers.RS256.wrongAudienceToken()), status: 401, code: 'audience_mismatch' },
+  { name: 'token without exp', config: 'RS256', request: (fx) => me(fx.issuers.RS256.sign({}, { expiresIn: null })), status: 401, code: 'claim_missing' },
+  { name: 'typ mismatch: a plain JWT where at+jwt is required', config: 'RS256-at+jwt', request: (fx) => me(fx.issuers.RS256.sign()), status: 401, code: 'type_mismatch' },
+  { name: 'typ at+jwt accepted', config: 'RS256-at+jwt', request: (fx) => me(fx.issuers.RS256.sign({}, { header: { typ: 'at+jwt' } })), status: 200, body: VALID_BODY },
+
+  // Structure and size.
+  { name: 'oversized token', config: 'RS256', request: () => me(`${'a'.repeat(5000)}.${'b'.repeat(5000)}.c`), status: 401, code: 'token_too_large' },
+  { name: 'opaque token', config: 'RS256', request: () => me('2YotnFZFEjr1zCsicMWpAA'), status: 401, code: 'token_malformed' },
+  { name: 'JWE (five segments)', config: 'RS256', request: () => me('eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d'), status: 401, code: 'token_malformed' },
+  { name: 'header is not JSON', config: 'RS256', request: () => me('bm90LWpzb24.e30.c2ln'), status: 401, code: 'token_malformed' },
+  { name: 'padding in a segment', config: 'RS256', request: async (fx) => { const [h, p, s] = (await fx.issuers.RS256.sign()).split('.'); return { path: '/me', headers: bearer(`${h}.${p}=.${s}`) }; }, status: 401, code: 'token_malformed' },
+
+  // Options shared by every adapter.
+  { name: 'CORS preflight passes without a token', config: 'RS256', request: () => ({ method: 'OPTIONS', path: '/me', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } }), status: 204 },
+  { name: 'credentialsRequired false: no token goes through anonymous', config: 'RS256-optional', request: () => ({ path: '/me' }), status: 200, body: { anonymous: true, reason: null } },
+  { name: 'credentialsRequired false: a bad token is still refused', config: 'RS256-optional', request: (fx) => me(fx.issuers.RS256.expiredToken()), status: 401, code: 'token_expired' },
+  { name: 'credentialsRequired false: scope routes still need a token', config: 'RS256-optional', request: () => ({ path: '/orders' }), status: 401, code: 'token_missing', wwwAuthenticate: 'Bearer' },
+  { name: 'anonymousOnInvalidToken: a bad token goes through with its reason', config: 'RS256-anonymous', request: (fx) => me(fx.issuers.RS256.expiredToken()), status: 200, body: { anonymous: true, reason: 'token_expired' } },
+  { name: 'anonymousOnInvalidToken: scope routes refuse with the original reason', config: 'RS256-anonymous', request: async (fx) => ({ path: '/orders', headers: bearer(await fx.issuers.RS256.expiredToken()) }), status: 401, code: 'token_expired' },
+  { name: 'token from a cookie', config: 'RS256-cookie', request: async (fx) => ({ path: '/me', headers: { cookie: `access_token=${await fx.issuers.RS256.sign()}` } }), status: 200, body: VALID_BODY },
+  { name: 'cookie source ignores the Authorization header', config: 'RS256-cookie', request: (fx) => me(fx.issuers.RS256.sign()), status: 401, code: 'token_missing' },
+];
+
+export async function createFixtures(): Promise<Fixtures> {
+  const make = (algorithm: TestAlgorithm) => createTestIssuer({ algorithm });
+  const [HS256, RS256, PS256, ES256, EdDSA, stranger] = await Promise.all([
+    make('HS256'), make('RS256'), make('PS256'), make('ES256'), make('EdDSA'), createTestIssuer({ algorithm: 'RS256', kid: 'stranger-key' }),
+  ]);
+  const all = [HS256, RS256, PS256, ES256, EdDSA, stranger];
+  return {
+    issuers: { HS256, RS256, PS256, ES256, EdDSA },
+    stranger,
+    deadJwksUri: 'http://127.0.0.1:9/.well-known/jwks.json',
+    close: async () => {
+      await Promise.all(all.map((issuer) => issuer.close()));
+    },
+  };
+}
