@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type Express } from 'express';
 import { jwtGuard, requireScope, type ExpressGuardOptions } from '@jwt-guard/express';
 
 interface Order {
@@ -8,7 +8,7 @@ interface Order {
 }
 
 /** The orders API: one public route, one for any valid token, one per scope. */
-export function createApp(guardOptions: ExpressGuardOptions) {
+export function createApp(guardOptions: ExpressGuardOptions): Express {
   const orders: Order[] = [{ id: 1, item: 'coffee beans', owner: 'user-1' }];
   const app = express();
   app.use(express.json());

@@ -1,0 +1,159 @@
+import { createServer } from 'node:http';
+import express from 'express';
+import Koa from 'koa';
+import Router from '@koa/router';
+import Fastify from 'fastify';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as expressGuard from '@jwt-guard/express';
+import * as koaGuard from '@jwt-guard/koa';
+import * as fastifyGuard from '@jwt-guard/fastify';
+import { JwtGuardError } from '@jwt-guard/core';
+import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
+
+let issuer: TestIssuer;
+beforeAll(async () => {
+  issuer = await createTestIssuer({ algorithm: 'EdDSA' });
+});
+afterAll(async () => {
+  await issuer.close();
+});
+
+describe('express', () => {
+  it('onError can hand the refusal to the app error middleware', async () => {
+    const app = express();
+    app.use(expressGuard.jwtGuard({ ...issuer.verifierOptions(), onError: (error, _req, _res, next) => next(error) }));
+    app.get('/me', (_req, res) => {
+      res.end();
+    });
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const guardError = error as JwtGuardError;
+      res.status(guardError.status).json({ mine: guardError.code, isGuardError: guardError instanceof JwtGuardError });
+    });
+    const response = await request(app).get('/me').expect(401);
+    expect(response.body).toEqual({ mine: 'token_missing', isGuardError: true });
+  });
+
+  it('getAuth returns the typed claims', async () => {
+    const app = express();
+    app.use(expressGuard.jwtGuard(issuer.verifierOptions()));
+    app.get('/me', (req, res) => {
+      const auth = expressGuard.getAuth<{ sub: string; tenant: string }>(req);
+      res.json({ tenant: auth.payload.tenant, scopes: [...auth.scopes] });
+    });
+    const token = await issuer.sign({ tenant: 'acme', scope: 'a b' });
+    const response = await request(app).get('/me').set('authorization', `Bearer ${token}`).expect(200);
+    expect(response.body).toEqual({ tenant: 'acme', scopes: ['a', 'b'] });
+  });
+
+  it('a scope check without the guard is a clear server error, not a silent 401', async () => {
+    const app = express();
+    app.get('/orders', expressGuard.requireScope('orders:read'), (_req, res) => {
+      res.end();
+    });
+    let seen: unknown;
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      seen = error;
+      res.status(500).end();
+    });
+    await request(app).get('/orders').expect(500);
+    expect((seen as JwtGuardError).code).toBe('config_invalid');
+    expect((seen as JwtGuardError).message).toMatch(/app\.use\(jwtGuard/);
+  });
+
+  it('refuses bad options when the middleware is created', () => {
+    expect(() => expressGuard.jwtGuard({ ...issuer.verifierOptions(), credentialsRequierd: false } as never)).toThrow(/unknown option "credentialsRequierd"; did you mean "credentialsRequired"/);
+    expect(() => expressGuard.requireScope()).toThrow(/at least one scope/);
+    expect(() => expressGuard.requireScope('orders read')).toThrow(/not a valid scope/);
+  });
+});
+
+describe('koa', () => {
+  it('onError can throw into Koa error handling', async () => {
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        ctx.status = (error as { status: number }).status;
+        ctx.body = { mine: (error as { message: string }).message };
+      }
+    });
+    app.use(koaGuard.jwtGuard({ ...issuer.verifierOptions(), onError: (error, ctx) => ctx.throw(error.status, error.code) }));
+    app.use((ctx) => {
+      ctx.body = 'ok';
+    });
+    const response = await request(createServer(app.callback())).get('/').expect(401);
+    expect(response.body).toEqual({ mine: 'token_missing' });
+  });
+
+  it('a scope check without the guard is a server error', async () => {
+    const app = new Koa();
+    const router = new Router();
+    router.get('/orders', koaGuard.requireScope('orders:read'), (ctx) => {
+      ctx.body = 'ok';
+    });
+    app.silent = true;
+    app.use(router.routes());
+    await request(createServer(app.callback())).get('/orders').expect(500);
+  });
+
+  it('getAuth returns the typed claims', async () => {
+    const app = new Koa();
+    app.use(koaGuard.jwtGuard(issuer.verifierOptions()));
+    app.use((ctx) => {
+      ctx.body = { tenant: koaGuard.getAuth<{ tenant: string }>(ctx).payload.tenant };
+    });
+    const token = await issuer.sign({ tenant: 'acme' });
+    const response = await request(createServer(app.callback())).get('/').set('authorization', `Bearer ${token}`).expect(200);
+    expect(response.body).toEqual({ tenant: 'acme' });
+  });
+});
+
+describe('fastify', () => {
+  it('guardAllRoutes: false guards only the routes that opt in', async () => {
+    const app = Fastify();
+    await app.register(fastifyGuard.jwtGuard, { ...issuer.verifierOptions(), guardAllRoutes: false });
+    app.get('/open', async (req) => ({ auth: req.auth === undefined ? 'none' : 'set' }));
+    app.get('/closed', { onRequest: app.authenticate, preHandler: fastifyGuard.requireScope('orders:read') }, async (req) => ({
+      sub: fastifyGuard.getAuth(req).payload.sub,
+    }));
+    await app.ready();
+    try {
+      expect((await request(app.server).get('/open').expect(200)).body).toEqual({ auth: 'none' });
+      const refused = await request(app.server).get('/closed').expect(401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer');
+      const token = await issuer.tokenWithScopes('orders:read');
+      expect((await request(app.server).get('/closed').set('authorization', `Bearer ${token}`).expect(200)).body).toEqual({ sub: 'user-1' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a scope check on an uncovered route is a server error', async () => {
+    const app = Fastify();
+    await app.register(fastifyGuard.jwtGuard, { ...issuer.verifierOptions(), guardAllRoutes: false });
+    app.get('/uncovered', { preHandler: fastifyGuard.requireScope('orders:read') }, async () => 'ok');
+    const response = await app.inject({ method: 'GET', url: '/uncovered' });
+    expect(response.statusCode).toBe(500);
+    await app.close();
+  });
+
+  it('onError shapes the reply', async () => {
+    const app = Fastify();
+    await app.register(fastifyGuard.jwtGuard, {
+      ...issuer.verifierOptions(),
+      onError: (error, _request, reply) => reply.code(error.status).send({ mine: error.code }),
+    });
+    app.get('/me', async () => 'ok');
+    const response = await app.inject({ method: 'GET', url: '/me' });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual({ mine: 'token_missing' });
+    await app.close();
+  });
+
+  it('refuses bad options at registration', async () => {
+    const app = Fastify();
+    await expect(app.register(fastifyGuard.jwtGuard, { issuer: 'x', audience: 'y' }).ready()).rejects.toThrow(/no key source/);
+  });
+});
