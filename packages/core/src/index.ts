@@ -3,6 +3,7 @@ export { JwtGuardError, isJwtGuardError, ERROR_CODES, type ErrorCode } from './e
 export type {
   Algorithm,
   AuthContext,
+  JwtGuardClaims,
   Duration,
   GetKey,
   JsonWebKeySet,

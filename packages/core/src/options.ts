@@ -96,8 +96,16 @@ export interface VerifierOptions extends KeySourceOptions {
   jwksTimeout?: Duration;
 }
 
+/**
+ * The claims your tokens carry, declared once for the whole app by declaration merging:
+ * `declare module '@jwt-guard/core' { interface JwtGuardClaims { tenant: string } }`.
+ * Every `AuthContext` — and so `req.auth`, `ctx.state.auth`, `request.auth` — is then typed with them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface JwtGuardClaims extends JWTPayload {}
+
 /** The result of a successful verification. */
-export interface AuthContext<Claims extends JWTPayload = JWTPayload> {
+export interface AuthContext<Claims extends JWTPayload = JwtGuardClaims> {
   /** The token as received. Yours to use; jwt-guard never logs it. */
   readonly token: string;
   readonly header: TokenHeader;
@@ -105,7 +113,7 @@ export interface AuthContext<Claims extends JWTPayload = JWTPayload> {
   readonly scopes: ReadonlySet<string>;
 }
 
-export interface Verifier<Claims extends JWTPayload = JWTPayload> {
+export interface Verifier<Claims extends JWTPayload = JwtGuardClaims> {
   /** Verifies a compact JWS. Resolves with the verified claims; rejects with a `JwtGuardError`. */
   verify(token: string): Promise<AuthContext<Claims>>;
   /** The algorithms this verifier accepts, after inference. */

@@ -4,7 +4,7 @@ import { durationToSeconds } from './duration.js';
 import { configError, JwtGuardError, quotedStringSafe } from './errors.js';
 import { checkOptionNames, resolveAlgorithms, selectKeySource } from './config.js';
 import { mapJoseError } from './jose-errors.js';
-import type { AuthContext, Verifier, VerifierOptions } from './options.js';
+import type { AuthContext, Verifier, VerifierOptions, JwtGuardClaims } from './options.js';
 import { scopeReader } from './scopes.js';
 import { idTokenHint, parseToken } from './token.js';
 
@@ -23,7 +23,7 @@ export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
  * that is missing or doubled, a weak secret, an algorithm that does not fit the keys, a missing
  * issuer or audience. Each such problem throws a `JwtGuardError` (`config_invalid`) saying what to change.
  */
-export function createVerifier<Claims extends JWTPayload = JWTPayload>(
+export function createVerifier<Claims extends JWTPayload = JwtGuardClaims>(
   options: VerifierOptions,
   knownOptionNames: readonly string[] = VERIFIER_OPTION_NAMES,
 ): Verifier<Claims> {

@@ -10,6 +10,7 @@ import {
   type GuardOptions,
   type GuardRequest,
   type JWTPayload,
+  type JwtGuardClaims,
   type Requirement,
 } from '@jwt-guard/core';
 
@@ -28,7 +29,7 @@ declare global {
 /** Shapes a refusal yourself; by default jwt-guard answers with its JSON body and `WWW-Authenticate`. */
 export type ExpressErrorHandler = (error: JwtGuardError, req: Request, res: Response, next: NextFunction) => void;
 
-export interface ExpressGuardOptions<Claims extends JWTPayload = JWTPayload> extends GuardOptions<Claims> {
+export interface ExpressGuardOptions<Claims extends JWTPayload = JwtGuardClaims> extends GuardOptions<Claims> {
   /** Replaces the default refusal response; call `next(error)` to hand it to your error middleware. */
   onError?: ExpressErrorHandler;
 }
@@ -62,7 +63,7 @@ function toGuardRequest(req: Request): GuardRequest {
  * Verifies the bearer token of every request: `app.use(jwtGuard(options))`. Sets `req.auth`;
  * refuses with 401/400/503 and RFC 6750 `WWW-Authenticate`. Options are checked here, at start-up.
  */
-export function jwtGuard<Claims extends JWTPayload = JWTPayload>(options: ExpressGuardOptions<Claims>): RequestHandler {
+export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: ExpressGuardOptions<Claims>): RequestHandler {
   const guard = createGuard<Claims>(options, ['onError']);
   const state: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
   return (req, res, next) => {
@@ -118,7 +119,7 @@ export function requireClaim(name: string, expected: ClaimExpectation): RequestH
 }
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
-export function getAuth<Claims extends JWTPayload = JWTPayload>(req: Request): AuthContext<Claims> {
+export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(req: Request): AuthContext<Claims> {
   if (req.auth === undefined) {
     throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
   }
@@ -131,6 +132,7 @@ export {
   fromHeader,
   JwtGuardError,
   type AuthContext,
+  type JwtGuardClaims,
   type ErrorCode,
   type GuardOptions,
   type JWTPayload,

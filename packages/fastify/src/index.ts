@@ -11,6 +11,7 @@ import {
   type GuardOptions,
   type GuardRequest,
   type JWTPayload,
+  type JwtGuardClaims,
   type Requirement,
 } from '@jwt-guard/core';
 
@@ -30,7 +31,7 @@ declare module 'fastify' {
 /** Shapes a refusal yourself; return the reply. */
 export type FastifyErrorHandler = (error: JwtGuardError, request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
 
-export interface FastifyGuardOptions<Claims extends JWTPayload = JWTPayload> extends GuardOptions<Claims> {
+export interface FastifyGuardOptions<Claims extends JWTPayload = JwtGuardClaims> extends GuardOptions<Claims> {
   /** Default true: every route of this instance is guarded, like `app.use`. False: only routes with `onRequest: app.authenticate`. */
   guardAllRoutes?: boolean;
   /** Replaces the default refusal response. */
@@ -115,7 +116,7 @@ export function requireClaim(name: string, expected: ClaimExpectation): preHandl
 }
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
-export function getAuth<Claims extends JWTPayload = JWTPayload>(request: FastifyRequest): AuthContext<Claims> {
+export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(request: FastifyRequest): AuthContext<Claims> {
   if (request.auth === undefined) {
     throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
   }
@@ -128,6 +129,7 @@ export {
   fromHeader,
   JwtGuardError,
   type AuthContext,
+  type JwtGuardClaims,
   type ErrorCode,
   type GuardOptions,
   type JWTPayload,

@@ -10,11 +10,12 @@ import {
   type GuardOptions,
   type GuardRequest,
   type JWTPayload,
+  type JwtGuardClaims,
   type Requirement,
 } from '@jwt-guard/core';
 
 /** What the guard puts in `ctx.state`. Use it as your app's or router's state type: `new Router<JwtGuardState>()`. */
-export interface JwtGuardState<Claims extends JWTPayload = JWTPayload> {
+export interface JwtGuardState<Claims extends JWTPayload = JwtGuardClaims> {
   /** The verified token; undefined on anonymous requests. */
   auth?: AuthContext<Claims>;
   /** Why a present token was refused, when the request still went on as anonymous. */
@@ -24,7 +25,7 @@ export interface JwtGuardState<Claims extends JWTPayload = JWTPayload> {
 /** Shapes a refusal yourself, e.g. `ctx.throw(error.status, error.message)` for your error middleware. */
 export type KoaErrorHandler = (error: JwtGuardError, ctx: Context) => void | Promise<void>;
 
-export interface KoaGuardOptions<Claims extends JWTPayload = JWTPayload> extends GuardOptions<Claims> {
+export interface KoaGuardOptions<Claims extends JWTPayload = JwtGuardClaims> extends GuardOptions<Claims> {
   /** Replaces the default refusal response. */
   onError?: KoaErrorHandler;
 }
@@ -60,7 +61,7 @@ function stateOf(ctx: Context): JwtGuardState {
  * Verifies the bearer token of every request: `app.use(jwtGuard(options))`. Sets `ctx.state.auth`;
  * refuses with 401/400/503 and RFC 6750 `WWW-Authenticate`. Options are checked here, at start-up.
  */
-export function jwtGuard<Claims extends JWTPayload = JWTPayload>(
+export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
   options: KoaGuardOptions<Claims>,
 ): Middleware<JwtGuardState<Claims>> {
   const guard = createGuard<Claims>(options, ['onError']);
@@ -115,7 +116,7 @@ export function requireClaim(name: string, expected: ClaimExpectation): Middlewa
 }
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
-export function getAuth<Claims extends JWTPayload = JWTPayload>(ctx: Context): AuthContext<Claims> {
+export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(ctx: Context): AuthContext<Claims> {
   const auth = stateOf(ctx).auth;
   if (auth === undefined) {
     throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
@@ -129,6 +130,7 @@ export {
   fromHeader,
   JwtGuardError,
   type AuthContext,
+  type JwtGuardClaims,
   type ErrorCode,
   type GuardOptions,
   type JWTPayload,

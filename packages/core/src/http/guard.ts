@@ -1,12 +1,12 @@
 import type { JWTPayload } from 'jose';
 import { configError, JwtGuardError } from '../errors.js';
-import type { AuthContext, TokenHeader, Verifier, VerifierOptions } from '../options.js';
+import type { AuthContext, TokenHeader, Verifier, VerifierOptions, JwtGuardClaims } from '../options.js';
 import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
 import { isCorsPreflight, type GuardRequest } from './request.js';
 import { fromAuthorizationHeader, type TokenGetter } from './token-extraction.js';
 
 /** Passed to `onVerified`: what was verified, never the token itself. */
-export interface VerifiedEvent<Claims extends JWTPayload = JWTPayload> {
+export interface VerifiedEvent<Claims extends JWTPayload = JwtGuardClaims> {
   header: TokenHeader;
   payload: Claims;
   scopes: ReadonlySet<string>;
@@ -31,7 +31,7 @@ export interface RejectedEvent {
 }
 
 /** The options every adapter accepts: the verifier's, plus how to treat HTTP requests. */
-export interface GuardOptions<Claims extends JWTPayload = JWTPayload> extends VerifierOptions {
+export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extends VerifierOptions {
   /** Default true. When false, a request without a token goes through unauthenticated; a bad token is still refused. */
   credentialsRequired?: boolean;
   /** With `credentialsRequired: false`, also let a present but invalid token through as anonymous. Default false. */
@@ -48,13 +48,13 @@ export interface GuardOptions<Claims extends JWTPayload = JWTPayload> extends Ve
   onRejected?: (event: RejectedEvent) => void;
 }
 
-export type GuardOutcome<Claims extends JWTPayload = JWTPayload> =
+export type GuardOutcome<Claims extends JWTPayload = JwtGuardClaims> =
   | { type: 'authenticated'; auth: AuthContext<Claims> }
   | { type: 'anonymous'; error: JwtGuardError | undefined }
   | { type: 'preflight' }
   | { type: 'rejected'; error: JwtGuardError };
 
-export interface Guard<Claims extends JWTPayload = JWTPayload> {
+export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
   readonly verifier: Verifier<Claims>;
   /** Authenticates one request. Never rejects: every failure is an outcome. */
   authenticate(request: GuardRequest): Promise<GuardOutcome<Claims>>;
@@ -68,7 +68,7 @@ const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'g
  * The framework-neutral half of every adapter: token extraction, verification, and the decision
  * (authenticated, anonymous, refused). Adapters only translate requests and responses.
  */
-export function createGuard<Claims extends JWTPayload = JWTPayload>(
+export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   options: GuardOptions<Claims>,
   extraOptionNames: readonly string[] = [],
 ): Guard<Claims> {
