@@ -119,7 +119,7 @@ export const CASES: Case[] = [
   { name: 'tampered signature', config: 'RS256', request: async (fx) => { const token = await fx.issuers.RS256.sign(); const sig = token.slice(token.lastIndexOf('.') + 1); const flipped = sig.startsWith('A') ? `B${sig.slice(1)}` : `A${sig.slice(1)}`; return me(`${token.slice(0, token.lastIndexOf('.') + 1)}${flipped}`); }, status: 401, code: 'signature_invalid', wwwAuthenticate: invalidToken('The access token signature is invalid.') },
   { name: 'tampered payload', config: 'RS256', request: async (fx) => { const [h, , s] = (await fx.issuers.RS256.sign()).split('.'); return me(`${h}.${b64(claimsOf(fx, { sub: 'admin' }))}.${s}`); }, status: 401, code: 'signature_invalid' },
   { name: 'unknown kid', config: 'RS256', request: (fx) => me(fx.stranger.sign({ iss: fx.issuers.RS256.issuer, aud: fx.issuers.RS256.audience })), status: 401, code: 'key_not_found', wwwAuthenticate: invalidToken('No key is known for the access token.') },
-  { name: 'key source down: 503', config: 'dead-jwksUri', request: (fx) => me(fx.issuers.RS256.sign()), status: 503, code: 'key_source_unavailable', wwwAuthenticate: 'Bearer' },
+  { name: 'key source down: 503', config: 'dead-jwksUri', request: (fx) => me(fx.issuers.RS256.sign()), status: 503, code: 'key_source_unavailable', wwwAuthenticate: null },
 
   // Claims.
   { name: 'expired token', config: 'RS256', request: (fx) => me(fx.issuers.RS256.expiredToken()), status: 401, code: 'token_expired', wwwAuthenticate: invalidToken('The access token has expired.') },

@@ -72,9 +72,12 @@ export class JwtGuardError extends Error {
     return ERROR_CODES[this.code].bearerError;
   }
 
-  /** A ready `WWW-Authenticate` header value (RFC 6750 §3), or undefined where none applies. */
+  /**
+   * A ready `WWW-Authenticate` header value (RFC 6750 §3) for 400, 401 and 403 answers. A 503 or
+   * 500 gets none: a challenge there would tell the client to fetch a new token, which cannot help.
+   */
   get wwwAuthenticate(): string | undefined {
-    if (this.code === 'config_invalid') return undefined;
+    if (this.status >= 500) return undefined;
     const params: string[] = [];
     if (this.realm !== undefined) params.push(`realm="${quotedStringSafe(this.realm)}"`);
     const bearerError = this.bearerError;
