@@ -17,6 +17,13 @@ export function packageBuild(options: { entry?: string[]; bundleIntoCjs?: string
   };
   return defineConfig([
     { ...common, format: ['esm'] },
-    { ...common, format: ['cjs'], noExternal: options.bundleIntoCjs ?? [] },
+    // The CJS `.d.cts` inlines those packages' types too: a CJS consumer under `moduleResolution:
+    // node16` may not import types from an ESM-only package (TS1479).
+    {
+      ...common,
+      format: ['cjs'],
+      noExternal: options.bundleIntoCjs ?? [],
+      dts: options.bundleIntoCjs?.length ? { resolve: options.bundleIntoCjs } : true,
+    },
   ]);
 }

@@ -48,7 +48,7 @@ export function selectKeySource(options: VerifierOptions): KeySource {
       } catch {
         throw configError('jwksUri is not a valid URL.');
       }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError('jwksUri must be an https: URL.');
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError('jwksUri must be an https: URL (http: only for a key server on a trusted network, such as localhost in tests).');
       return remoteJwksSource({
         url,
         maxAgeMs: durationToSeconds(options.jwksCacheMaxAge ?? '10m', 'jwksCacheMaxAge') * 1000,
@@ -76,6 +76,9 @@ export function resolveAlgorithms(options: VerifierOptions, source: KeySource): 
   if (options.algorithms !== undefined) {
     algorithms = checkAlgorithmList(options.algorithms);
     if (keys !== undefined) checkKeysFitAlgorithms(keys, algorithms, source.kind);
+    else if (source.kind === 'jwksUri' && algorithms.some(isHmac)) {
+      throw configError('algorithms lists an HMAC algorithm with public keys: `jwksUri` serves public keys only (RFC 8725 §2.1). Use RS*/PS*/ES*/EdDSA.');
+    }
   } else if (keys === undefined) {
     algorithms = [...ASYMMETRIC];
   } else {

@@ -2,6 +2,8 @@ export { createVerifier } from './verifier.js';
 export { JwtGuardError, isJwtGuardError, ERROR_CODES, type ErrorCode } from './errors.js';
 export type {
   Algorithm,
+  JWK,
+  JWTPayload,
   AuthContext,
   JwtGuardClaims,
   Duration,
@@ -28,4 +30,4 @@ export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } fro
 export { type GuardRequest } from './http/request.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
 export { claimRequirement, scopeRequirement, type ClaimExpectation, type Requirement } from './http/authorization.js';
-export type { JWTPayload } from 'jose';
+

@@ -1,5 +1,46 @@
 import type { KeyObject, webcrypto } from 'node:crypto';
-import type { JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
+
+/**
+ * JWT claims (RFC 7519 §4.1). Our own declaration, structurally the same as jose's, so that our
+ * published types never import from jose (ESM-only, which CJS type resolution cannot follow).
+ */
+export interface JWTPayload {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  jti?: string;
+  nbf?: number;
+  exp?: number;
+  iat?: number;
+  [claim: string]: unknown;
+}
+
+/** A JSON Web Key (RFC 7517); members are checked when the key is imported. */
+export interface JWK {
+  kty?: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  key_ops?: string[];
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  k?: string;
+  [member: string]: unknown;
+}
+
+/** The token's JOSE header (RFC 7515 §4), as verified. */
+export interface TokenHeader {
+  alg?: string;
+  kid?: string;
+  typ?: string;
+  cty?: string;
+  crit?: string[];
+  b64?: boolean;
+  [parameter: string]: unknown;
+}
 
 /** The algorithms jwt-guard verifies. `none` is not one of them, whatever the options say. */
 export type Algorithm =
@@ -31,9 +72,6 @@ export type PublicKeyInput = string | Uint8Array | JWK | KeyObject | webcrypto.C
 export interface JsonWebKeySet {
   keys: JWK[];
 }
-
-/** The verified token header, as parsed. */
-export type TokenHeader = ProtectedHeaderParameters;
 
 /** What `getKey` may return for a token: any key form accepted elsewhere, or several of them. */
 export type ResolvedKey = SecretInput | PublicKeyInput;

@@ -1,4 +1,4 @@
-import type { JWTPayload } from 'jose';
+import type { JWTPayload } from './options.js';
 import type { ScopeClaim } from './options.js';
 
 /** Reads scopes: a space-delimited string (RFC 8693 `scope`) or an array of strings. */

@@ -1,10 +1,10 @@
-import { jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import { isAlgorithm } from './algorithms.js';
 import { durationToSeconds } from './duration.js';
 import { configError, JwtGuardError, quotedStringSafe } from './errors.js';
 import { checkOptionNames, resolveAlgorithms, selectKeySource } from './config.js';
 import { mapJoseError } from './jose-errors.js';
-import type { AuthContext, Verifier, VerifierOptions, JwtGuardClaims } from './options.js';
+import type { AuthContext, JWTPayload, JwtGuardClaims, Verifier, VerifierOptions } from './options.js';
 import { scopeReader } from './scopes.js';
 import { idTokenHint, parseToken } from './token.js';
 

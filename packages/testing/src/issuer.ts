@@ -1,5 +1,4 @@
-import type { VerifierOptions } from '@jwt-guard/core';
-import type { JWK } from 'jose';
+import type { JWK, VerifierOptions } from '@jwt-guard/core';
 import { serveJwks, type JwksServer } from './jwks-server.js';
 import { generateTestKeys, isHmacAlgorithm, type TestAlgorithm, type TestKeys } from './keys.js';
 import { mintToken, type MintOptions } from './sign.js';

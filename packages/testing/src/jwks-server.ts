@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JWK } from 'jose';
+import type { JWK } from '@jwt-guard/core';
 
 /** The path the JWKS is served on. */
 export const JWKS_PATH = '/.well-known/jwks.json';

@@ -1,6 +1,6 @@
 import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { JWK } from 'jose';
+import type { JWK } from '@jwt-guard/core';
 
 /** The JWS algorithms the test helpers can make keys for and sign with. */
 export type TestAlgorithm =

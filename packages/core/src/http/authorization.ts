@@ -1,6 +1,5 @@
-import type { JWTPayload } from 'jose';
 import { configError, JwtGuardError } from '../errors.js';
-import type { AuthContext } from '../options.js';
+import type { AuthContext, JWTPayload } from '../options.js';
 
 /** A route-level check run after authentication: undefined when it passes, else the refusal. */
 export type Requirement = (auth: AuthContext | undefined, authError: JwtGuardError | undefined) => JwtGuardError | undefined;

@@ -1,6 +1,5 @@
-import type { JWTPayload } from 'jose';
 import { configError, JwtGuardError } from '../errors.js';
-import type { AuthContext, TokenHeader, Verifier, VerifierOptions, JwtGuardClaims } from '../options.js';
+import type { AuthContext, JWTPayload, JwtGuardClaims, TokenHeader, Verifier, VerifierOptions } from '../options.js';
 import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
 import { isCorsPreflight, type GuardRequest } from './request.js';
 import { fromAuthorizationHeader, type TokenGetter } from './token-extraction.js';

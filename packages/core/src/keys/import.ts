@@ -1,8 +1,7 @@
 import { createPublicKey, createSecretKey, KeyObject, webcrypto, type JsonWebKey } from 'node:crypto';
-import type { JWK } from 'jose';
-import { isAlgorithm, type KeyFamily } from '../algorithms.js';
+import { isAlgorithm, keyFitsAlgorithm, type KeyFamily } from '../algorithms.js';
 import { configError } from '../errors.js';
-import type { PublicKeyInput, SecretInput } from '../options.js';
+import type { JWK, PublicKeyInput, SecretInput } from '../options.js';
 import type { VerificationKey } from './verification-key.js';
 
 const CURVE_NAMES: Record<string, string> = {
@@ -93,7 +92,7 @@ export function importJwk(jwk: JWK, strictKid: boolean, where: string): Verifica
     const secret = Buffer.from(jwk.k, 'base64url');
     if (secret.byteLength === 0) throw configError(`${where} is an empty HMAC secret. ${HOW_TO_MAKE_A_SECRET}`);
     const key = importSecret(secret, jwk.kid, where);
-    return { ...key, alg, strictKid };
+    return checkAlgFitsKey({ ...key, alg, strictKid }, where);
   }
 
   const publicMembers: Record<string, unknown> = { kty: jwk.kty };
@@ -107,7 +106,15 @@ export function importJwk(jwk: JWK, strictKid: boolean, where: string): Verifica
     // Node refuses EC points that are not on the curve here, as RFC 8725 §3.4 requires.
     throw withCause(configError(`${where} is not a valid ${jwk.kty} public key (${errorMessage(cause)}).`), cause);
   }
-  return fromKeyObject(key, jwk.kid, alg, strictKid, where);
+  return checkAlgFitsKey(fromKeyObject(key, jwk.kid, alg, strictKid, where), where);
+}
+
+/** A JWK `alg` binds the key to it; one the key cannot carry out (HS256 on an RSA key) is refused, not inferred. */
+function checkAlgFitsKey(key: VerificationKey, where: string): VerificationKey {
+  if (key.alg !== undefined && !keyFitsAlgorithm(key.family, key.curve, key.alg)) {
+    throw configError(`${where} has "alg" ${key.alg}, which does not fit its ${key.family}${key.curve === undefined ? '' : ` ${key.curve}`} key.`);
+  }
+  return key;
 }
 
 function fromKeyObject(

@@ -1,5 +1,5 @@
 import { JwtGuardError } from '../errors.js';
-import type { JWK } from 'jose';
+import type { JWK } from '../options.js';
 import { importJwk } from './import.js';
 import type { KeySource } from './key-source.js';
 import { selectKeys, type VerificationKey } from './verification-key.js';
@@ -85,7 +85,11 @@ async function fetchKeys(options: RemoteJwksOptions): Promise<VerificationKey[]>
     headers: { accept: 'application/json, application/jwk-set+json' },
     redirect: 'error',
   });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) {
+    // Release the keep-alive connection now rather than at garbage collection.
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`HTTP ${response.status}`);
+  }
   const body = await readLimited(response, options.maxBytes ?? DEFAULT_MAX_BYTES);
   let set: unknown;
   try {
@@ -111,15 +115,24 @@ async function fetchKeys(options: RemoteJwksOptions): Promise<VerificationKey[]>
 }
 
 async function readLimited(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new Error(`the response is larger than ${maxBytes} bytes`);
+  const tooLarge = () => new Error(`the response is larger than ${maxBytes} bytes`);
   if (!response.body) return '';
+  if (Number(response.headers.get('content-length') ?? '0') > maxBytes) {
+    await response.body.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw new Error(`the response is larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
