@@ -1,9 +1,9 @@
 import { ALGORITHMS, isAlgorithm, isHmac } from './algorithms.js';
 import { durationToSeconds } from './duration.js';
 import { configError } from './errors.js';
-import { HOW_TO_MAKE_A_SECRET } from './keys/import.js';
 import type { KeySource } from './keys/key-source.js';
 import { remoteJwksSource } from './keys/remote-jwks.js';
+import { checkSecretStrength } from './keys/secret-strength.js';
 import { resolverKeySource } from './keys/resolver-source.js';
 import { staticKeySource } from './keys/static-source.js';
 import { defaultAlgorithm, keyAllows, type VerificationKey } from './keys/verification-key.js';
@@ -11,8 +11,6 @@ import type { Algorithm, VerifierOptions } from './options.js';
 
 const KEY_SOURCES = ['secret', 'publicKey', 'jwks', 'jwksUri', 'getKey'] as const;
 const ASYMMETRIC: readonly Algorithm[] = (Object.keys(ALGORITHMS) as Algorithm[]).filter((alg) => !isHmac(alg));
-/** Below this many distinct bytes a "secret" is a placeholder or a repeated word, not a key. */
-const MIN_DISTINCT_SECRET_BYTES = 10;
 
 /** Refuses unknown option names, so a typo (`algorithm`, `audiences`) fails loudly at start-up. */
 export function checkOptionNames(options: object, known: readonly string[]): void {
@@ -21,6 +19,11 @@ export function checkOptionNames(options: object, known: readonly string[]): voi
     const close = known.find((candidate) => candidate.toLowerCase().startsWith(name.toLowerCase().slice(0, 5)));
     throw configError(`unknown option "${name}"${close ? `; did you mean "${close}"?` : '.'}`);
   }
+}
+
+function positive(seconds: number, optionName: string): number {
+  if (seconds <= 0) throw configError(`${optionName} must be greater than zero.`);
+  return seconds;
 }
 
 /** Exactly one key source; each is imported (or prepared) here, once. */
@@ -53,7 +56,7 @@ export function selectKeySource(options: VerifierOptions): KeySource {
         url,
         maxAgeMs: durationToSeconds(options.jwksCacheMaxAge ?? '10m', 'jwksCacheMaxAge') * 1000,
         cooldownMs: durationToSeconds(options.jwksCooldown ?? '30s', 'jwksCooldown') * 1000,
-        timeoutMs: durationToSeconds(options.jwksTimeout ?? '5s', 'jwksTimeout') * 1000,
+        timeoutMs: positive(durationToSeconds(options.jwksTimeout ?? '5s', 'jwksTimeout'), 'jwksTimeout') * 1000,
         explicitAlgorithms: () => explicitAlgorithms,
       });
     }
@@ -119,23 +122,4 @@ function checkKeysFitAlgorithms(keys: readonly VerificationKey[], algorithms: re
   }
   const usable = keys.some((key) => algorithms.some((alg) => keyAllows({ ...key, secretLength: undefined }, alg, true)));
   if (!usable) throw configError(`no configured key can verify any of ${algorithms.join(', ')}: check the key types and algorithms.`);
-}
-
-/** RFC 7518 §3.2: an HMAC key at least as long as the hash output; and not an obvious placeholder. */
-function checkSecretStrength(keys: readonly VerificationKey[], algorithms: readonly Algorithm[]): void {
-  for (const key of keys) {
-    if (key.family !== 'oct' || key.secretLength === undefined) continue;
-    const label = key.kid === undefined ? 'the HMAC secret' : `the HMAC secret "${key.kid}"`;
-    const uses = key.alg !== undefined ? [key.alg] : algorithms.filter(isHmac);
-    for (const alg of uses) {
-      const needed = ALGORITHMS[alg].hashBytes;
-      if (key.secretLength < needed) {
-        throw configError(`${label} is ${key.secretLength} bytes; ${alg} needs at least ${needed} (RFC 7518 §3.2). ${HOW_TO_MAKE_A_SECRET}`);
-      }
-    }
-    const bytes = key.key.export();
-    if (new Set(bytes).size < MIN_DISTINCT_SECRET_BYTES) {
-      throw configError(`${label} has fewer than ${MIN_DISTINCT_SECRET_BYTES} distinct bytes: it is a placeholder, not a secret. ${HOW_TO_MAKE_A_SECRET}`);
-    }
-  }
 }

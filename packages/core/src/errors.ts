@@ -118,7 +118,7 @@ export function isJwtGuardError(value: unknown): value is JwtGuardError {
  * anything else (CR, LF, quotes, non-ASCII) is dropped so a header can never be split or broken.
  */
 export function quotedStringSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
 }
 

@@ -29,5 +29,14 @@ export {
 export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } from './http/token-extraction.js';
 export { type GuardRequest } from './http/request.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
-export { claimRequirement, scopeRequirement, type ClaimExpectation, type Requirement } from './http/authorization.js';
+export {
+  claimRequirement,
+  defineRouteChecks,
+  notGuardedError,
+  requireAuth,
+  scopeRequirement,
+  type ClaimExpectation,
+  type Requirement,
+  type RouteChecks,
+} from './http/authorization.js';
 

@@ -32,7 +32,7 @@ export function scopeReader(scopeClaim: ScopeClaim | undefined): (payload: JWTPa
     const scopes = new Set<string>();
     const value = scopeClaim(payload);
     if (typeof value === 'string') addFrom(value, scopes);
-    else if (value !== undefined) for (const scope of value) if (typeof scope === 'string') scopes.add(scope);
+    else if (value !== undefined) for (const scope of value) if (typeof scope === 'string' && scope !== '') scopes.add(scope);
     return scopes;
   };
 }

@@ -41,7 +41,7 @@ export function parseToken(token: unknown, maxTokenLength: number): ParsedToken 
   }
   const header = decodeJsonObject(headerPart);
   if (header === undefined) throw malformed('the header is not a JSON object');
-  return { header: header as TokenHeader, untrustedPayload: decodeJsonObject(payloadPart) };
+  return { header: header, untrustedPayload: decodeJsonObject(payloadPart) };
 }
 
 function decodeJsonObject(segment: string): Record<string, unknown> | undefined {

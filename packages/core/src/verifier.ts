@@ -125,9 +125,9 @@ function expectedValues(
         `or to false to skip the check explicitly (RFC 8725 §3.8/§3.9 advise against skipping it).`,
     );
   }
-  const list = typeof value === 'string' ? [value] : value;
+  const list: readonly unknown[] = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list) || list.length === 0 || !list.every((entry) => typeof entry === 'string' && entry !== '')) {
     throw configError(`${option} must be a non-empty string, an array of them, or false.`);
   }
-  return typeof value === 'string' ? value : [...list];
+  return typeof value === 'string' ? value : (list as string[]).slice();
 }

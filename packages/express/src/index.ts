@@ -1,17 +1,18 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
-  claimRequirement,
   createGuard,
+  defineRouteChecks,
   errorResponse,
   JwtGuardError,
-  scopeRequirement,
+  notGuardedError,
+  requireAuth,
   type AuthContext,
-  type ClaimExpectation,
   type GuardOptions,
   type GuardRequest,
   type JWTPayload,
   type JwtGuardClaims,
   type Requirement,
+  type RouteChecks,
 } from '@jwt-guard/core';
 
 declare global {
@@ -72,7 +73,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: Ex
     guard.authenticate(request).then((outcome) => {
       switch (outcome.type) {
         case 'authenticated':
-          req.auth = outcome.auth as AuthContext;
+          req.auth = outcome.auth;
           return next();
         case 'anonymous':
           if (outcome.error) req.authError = outcome.error;
@@ -89,41 +90,22 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: Ex
 function routeCheck(requirement: Requirement): RequestHandler {
   return (req, res, next) => {
     const state = guardOf.get(req);
-    if (state === undefined) return next(notGuarded());
+    if (state === undefined) return next(notGuardedError('app.use(jwtGuard(options)) before the routes.'));
     const error = requirement(req.auth, req.authError);
     if (error === undefined) return next();
     state.onError(state.refuse(toGuardRequest(req), error), req, res, next);
   };
 }
 
-function notGuarded(): JwtGuardError {
-  return new JwtGuardError(
-    'config_invalid',
-    'jwt-guard configuration: a scope or claim check ran on a request jwtGuard() did not see; app.use(jwtGuard(options)) before the routes.',
-  );
-}
-
-/** Route middleware: the token must carry every one of these scopes (403 `insufficient_scope` if not). */
-export function requireScope(...scopes: string[]): RequestHandler {
-  return routeCheck(scopeRequirement(scopes, 'all'));
-}
-
-/** Route middleware: the token must carry at least one of these scopes. */
-export function requireAnyScope(...scopes: string[]): RequestHandler {
-  return routeCheck(scopeRequirement(scopes, 'any'));
-}
-
-/** Route middleware: a claim must equal a value, be one of several, or pass a predicate (403 if not). */
-export function requireClaim(name: string, expected: ClaimExpectation): RequestHandler {
-  return routeCheck(claimRequirement(name, expected));
-}
+/** Route middleware: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`. */
+const routeChecks: RouteChecks<RequestHandler> = defineRouteChecks(routeCheck);
+export const requireScope: RouteChecks<RequestHandler>['requireScope'] = routeChecks.requireScope;
+export const requireAnyScope: RouteChecks<RequestHandler>['requireAnyScope'] = routeChecks.requireAnyScope;
+export const requireClaim: RouteChecks<RequestHandler>['requireClaim'] = routeChecks.requireClaim;
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
 export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(req: Request): AuthContext<Claims> {
-  if (req.auth === undefined) {
-    throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
-  }
-  return req.auth as AuthContext<Claims>;
+  return requireAuth(req.auth) as AuthContext<Claims>;
 }
 
 export {

@@ -1,18 +1,19 @@
 import fastifyPlugin from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import {
-  claimRequirement,
   createGuard,
+  defineRouteChecks,
   errorResponse,
   JwtGuardError,
-  scopeRequirement,
+  notGuardedError,
+  requireAuth,
   type AuthContext,
-  type ClaimExpectation,
   type GuardOptions,
   type GuardRequest,
   type JWTPayload,
   type JwtGuardClaims,
   type Requirement,
+  type RouteChecks,
 } from '@jwt-guard/core';
 
 declare module 'fastify' {
@@ -90,37 +91,22 @@ function routeCheck(requirement: Requirement): preHandlerHookHandler {
   return async (request, reply) => {
     const guardState = guardOf.get(request);
     if (guardState === undefined) {
-      throw new JwtGuardError(
-        'config_invalid',
-        'jwt-guard configuration: a scope or claim check ran on a route the guard does not cover; register jwtGuard or add onRequest: app.authenticate.',
-      );
+      throw notGuardedError('register jwtGuard in this scope, or add onRequest: app.authenticate to the route.');
     }
     const error = requirement(request.auth, request.authError);
     if (error !== undefined) return guardState.onError(guardState.refuse(toGuardRequest(request), error), request, reply);
   };
 }
 
-/** `preHandler` hook: the token must carry every one of these scopes (403 `insufficient_scope` if not). */
-export function requireScope(...scopes: string[]): preHandlerHookHandler {
-  return routeCheck(scopeRequirement(scopes, 'all'));
-}
-
-/** `preHandler` hook: the token must carry at least one of these scopes. */
-export function requireAnyScope(...scopes: string[]): preHandlerHookHandler {
-  return routeCheck(scopeRequirement(scopes, 'any'));
-}
-
-/** `preHandler` hook: a claim must equal a value, be one of several, or pass a predicate (403 if not). */
-export function requireClaim(name: string, expected: ClaimExpectation): preHandlerHookHandler {
-  return routeCheck(claimRequirement(name, expected));
-}
+/** `preHandler` hooks: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`. */
+const routeChecks: RouteChecks<preHandlerHookHandler> = defineRouteChecks(routeCheck);
+export const requireScope: RouteChecks<preHandlerHookHandler>['requireScope'] = routeChecks.requireScope;
+export const requireAnyScope: RouteChecks<preHandlerHookHandler>['requireAnyScope'] = routeChecks.requireAnyScope;
+export const requireClaim: RouteChecks<preHandlerHookHandler>['requireClaim'] = routeChecks.requireClaim;
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
 export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(request: FastifyRequest): AuthContext<Claims> {
-  if (request.auth === undefined) {
-    throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
-  }
-  return request.auth as AuthContext<Claims>;
+  return requireAuth(request.auth) as AuthContext<Claims>;
 }
 
 export {

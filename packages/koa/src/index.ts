@@ -1,17 +1,18 @@
 import type { Context, Middleware, Next } from 'koa';
 import {
-  claimRequirement,
   createGuard,
+  defineRouteChecks,
   errorResponse,
   JwtGuardError,
-  scopeRequirement,
+  notGuardedError,
+  requireAuth,
   type AuthContext,
-  type ClaimExpectation,
   type GuardOptions,
   type GuardRequest,
   type JWTPayload,
   type JwtGuardClaims,
   type Requirement,
+  type RouteChecks,
 } from '@jwt-guard/core';
 
 /** What the guard puts in `ctx.state`. Use it as your app's or router's state type: `new Router<JwtGuardState>()`. */
@@ -54,7 +55,9 @@ function toGuardRequest(ctx: Context): GuardRequest {
 }
 
 function stateOf(ctx: Context): JwtGuardState {
-  return ctx.state as JwtGuardState;
+  // Koa types ctx.state loosely; the guard is what fills it.
+  const state: JwtGuardState = ctx.state;
+  return state;
 }
 
 /**
@@ -88,10 +91,7 @@ function routeCheck(requirement: Requirement): Middleware<JwtGuardState> {
   return async (ctx: Context, next: Next) => {
     const guardState = guardOf.get(ctx);
     if (guardState === undefined) {
-      throw new JwtGuardError(
-        'config_invalid',
-        'jwt-guard configuration: a scope or claim check ran on a request jwtGuard() did not see; app.use(jwtGuard(options)) before the router.',
-      );
+      throw notGuardedError('app.use(jwtGuard(options)) before the router.');
     }
     const { auth, authError } = stateOf(ctx);
     const error = requirement(auth, authError);
@@ -100,28 +100,15 @@ function routeCheck(requirement: Requirement): Middleware<JwtGuardState> {
   };
 }
 
-/** Route middleware: the token must carry every one of these scopes (403 `insufficient_scope` if not). */
-export function requireScope(...scopes: string[]): Middleware<JwtGuardState> {
-  return routeCheck(scopeRequirement(scopes, 'all'));
-}
-
-/** Route middleware: the token must carry at least one of these scopes. */
-export function requireAnyScope(...scopes: string[]): Middleware<JwtGuardState> {
-  return routeCheck(scopeRequirement(scopes, 'any'));
-}
-
-/** Route middleware: a claim must equal a value, be one of several, or pass a predicate (403 if not). */
-export function requireClaim(name: string, expected: ClaimExpectation): Middleware<JwtGuardState> {
-  return routeCheck(claimRequirement(name, expected));
-}
+/** Route middleware: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`. */
+const routeChecks: RouteChecks<Middleware<JwtGuardState>> = defineRouteChecks(routeCheck);
+export const requireScope: RouteChecks<Middleware<JwtGuardState>>['requireScope'] = routeChecks.requireScope;
+export const requireAnyScope: RouteChecks<Middleware<JwtGuardState>>['requireAnyScope'] = routeChecks.requireAnyScope;
+export const requireClaim: RouteChecks<Middleware<JwtGuardState>>['requireClaim'] = routeChecks.requireClaim;
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
 export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(ctx: Context): AuthContext<Claims> {
-  const auth = stateOf(ctx).auth;
-  if (auth === undefined) {
-    throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
-  }
-  return auth as AuthContext<Claims>;
+  return requireAuth(stateOf(ctx).auth) as AuthContext<Claims>;
 }
 
 export {

@@ -60,3 +60,38 @@ export function claimRequirement(name: string, expected: ClaimExpectation): Requ
     });
   };
 }
+
+/** The route checks every adapter exports, as its framework's middleware type. */
+export interface RouteChecks<Middleware> {
+  /** The token must carry every one of these scopes (403 `insufficient_scope` if not). */
+  requireScope: (...scopes: string[]) => Middleware;
+  /** The token must carry at least one of these scopes. */
+  requireAnyScope: (...scopes: string[]) => Middleware;
+  /** A claim must equal a value, be one of several, or pass a predicate (403 `claim_mismatch` if not). */
+  requireClaim: (name: string, expected: ClaimExpectation) => Middleware;
+}
+
+/**
+ * The three route checks every adapter exports, built on one function that turns a requirement
+ * into the framework's middleware — so `requireScope` means the same thing everywhere.
+ */
+export function defineRouteChecks<Middleware>(toMiddleware: (requirement: Requirement) => Middleware): RouteChecks<Middleware> {
+  return {
+    requireScope: (...scopes) => toMiddleware(scopeRequirement(scopes, 'all')),
+    requireAnyScope: (...scopes) => toMiddleware(scopeRequirement(scopes, 'any')),
+    requireClaim: (name, expected) => toMiddleware(claimRequirement(name, expected)),
+  };
+}
+
+/** The verified token of a request, or a `token_missing` error for `getAuth()` on a request without one. */
+export function requireAuth<Auth>(auth: Auth | undefined): Auth {
+  if (auth === undefined) {
+    throw new JwtGuardError('token_missing', 'No access token was provided.', { hint: 'getAuth() on a request without a verified token' });
+  }
+  return auth;
+}
+
+/** A route check ran on a request the guard never saw: a wiring mistake, reported as such. */
+export function notGuardedError(howToFix: string): JwtGuardError {
+  return configError(`a scope or claim check ran on a request the guard did not see; ${howToFix}`);
+}

@@ -56,9 +56,9 @@ export type GuardOutcome<Claims extends JWTPayload = JwtGuardClaims> =
 export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
   readonly verifier: Verifier<Claims>;
   /** Authenticates one request. Never rejects: every failure is an outcome. */
-  authenticate(request: GuardRequest): Promise<GuardOutcome<Claims>>;
+  authenticate: (request: GuardRequest) => Promise<GuardOutcome<Claims>>;
   /** Shapes a refusal made after authentication (scope, claim) like the guard's own, and reports it. */
-  refuse(request: GuardRequest, error: JwtGuardError): JwtGuardError;
+  refuse: (request: GuardRequest, error: JwtGuardError) => JwtGuardError;
 }
 
 const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'onVerified', 'onRejected'];
@@ -72,17 +72,14 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   extraOptionNames: readonly string[] = [],
 ): Guard<Claims> {
   if (typeof options !== 'object' || options === null) throw configError('jwtGuard(options) needs an options object.');
-  const verifierOptions: Record<string, unknown> = {};
-  for (const name of VERIFIER_OPTION_NAMES) {
-    if (options[name] !== undefined) verifierOptions[name] = options[name];
-  }
   const known = [...VERIFIER_OPTION_NAMES, ...GUARD_OPTION_NAMES, ...extraOptionNames];
   // Every name is checked, so a typo in a guard option fails as loudly as one in a verifier option.
-  const verifier = createVerifier<Claims>({ ...options } as VerifierOptions, known);
+  const verifier = createVerifier<Claims>({ ...options }, known);
 
   const credentialsRequired = options.credentialsRequired ?? true;
   const anonymousOnInvalidToken = options.anonymousOnInvalidToken ?? false;
   if (typeof credentialsRequired !== 'boolean') throw configError('credentialsRequired must be true or false.');
+  if (typeof anonymousOnInvalidToken !== 'boolean') throw configError('anonymousOnInvalidToken must be true or false.');
   if (anonymousOnInvalidToken && credentialsRequired) {
     throw configError('anonymousOnInvalidToken only makes sense with credentialsRequired: false.');
   }

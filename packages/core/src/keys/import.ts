@@ -57,8 +57,8 @@ export function importPublicKey(input: PublicKeyInput, where: string): Verificat
     }
     return fromKeyObject(key, undefined, undefined, false, where);
   }
-  if (typeof input === 'object' && input !== null && typeof (input as JWK).kty === 'string') {
-    const jwk = input as JWK;
+  if (typeof input === 'object' && input !== null && typeof (input).kty === 'string') {
+    const jwk = input;
     if (jwk.kty === 'oct') {
       throw configError(`${where} is an "oct" JWK, an HMAC secret: pass it in \`secret\` or in a \`jwks\` set.`);
     }

@@ -121,7 +121,7 @@ async function readLimited(response: Response, maxBytes: number): Promise<string
     await response.body.cancel().catch(() => undefined);
     throw tooLarge();
   }
-  const reader = response.body.getReader();
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

@@ -1,7 +1,8 @@
 import { JwtGuardError } from '../errors.js';
-import type { GetKey, PublicKeyInput, ResolvedKey, SecretInput } from '../options.js';
+import type { GetKey, ResolvedKey } from '../options.js';
 import { importPublicKey, importSecret } from './import.js';
 import type { KeySource } from './key-source.js';
+import { checkSecretStrength } from './secret-strength.js';
 import { keyAllows, type VerificationKey } from './verification-key.js';
 
 const MAX_CACHED_STRINGS = 256;
@@ -31,8 +32,8 @@ export function resolverKeySource(getKey: GetKey): KeySource {
     if (key === undefined) {
       key =
         asSecret && input instanceof Uint8Array
-          ? importSecret(input as SecretInput, undefined, 'getKey() result')
-          : importPublicKey(input as PublicKeyInput, 'getKey() result');
+          ? importSecret(input, undefined, 'getKey() result')
+          : importPublicKey(input, 'getKey() result');
       objectCache.set(input, key);
     }
     return key;
@@ -57,6 +58,8 @@ export function resolverKeySource(getKey: GetKey): KeySource {
       for (const input of list) {
         try {
           const key = importResolved(input, alg);
+          // A secret from a secret manager meets the same bar as one given at start-up.
+          checkSecretStrength([key], [alg]);
           if (keyAllows(key, alg, true)) keys.push(key);
         } catch (cause) {
           throw new JwtGuardError('key_source_unavailable', 'The token signing keys are temporarily unavailable.', {

@@ -1,5 +1,5 @@
 import { configError } from '../errors.js';
-import type { JsonWebKeySet, KeySourceOptions } from '../options.js';
+import type { JsonWebKeySet, KeySourceOptions, PublicKeyInput } from '../options.js';
 import { importJwk, importPublicKey, importSecret } from './import.js';
 import type { KeySource } from './key-source.js';
 import { selectKeys, type VerificationKey } from './verification-key.js';
@@ -28,6 +28,9 @@ function importStaticKeys(kind: 'secret' | 'publicKey' | 'jwks', options: KeySou
         if (typeof entry !== 'object' || entry === null || !('secret' in entry)) {
           throw configError(`secret[${index}] must be { kid?, secret }.`);
         }
+        if (entry.kid !== undefined && (typeof entry.kid !== 'string' || entry.kid === '')) {
+          throw configError(`secret[${index}].kid must be a non-empty string.`);
+        }
         return importSecret(entry.secret, entry.kid, `secret[${index}]`);
       });
     }
@@ -37,7 +40,7 @@ function importStaticKeys(kind: 'secret' | 'publicKey' | 'jwks', options: KeySou
     const input = options.publicKey;
     if (Array.isArray(input)) {
       if (input.length === 0) throw configError('`publicKey` is an empty array: give at least one key.');
-      return input.map((key, index) => importPublicKey(key, `publicKey[${index}]`));
+      return (input as readonly PublicKeyInput[]).map((key, index) => importPublicKey(key, `publicKey[${index}]`));
     }
     return [importPublicKey(input as Exclude<typeof input, readonly unknown[] | undefined>, '`publicKey`')];
   }
