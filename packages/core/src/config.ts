@@ -2,14 +2,16 @@ import { ALGORITHMS, isAlgorithm, isHmac } from './algorithms.js';
 import { durationToSeconds } from './duration.js';
 import { configError } from './errors.js';
 import type { KeySource } from './keys/key-source.js';
-import { remoteJwksSource } from './keys/remote-jwks.js';
+import { discoveredJwksSource } from './keys/discovery.js';
+import { emitter } from './keys/key-events.js';
+import { remoteJwksSource, type RemoteJwksOptions } from './keys/remote-jwks.js';
 import { checkSecretStrength } from './keys/secret-strength.js';
 import { resolverKeySource } from './keys/resolver-source.js';
 import { staticKeySource } from './keys/static-source.js';
 import { defaultAlgorithm, keyAllows, type VerificationKey } from './keys/verification-key.js';
-import type { Algorithm, VerifierOptions } from './options.js';
+import type { Algorithm, Duration, VerifierOptions } from './options.js';
 
-const KEY_SOURCES = ['secret', 'publicKey', 'jwks', 'jwksUri', 'getKey'] as const;
+const KEY_SOURCES = ['secret', 'publicKey', 'jwks', 'jwksUri', 'discovery', 'getKey'] as const;
 const ASYMMETRIC: readonly Algorithm[] = (Object.keys(ALGORITHMS) as Algorithm[]).filter((alg) => !isHmac(alg));
 
 /** Refuses unknown option names, so a typo (`algorithm`, `audiences`) fails loudly at start-up. */
@@ -28,10 +30,10 @@ function positive(seconds: number, optionName: string): number {
 
 /** Exactly one key source; each is imported (or prepared) here, once. */
 export function selectKeySource(options: VerifierOptions): KeySource {
-  const given = KEY_SOURCES.filter((name) => options[name] !== undefined);
+  const given = KEY_SOURCES.filter((name) => options[name] !== undefined && options[name] !== false);
   if (given.length === 0) {
     throw configError(
-      'no key source: give exactly one of secret (HMAC), publicKey, jwks, jwksUri (your identity provider\'s JWKS URL) or getKey.',
+      "no key source: give exactly one of secret (HMAC), publicKey, jwks, jwksUri (your identity provider's JWKS URL), discovery: true or getKey.",
     );
   }
   if (given.length > 1) {
@@ -44,21 +46,16 @@ export function selectKeySource(options: VerifierOptions): KeySource {
     case 'publicKey':
     case 'jwks':
       return staticKeySource(kind, options, () => explicitAlgorithms);
-    case 'jwksUri': {
-      let url: URL;
-      try {
-        url = new URL(options.jwksUri!);
-      } catch {
-        throw configError('jwksUri is not a valid URL.');
+    case 'jwksUri':
+      return remoteJwksSource({ ...remoteOptions(options), url: httpUrl(options.jwksUri!, 'jwksUri') });
+    case 'discovery': {
+      if (options.discovery !== true) throw configError('discovery must be true or false.');
+      if (typeof options.issuer !== 'string') {
+        throw configError('discovery needs issuer to be the one issuer URL whose metadata names the JWKS (for several, use issuers).');
       }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError('jwksUri must be an https: URL (http: only for a key server on a trusted network, such as localhost in tests).');
-      return remoteJwksSource({
-        url,
-        maxAgeMs: durationToSeconds(options.jwksCacheMaxAge ?? '10m', 'jwksCacheMaxAge') * 1000,
-        cooldownMs: durationToSeconds(options.jwksCooldown ?? '30s', 'jwksCooldown') * 1000,
-        timeoutMs: positive(durationToSeconds(options.jwksTimeout ?? '5s', 'jwksTimeout'), 'jwksTimeout') * 1000,
-        explicitAlgorithms: () => explicitAlgorithms,
-      });
+      httpUrl(options.issuer, 'issuer');
+      const remote = remoteOptions(options);
+      return discoveredJwksSource(options.issuer, remote, remote.emit);
     }
     case 'getKey':
       if (typeof options.getKey !== 'function') throw configError('getKey must be a function (header, token) => key.');
@@ -67,6 +64,41 @@ export function selectKeySource(options: VerifierOptions): KeySource {
       }
       return resolverKeySource(options.getKey);
   }
+}
+
+function httpUrl(value: string | URL, option: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError(`${option} is not a valid URL.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw configError(`${option} must be an https: URL (http: only for a key server on a trusted network, such as localhost in tests).`);
+  }
+  return url;
+}
+
+/** The timing and size settings shared by `jwksUri` and `discovery`, checked once. */
+function remoteOptions(options: VerifierOptions): Omit<RemoteJwksOptions, 'url'> {
+  const seconds = (value: Duration | undefined, fallback: Duration, name: string) => durationToSeconds(value ?? fallback, name) * 1000;
+  const maxAgeMs = seconds(options.jwksCacheMaxAge, '10m', 'jwksCacheMaxAge');
+  // Unless set, the floor is a minute, or the ceiling if that is shorter.
+  const minAgeMs = options.jwksCacheMinAge === undefined ? Math.min(60_000, maxAgeMs) : seconds(options.jwksCacheMinAge, '1m', 'jwksCacheMinAge');
+  if (minAgeMs > maxAgeMs) throw configError('jwksCacheMinAge must not be longer than jwksCacheMaxAge.');
+  const maxBytes = options.jwksMaxBytes ?? 512 * 1024;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw configError('jwksMaxBytes must be a positive integer.');
+  if (options.onKeyEvent !== undefined && typeof options.onKeyEvent !== 'function') throw configError('onKeyEvent must be a function.');
+  return {
+    maxAgeMs,
+    minAgeMs,
+    cooldownMs: seconds(options.jwksCooldown, '30s', 'jwksCooldown'),
+    timeoutMs: positive(seconds(options.jwksTimeout, '5s', 'jwksTimeout'), 'jwksTimeout'),
+    staleIfErrorMs: seconds(options.jwksStaleIfError, '1h', 'jwksStaleIfError'),
+    maxBytes,
+    explicitAlgorithms: options.algorithms !== undefined,
+    emit: emitter(options.onKeyEvent),
+  };
 }
 
 /**
@@ -80,7 +112,7 @@ export function resolveAlgorithms(options: VerifierOptions, source: KeySource): 
     algorithms = checkAlgorithmList(options.algorithms);
     if (keys !== undefined) checkKeysFitAlgorithms(keys, algorithms, source.kind);
     else if (source.kind === 'jwksUri' && algorithms.some(isHmac)) {
-      throw configError('algorithms lists an HMAC algorithm with public keys: `jwksUri` serves public keys only (RFC 8725 §2.1). Use RS*/PS*/ES*/EdDSA.');
+      throw configError('algorithms lists an HMAC algorithm with public keys: a remote JWKS serves public keys only (RFC 8725 §2.1). Use RS*/PS*/ES*/EdDSA.');
     }
   } else if (keys === undefined) {
     algorithms = [...ASYMMETRIC];

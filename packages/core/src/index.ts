@@ -8,6 +8,7 @@ export type {
   JwtGuardClaims,
   Duration,
   GetKey,
+  IssuerOptions,
   JsonWebKeySet,
   KeySourceOptions,
   PublicKeyInput,
@@ -40,3 +41,4 @@ export {
   type RouteChecks,
 } from './http/authorization.js';
 
+export type { KeyEvent } from './keys/key-events.js';

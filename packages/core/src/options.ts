@@ -1,4 +1,5 @@
 import type { KeyObject, webcrypto } from 'node:crypto';
+import type { KeyEvent } from './keys/key-events.js';
 
 /**
  * JWT claims (RFC 7519 §4.1). Our own declaration, structurally the same as jose's, so that our
@@ -97,6 +98,11 @@ export interface KeySourceOptions {
   jwksUri?: string | URL;
   /** An async key resolver, for secret managers. Requires `algorithms`. */
   getKey?: GetKey;
+  /**
+   * Find the JWKS URL in the issuer's metadata: `<issuer>/.well-known/openid-configuration`, else
+   * the RFC 8414 `oauth-authorization-server` document. The document's `issuer` must equal `issuer`.
+   */
+  discovery?: boolean;
 }
 
 export interface VerifierOptions extends KeySourceOptions {
@@ -126,12 +132,36 @@ export interface VerifierOptions extends KeySourceOptions {
   scopeClaim?: ScopeClaim;
   /** Tokens longer than this (in characters) are refused before any parsing. Default 8192. */
   maxTokenLength?: number;
-  /** How long fetched JWKS keys are trusted before a refresh. Default `'10m'`. */
+  /** Longest time fetched JWKS keys are used before a refresh; the lifetime when the response has no `Cache-Control: max-age`. Default `'10m'`. */
   jwksCacheMaxAge?: Duration;
+  /** Shortest lifetime, whatever `Cache-Control` says (`max-age=0` must not mean a fetch per request). Default `'1m'`. */
+  jwksCacheMinAge?: Duration;
   /** Minimum time between two JWKS refetches caused by an unknown `kid`. Default `'30s'`. */
   jwksCooldown?: Duration;
-  /** Timeout of one JWKS fetch. Default `'5s'`. */
+  /** Timeout of one JWKS or discovery fetch. Default `'5s'`. */
   jwksTimeout?: Duration;
+  /** Largest JWKS or discovery response accepted, in bytes. Default 512 KiB. */
+  jwksMaxBytes?: number;
+  /** While the JWKS endpoint fails, keep verifying with expired keys for this long. Default `'1h'`. */
+  jwksStaleIfError?: Duration;
+  /** Fetch remote keys as soon as the verifier is created, rather than on the first request. Default false. */
+  warmUp?: boolean;
+  /** Key source events (fetched, failed, stale keys served, unknown kid, issuer mismatch), for metrics and alerts. */
+  onKeyEvent?: (event: KeyEvent) => void;
+  /**
+   * Several trusted issuers (tenants), each with its own key source and, optionally, its own
+   * `audience`, `algorithms`, `typ`; the other options are shared. The token's `iss` picks one —
+   * only from this list: keys are never fetched for an issuer that is not configured.
+   */
+  issuers?: readonly IssuerOptions[];
+}
+
+/** One trusted issuer of a multi-issuer verifier. */
+export interface IssuerOptions extends KeySourceOptions {
+  issuer: string;
+  audience?: string | readonly string[] | false;
+  algorithms?: readonly Algorithm[];
+  typ?: string;
 }
 
 /**
@@ -154,6 +184,11 @@ export interface AuthContext<Claims extends JWTPayload = JwtGuardClaims> {
 export interface Verifier<Claims extends JWTPayload = JwtGuardClaims> {
   /** Verifies a compact JWS. Resolves with the verified claims; rejects with a `JwtGuardError`. */
   verify(token: string): Promise<AuthContext<Claims>>;
-  /** The algorithms this verifier accepts, after inference. */
+  /** The algorithms this verifier accepts, after inference (for several issuers: all of theirs). */
   readonly algorithms: readonly Algorithm[];
+  /**
+   * Resolves once remote keys are fetched and usable (immediately for keys given in the options);
+   * rejects with `key_source_unavailable` otherwise. For readiness probes and warm-up.
+   */
+  ready(): Promise<void>;
 }

@@ -3,6 +3,9 @@ import type { TokenHeader } from './options.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
+/** 8 KiB: far above any real access token, far below what could make parsing costly. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+
 export interface ParsedToken {
   header: TokenHeader;
   /** The payload, decoded without trusting it: only for diagnostics before verification. */

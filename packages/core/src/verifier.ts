@@ -4,18 +4,20 @@ import { durationToSeconds } from './duration.js';
 import { configError, JwtGuardError, quotedStringSafe } from './errors.js';
 import { checkOptionNames, resolveAlgorithms, selectKeySource } from './config.js';
 import { mapJoseError } from './jose-errors.js';
+import { multiIssuerVerifier } from './multi-issuer.js';
 import type { AuthContext, JWTPayload, JwtGuardClaims, Verifier, VerifierOptions } from './options.js';
 import { scopeReader } from './scopes.js';
-import { idTokenHint, parseToken } from './token.js';
+import { DEFAULT_MAX_TOKEN_LENGTH, idTokenHint, parseToken } from './token.js';
 
-const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+
 /** Bounds the signature checks one token can cause when it carries no `kid`. */
 const MAX_KEYS_TRIED = 16;
 
 export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
-  'secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'algorithms', 'issuer', 'audience',
+  'secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery', 'algorithms', 'issuer', 'audience',
   'clockTolerance', 'maxTokenAge', 'requiredClaims', 'requireExp', 'typ', 'currentDate',
-  'scopeClaim', 'maxTokenLength', 'jwksCacheMaxAge', 'jwksCooldown', 'jwksTimeout',
+  'scopeClaim', 'maxTokenLength', 'jwksCacheMaxAge', 'jwksCacheMinAge', 'jwksCooldown', 'jwksTimeout',
+  'jwksMaxBytes', 'jwksStaleIfError', 'warmUp', 'onKeyEvent', 'issuers',
 ];
 
 /**
@@ -29,7 +31,11 @@ export function createVerifier<Claims extends JWTPayload = JwtGuardClaims>(
 ): Verifier<Claims> {
   if (typeof options !== 'object' || options === null) throw configError('createVerifier(options) needs an options object.');
   checkOptionNames(options, knownOptionNames);
+  if (options.issuers !== undefined) return multiIssuerVerifier<Claims>(options, singleIssuerVerifier);
+  return singleIssuerVerifier<Claims>(options);
+}
 
+function singleIssuerVerifier<Claims extends JWTPayload>(options: VerifierOptions): Verifier<Claims> {
   const source = selectKeySource(options);
   const algorithms = resolveAlgorithms(options, source);
   const allowed = new Set<string>(algorithms);
@@ -110,7 +116,12 @@ export function createVerifier<Claims extends JWTPayload = JwtGuardClaims>(
     throw mapJoseError(lastError, undefined);
   }
 
-  return { verify, algorithms };
+  const ready = async (): Promise<void> => {
+    await source.ready?.();
+  };
+  if (options.warmUp === true) ready().catch(() => undefined); // failures are reported through onKeyEvent
+  else if (options.warmUp !== undefined && options.warmUp !== false) throw configError('warmUp must be true or false.');
+  return { verify, algorithms, ready };
 }
 
 function expectedValues(

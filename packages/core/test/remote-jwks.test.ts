@@ -152,16 +152,17 @@ describe('jwksUri: fetching and caching', () => {
     const server = await serve((_req, res, hit) => {
       setTimeout(() => sendJson(res, { keys: hit === 1 ? [jwkA] : [jwkB] }), hit === 1 ? 0 : 50);
     });
-    const verifier = verifierFor(server, { jwksCacheMaxAge: 0.5, jwksCooldown: 0 });
+    const verifier = verifierFor(server, { jwksCacheMaxAge: 2, jwksCooldown: 0 });
     const token = await tokenA();
     await verifier.verify(token);
     await verifier.verify(token);
     expect(server.hits).toBe(1);
-    await sleep(600);
-    // Stale: the refresh starts, but this verification still uses the cached key A.
+    // Past 80 % of the keys' lifetime (1.6 s) and before it ends (2 s): the refresh starts in the
+    // background and this verification does not wait for it — it still uses the cached key A.
+    await sleep(1700);
     await expect(verifier.verify(token)).resolves.toBeDefined();
-    await sleep(200);
     expect(server.hits).toBe(2);
+    await sleep(200);
     await expect(verifier.verify(await tokenB())).resolves.toBeDefined();
     await rejection(verifier.verify(await tokenA()), 'key_not_found');
   });
@@ -272,10 +273,16 @@ describe('jwksUri: endpoint failures', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
-  it('does not cache a failure: the next request tries again', async () => {
+  it('does not cache a failure: after a backoff, the next request tries again', async () => {
     const server = await serve((_req, res, hit) => (hit === 1 ? sendJson(res, 'oops', 503) : sendJson(res, { keys: [jwkA] })));
     const verifier = verifierFor(server);
     await rejection(verifier.verify(await tokenA()), 'key_source_unavailable', 503);
+    // Within the first backoff (1 s) requests fail fast instead of each waiting on a dead endpoint.
+    const started = Date.now();
+    await rejection(verifier.verify(await tokenA()), 'key_source_unavailable', 503);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(server.hits).toBe(1);
+    await sleep(1100);
     await expect(verifier.verify(await tokenA())).resolves.toBeDefined();
     expect(server.hits).toBe(2);
   });

@@ -125,6 +125,10 @@ describe('serveJwks with the real jwksUri verifier', () => {
     await expect(down.verify(token)).rejects.toMatchObject({ code: 'key_source_unavailable' });
     expect(server.requestCount()).toBe(2);
     server.fail(undefined);
+    // A failure is not cached, but retries back off: 1 s after the first failure, the next request refetches.
+    await expect(down.verify(token)).rejects.toMatchObject({ code: 'key_source_unavailable' });
+    expect(server.requestCount()).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await expect(down.verify(token)).resolves.toBeDefined();
     expect(server.requestCount()).toBe(3);
   });

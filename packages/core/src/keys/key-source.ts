@@ -8,6 +8,8 @@ export interface KeySource {
   readonly kind: KeySourceKind;
   /** Keys known at start-up, used to infer and check the algorithm allowlist; undefined if remote. */
   readonly staticKeys: readonly VerificationKey[] | undefined;
+  /** Remote sources: fetch now and resolve once usable keys are held (warm-up, health checks). */
+  ready?(): Promise<void>;
   /** The keys that may verify this token; throws a `JwtGuardError` when the source is down. */
   candidates(
     header: TokenHeader,

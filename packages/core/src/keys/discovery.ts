@@ -1,0 +1,104 @@
+import { JwtGuardError } from '../errors.js';
+import { describeError, fetchJson, HttpStatusError } from './fetch-json.js';
+import type { KeySource } from './key-source.js';
+import type { KeyEventListener } from './key-events.js';
+import { remoteJwksSource, type RemoteJwksOptions, type RemoteJwksSource } from './remote-jwks.js';
+
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_MAX_MS = 60_000;
+
+/** Where an issuer publishes its metadata: OpenID Connect Discovery first, then RFC 8414. */
+export function discoveryUrls(issuer: string): URL[] {
+  const base = new URL(issuer);
+  const path = base.pathname.replace(/\/$/, '');
+  return [
+    new URL(`${base.origin}${path}/.well-known/openid-configuration`),
+    new URL(`${base.origin}/.well-known/oauth-authorization-server${path}`),
+  ];
+}
+
+/**
+ * `discovery: true`: the JWKS URL comes from the issuer's own metadata document, whose `issuer`
+ * must equal the configured one exactly (OpenID Connect Discovery §4.3, RFC 8414 §3.3). The
+ * document is read once; a failed read is retried with backoff, never cached.
+ */
+export function discoveredJwksSource(
+  issuer: string,
+  remote: Omit<RemoteJwksOptions, 'url'>,
+  emit: KeyEventListener,
+  now: () => number = Date.now,
+): KeySource & { ready(): Promise<void> } {
+  let jwks: RemoteJwksSource | undefined;
+  let inFlight: Promise<RemoteJwksSource> | undefined;
+  let failures = 0;
+  let retryAt = 0;
+  let lastFailure = '';
+
+  async function discover(): Promise<RemoteJwksSource> {
+    let lastError: unknown;
+    for (const url of discoveryUrls(issuer)) {
+      const started = now();
+      try {
+        const { body } = await fetchJson(url, { timeoutMs: remote.timeoutMs, maxBytes: remote.maxBytes });
+        const document = (body ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
+        if (document.issuer !== issuer) {
+          const found = typeof document.issuer === 'string' ? document.issuer.slice(0, 200) : String(document.issuer);
+          emit({ type: 'issuer_mismatch', url: url.href, expected: issuer, found });
+          throw new Error(`the discovery document names the issuer "${found}", not "${issuer}"`);
+        }
+        if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
+        const jwksUri = new URL(document.jwks_uri);
+        if (jwksUri.protocol !== 'https:' && jwksUri.protocol !== new URL(issuer).protocol) {
+          throw new Error('the discovery document points jwks_uri at a non-https URL');
+        }
+        emit({ type: 'discovery_fetched', url: url.href, jwksUri: jwksUri.href, durationMs: now() - started });
+        return remoteJwksSource({ ...remote, url: jwksUri });
+      } catch (error) {
+        lastError = error;
+        // Only a missing OpenID document sends us to the RFC 8414 location.
+        if (!(error instanceof HttpStatusError && error.status === 404)) break;
+      }
+    }
+    throw lastError;
+  }
+
+  async function source(): Promise<RemoteJwksSource> {
+    if (jwks) return jwks;
+    if (!inFlight) {
+      if (now() < retryAt) throw unavailable();
+      inFlight = discover()
+        .then((found) => {
+          jwks = found;
+          return found;
+        })
+        .catch((error: unknown) => {
+          failures += 1;
+          retryAt = now() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
+          lastFailure = describeError(error);
+          emit({ type: 'discovery_failed', url: discoveryUrls(issuer)[0]!.href, reason: lastFailure });
+          throw unavailable();
+        })
+        .finally(() => {
+          inFlight = undefined;
+        });
+    }
+    return inFlight;
+  }
+
+  function unavailable(): JwtGuardError {
+    return new JwtGuardError('key_source_unavailable', 'The token signing keys are temporarily unavailable.', {
+      hint: `discovery for ${issuer}: ${lastFailure || 'not fetched yet'}`,
+    });
+  }
+
+  return {
+    kind: 'jwksUri',
+    staticKeys: undefined,
+    async ready() {
+      await (await source()).ready();
+    },
+    async candidates(header, alg, kid, token) {
+      return (await source()).candidates(header, alg, kid, token);
+    },
+  };
+}
