@@ -17,13 +17,8 @@ export function packageBuild(options: { entry?: string[]; bundleIntoCjs?: string
   };
   return defineConfig([
     { ...common, format: ['esm'] },
-    // The CJS `.d.cts` inlines those packages' types too: a CJS consumer under `moduleResolution:
-    // node16` may not import types from an ESM-only package (TS1479).
-    {
-      ...common,
-      format: ['cjs'],
-      noExternal: options.bundleIntoCjs ?? [],
-      dts: options.bundleIntoCjs?.length ? { resolve: options.bundleIntoCjs } : true,
-    },
+    // Our public types never import from jose (core declares its own JWT/JWK types), because a CJS
+    // consumer under `moduleResolution: node16` may not import types from an ESM-only package.
+    { ...common, format: ['cjs'], noExternal: options.bundleIntoCjs ?? [] },
   ]);
 }

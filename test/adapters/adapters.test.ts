@@ -31,8 +31,8 @@ async function send(app: TestApp, req: CaseRequest): Promise<Observed> {
   const response = await pending;
   return {
     status: response.status,
-    wwwAuthenticate: response.headers['www-authenticate'] as string | undefined,
-    contentType: response.headers['content-type'] as string | undefined,
+    wwwAuthenticate: response.headers['www-authenticate'],
+    contentType: response.headers['content-type'],
     body: response.text,
   };
 }

@@ -26,7 +26,8 @@ export function createApp(guardOptions: ExpressGuardOptions): Express {
     res.json(orders);
   });
   app.post('/orders', requireScope('orders:write'), (req, res) => {
-    const order: Order = { id: orders.length + 1, item: String(req.body?.item ?? 'unnamed'), owner: req.auth?.payload.sub ?? '' };
+    const item = (req.body as { item?: unknown } | undefined)?.item;
+    const order: Order = { id: orders.length + 1, item: typeof item === 'string' ? item : 'unnamed', owner: req.auth?.payload.sub ?? '' };
     orders.push(order);
     res.status(201).json(order);
   });

@@ -19,7 +19,7 @@ export async function createApp(guardOptions: FastifyGuardOptions) {
     api.get('/me', async (request) => ({ sub: request.auth?.payload.sub, scopes: [...(request.auth?.scopes ?? [])] }));
     api.get('/orders', { preHandler: requireScope('orders:read') }, async () => orders);
     api.post<{ Body: { item?: string } | undefined }>('/orders', { preHandler: requireScope('orders:write') }, async (request, reply) => {
-      const order: Order = { id: orders.length + 1, item: String(request.body?.item ?? 'unnamed'), owner: request.auth?.payload.sub ?? '' };
+      const order: Order = { id: orders.length + 1, item: typeof request.body?.item === 'string' ? request.body.item : 'unnamed', owner: request.auth?.payload.sub ?? '' };
       orders.push(order);
       return reply.code(201).send(order);
     });

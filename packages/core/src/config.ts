@@ -62,7 +62,10 @@ export function selectKeySource(options: VerifierOptions): KeySource {
       if (options.algorithms === undefined) {
         throw configError('getKey needs algorithms: jwt-guard cannot see its keys at start-up, so list the algorithms you expect, e.g. [\'RS256\'].');
       }
-      return resolverKeySource(options.getKey);
+      return resolverKeySource(
+        options.getKey,
+        durationToSeconds(options.getKeyCacheTtl ?? '5m', 'getKeyCacheTtl') * 1000,
+      );
   }
 }
 

@@ -42,3 +42,4 @@ export {
 } from './http/authorization.js';
 
 export type { KeyEvent } from './keys/key-events.js';
+export { secretFromEnv, type SecretFromEnvOptions } from './keys/secret-from-env.js';

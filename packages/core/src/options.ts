@@ -99,6 +99,11 @@ export interface KeySourceOptions {
   /** An async key resolver, for secret managers. Requires `algorithms`. */
   getKey?: GetKey;
   /**
+   * How long a `getKey` result is reused for tokens with the same `iss`, `kid` and `alg`, so a
+   * secret manager is asked once per key, not once per request. Failures are never cached. Default `'5m'`; 0 disables.
+   */
+  getKeyCacheTtl?: Duration;
+  /**
    * Find the JWKS URL in the issuer's metadata: `<issuer>/.well-known/openid-configuration`, else
    * the RFC 8414 `oauth-authorization-server` document. The document's `issuer` must equal `issuer`.
    */

@@ -17,7 +17,7 @@ export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
   'secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery', 'algorithms', 'issuer', 'audience',
   'clockTolerance', 'maxTokenAge', 'requiredClaims', 'requireExp', 'typ', 'currentDate',
   'scopeClaim', 'maxTokenLength', 'jwksCacheMaxAge', 'jwksCacheMinAge', 'jwksCooldown', 'jwksTimeout',
-  'jwksMaxBytes', 'jwksStaleIfError', 'warmUp', 'onKeyEvent', 'issuers',
+  'jwksMaxBytes', 'jwksStaleIfError', 'warmUp', 'onKeyEvent', 'issuers', 'getKeyCacheTtl',
 ];
 
 /**
@@ -89,7 +89,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(options: VerifierOption
     if (kid !== undefined && typeof kid !== 'string') {
       throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the header "kid" is not a string' });
     }
-    const candidates = await source.candidates(header, alg, kid, token);
+    const candidates = await source.candidates(header, alg, kid, token, parsed.untrustedPayload);
     if (candidates.length === 0) {
       throw new JwtGuardError('key_not_found', 'No key is known for the access token.', {
         hint: kid === undefined ? `no configured key verifies ${alg}` : `no configured ${alg} key has the token's kid`,

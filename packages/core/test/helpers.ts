@@ -154,3 +154,112 @@ export function sendJson(res: ServerResponse, body: unknown, status = 200): void
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+// --- Remote keys: an endpoint tests can rotate, slow down or break; key events; a movable clock -----
+// (Imports for this section are kept here, so the section can be added without touching the lines above.)
+
+import { vi } from 'vitest';
+import type { KeyEvent } from '@jwt-guard/core';
+
+/** The path a {@link JwksEndpoint} serves its JWK Set on (the same as {@link startServer}'s `url`). */
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/** A JWKS endpoint on 127.0.0.1 whose answers a test changes as it goes. Every field applies to the next request. */
+export interface JwksEndpoint extends TestServer {
+  /** `http://127.0.0.1:<port>`, for discovery documents served by `routes`. */
+  readonly origin: string;
+  /** The JWK Set served on {@link JWKS_PATH}; replace it to rotate keys. */
+  keys: JWK[];
+  /** The `Cache-Control` header sent with the set; none when undefined. */
+  cacheControl: string | undefined;
+  /** Delay before any answer, in milliseconds. */
+  delayMs: number;
+  /** While set, answers requests to {@link JWKS_PATH} instead of the set: a failure or (doing nothing) a hang. */
+  fail: ((res: ServerResponse, req: IncomingMessage) => void) | undefined;
+  /** Answers for other paths (discovery documents); any other path gets 404. */
+  readonly routes: Map<string, (res: ServerResponse, req: IncomingMessage) => void>;
+  /** Requests received on `path` so far (failed and hung ones included). */
+  hitsOn(path: string): number;
+}
+
+export async function startJwksEndpoint(keys: JWK[] = []): Promise<JwksEndpoint> {
+  const perPath = new Map<string, number>();
+  let endpoint: JwksEndpoint | undefined;
+  const server = await startServer((req, res) => {
+    const self = endpoint!;
+    const path = (req.url ?? '/').split('?')[0]!;
+    perPath.set(path, (perPath.get(path) ?? 0) + 1);
+    const answer = () => {
+      const route = self.routes.get(path);
+      if (route !== undefined) route(res, req);
+      else if (path !== JWKS_PATH) sendJson(res, { error: 'not_found' }, 404);
+      else if (self.fail !== undefined) self.fail(res, req);
+      else {
+        if (self.cacheControl !== undefined) res.setHeader('cache-control', self.cacheControl);
+        sendJson(res, { keys: self.keys });
+      }
+    };
+    if (self.delayMs > 0) setTimeout(answer, self.delayMs);
+    else answer();
+  });
+  endpoint = Object.assign(server, {
+    origin: new URL(server.url).origin,
+    keys,
+    cacheControl: undefined as string | undefined,
+    delayMs: 0,
+    fail: undefined as JwksEndpoint['fail'],
+    routes: new Map<string, (res: ServerResponse, req: IncomingMessage) => void>(),
+    hitsOn: (path: string) => perPath.get(path) ?? 0,
+  });
+  return endpoint;
+}
+
+/** Records `onKeyEvent` events; `next` waits for one that has not happened yet. */
+export interface KeyEventLog {
+  readonly events: KeyEvent[];
+  readonly onKeyEvent: (event: KeyEvent) => void;
+  of<T extends KeyEvent['type']>(type: T): Array<Extract<KeyEvent, { type: T }>>;
+  /** Resolves with the next event of this type emitted after the call (polls; fails after `timeoutMs`). */
+  next<T extends KeyEvent['type']>(type: T, timeoutMs?: number): Promise<Extract<KeyEvent, { type: T }>>;
+}
+
+export function keyEventLog(): KeyEventLog {
+  const events: KeyEvent[] = [];
+  const of = <T extends KeyEvent['type']>(type: T) =>
+    events.filter((event): event is Extract<KeyEvent, { type: T }> => event.type === type);
+  return {
+    events,
+    onKeyEvent: (event) => {
+      events.push(event);
+    },
+    of,
+    async next(type, timeoutMs = 5000) {
+      const seen = of(type).length;
+      const deadline = performance.now() + timeoutMs;
+      while (of(type).length === seen) {
+        if (performance.now() > deadline) throw new Error(`no ${type} event within ${timeoutMs} ms`);
+        await sleep(5);
+      }
+      return of(type)[seen]!;
+    },
+  };
+}
+
+/**
+ * Moves `Date.now()` forward, which is the clock the remote key sources read (jose's claim checks
+ * use `new Date()` and are not affected; timers and the HTTP server keep real time). Verifiers must
+ * be created after the call, as they capture `Date.now` then. Call `restore()` when done.
+ */
+export function movableClock(): { advance(ms: number): void; restore(): void } {
+  const realNow = Date.now.bind(Date);
+  let offset = 0;
+  const spy = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+  return {
+    advance(ms) {
+      offset += ms;
+    },
+    restore() {
+      spy.mockRestore();
+    },
+  };
+}

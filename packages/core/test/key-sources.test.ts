@@ -259,7 +259,8 @@ describe('getKey', () => {
       },
     });
     const getKey = vi.fn(() => jwk);
-    const verifier = createVerifier({ getKey, algorithms: ['RS256'], ...CLAIM_OPTIONS });
+    // No result cache here, so getKey runs each time and only the import is reused.
+    const verifier = createVerifier({ getKey, algorithms: ['RS256'], getKeyCacheTtl: 0, ...CLAIM_OPTIONS });
     const token = await sign(rsaA.privateKey, 'RS256');
     await verifier.verify(token);
     const readsAfterFirst = reads;
@@ -268,6 +269,39 @@ describe('getKey', () => {
     await verifier.verify(token);
     expect(getKey).toHaveBeenCalledTimes(3);
     expect(reads).toBe(readsAfterFirst);
+  });
+
+  it('reuses a getKey result per (iss, kid, alg) for getKeyCacheTtl, sharing concurrent lookups', async () => {
+    const getKey = vi.fn(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return rsaA.publicJwk;
+    });
+    const verifier = createVerifier({ getKey, algorithms: ['RS256'], getKeyCacheTtl: 0.3, ...CLAIM_OPTIONS });
+    const token = await sign(rsaA.privateKey, 'RS256');
+    await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
+    expect(getKey).toHaveBeenCalledTimes(1);
+    await verifier.verify(await sign(rsaA.privateKey, 'RS256', undefined, { kid: 'other-kid' }));
+    expect(getKey).toHaveBeenCalledTimes(2);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await verifier.verify(token);
+    expect(getKey).toHaveBeenCalledTimes(3);
+  });
+
+  it('never caches a failing getKey: the next request asks again', async () => {
+    let calls = 0;
+    const verifier = createVerifier({
+      getKey: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('secret manager down');
+        return rsaA.publicJwk;
+      },
+      algorithms: ['RS256'],
+      ...CLAIM_OPTIONS,
+    });
+    const token = await sign(rsaA.privateKey, 'RS256');
+    await rejection(verifier.verify(token), 'key_source_unavailable', 503);
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    expect(calls).toBe(2);
   });
 
   it('imports a returned string as a secret for HS* tokens', async () => {

@@ -16,5 +16,7 @@ export interface KeySource {
     alg: Algorithm,
     kid: string | undefined,
     token: string,
+    /** The payload as decoded before verification: only to choose keys, never to trust. */
+    untrustedPayload?: Readonly<Record<string, unknown>>,
   ): VerificationKey[] | Promise<VerificationKey[]>;
 }

@@ -1,5 +1,5 @@
 import { JwtGuardError } from '../errors.js';
-import type { GetKey, ResolvedKey } from '../options.js';
+import type { Algorithm, GetKey, ResolvedKey } from '../options.js';
 import { importPublicKey, importSecret } from './import.js';
 import type { KeySource } from './key-source.js';
 import { checkSecretStrength } from './secret-strength.js';
@@ -7,14 +7,20 @@ import { keyAllows, type VerificationKey } from './verification-key.js';
 
 const MAX_CACHED_STRINGS = 256;
 
+/** Bounds the result cache; the oldest entry goes first. */
+const MAX_CACHED_RESULTS = 1000;
+
 /**
  * `getKey(header, token)`: the user's resolver picks the key. Returned keys are imported once and
- * remembered (by identity for objects, by value for strings), so a resolver that returns the same
- * key each time costs no re-import.
+ * remembered (by identity for objects, by value for strings); results are reused for `ttlMs` per
+ * (iss, kid, alg), with concurrent lookups of the same triple sharing one call. A throwing resolver
+ * is never cached: the next request asks again.
  */
-export function resolverKeySource(getKey: GetKey): KeySource {
+export function resolverKeySource(getKey: GetKey, ttlMs: number): KeySource {
   const objectCache = new WeakMap<object, VerificationKey>();
   const stringCache = new Map<string, VerificationKey>();
+  const results = new Map<string, { keys: VerificationKey[]; expiresAt: number }>();
+  const inFlight = new Map<string, Promise<VerificationKey[]>>();
 
   function importResolved(input: ResolvedKey, alg: string): VerificationKey {
     const asSecret = alg.startsWith('HS');
@@ -30,45 +36,61 @@ export function resolverKeySource(getKey: GetKey): KeySource {
     }
     let key = objectCache.get(input);
     if (key === undefined) {
-      key =
-        asSecret && input instanceof Uint8Array
-          ? importSecret(input, undefined, 'getKey() result')
-          : importPublicKey(input, 'getKey() result');
+      key = asSecret && input instanceof Uint8Array ? importSecret(input, undefined, 'getKey() result') : importPublicKey(input, 'getKey() result');
       objectCache.set(input, key);
     }
     return key;
   }
 
+  async function resolve(header: Parameters<GetKey>[0], alg: Algorithm, token: string): Promise<VerificationKey[]> {
+    let resolved: ResolvedKey | readonly ResolvedKey[] | undefined;
+    try {
+      resolved = await getKey(header, token);
+    } catch (cause) {
+      throw unavailable(`getKey() threw: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+    }
+    if (resolved === undefined || resolved === null) return [];
+    const list = Array.isArray(resolved) ? (resolved as readonly ResolvedKey[]) : [resolved as ResolvedKey];
+    const keys: VerificationKey[] = [];
+    for (const input of list) {
+      try {
+        const key = importResolved(input, alg);
+        // A secret from a secret manager meets the same bar as one given at start-up.
+        checkSecretStrength([key], [alg]);
+        if (keyAllows(key, alg, true)) keys.push(key);
+      } catch (cause) {
+        throw unavailable(`getKey() returned a key jwt-guard refuses: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+      }
+    }
+    return keys;
+  }
+
   return {
     kind: 'getKey',
     staticKeys: undefined,
-    async candidates(header, alg, _kid, token) {
-      let resolved: ResolvedKey | readonly ResolvedKey[] | undefined;
-      try {
-        resolved = await getKey(header, token);
-      } catch (cause) {
-        throw new JwtGuardError('key_source_unavailable', 'The token signing keys are temporarily unavailable.', {
-          hint: `getKey() threw: ${cause instanceof Error ? cause.message : String(cause)}`,
-          cause,
-        });
+    async candidates(header, alg, kid, token, untrustedPayload) {
+      if (ttlMs <= 0) return resolve(header, alg, token);
+      const iss = typeof untrustedPayload?.iss === 'string' ? untrustedPayload.iss : '';
+      const cacheKey = JSON.stringify([iss, kid ?? null, alg]);
+      const cached = results.get(cacheKey);
+      if (cached !== undefined && Date.now() < cached.expiresAt) return cached.keys;
+      let pending = inFlight.get(cacheKey);
+      if (pending === undefined) {
+        pending = resolve(header, alg, token)
+          .then((keys) => {
+            results.delete(cacheKey);
+            if (results.size >= MAX_CACHED_RESULTS) results.delete(results.keys().next().value as string);
+            results.set(cacheKey, { keys, expiresAt: Date.now() + ttlMs });
+            return keys;
+          })
+          .finally(() => inFlight.delete(cacheKey));
+        inFlight.set(cacheKey, pending);
       }
-      if (resolved === undefined || resolved === null) return [];
-      const list = Array.isArray(resolved) ? (resolved as readonly ResolvedKey[]) : [resolved as ResolvedKey];
-      const keys: VerificationKey[] = [];
-      for (const input of list) {
-        try {
-          const key = importResolved(input, alg);
-          // A secret from a secret manager meets the same bar as one given at start-up.
-          checkSecretStrength([key], [alg]);
-          if (keyAllows(key, alg, true)) keys.push(key);
-        } catch (cause) {
-          throw new JwtGuardError('key_source_unavailable', 'The token signing keys are temporarily unavailable.', {
-            hint: `getKey() returned a key jwt-guard refuses: ${cause instanceof Error ? cause.message : String(cause)}`,
-            cause,
-          });
-        }
-      }
-      return keys;
+      return pending;
     },
   };
+}
+
+function unavailable(hint: string, cause: unknown): JwtGuardError {
+  return new JwtGuardError('key_source_unavailable', 'The token signing keys are temporarily unavailable.', { hint, cause });
 }
