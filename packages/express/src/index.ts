@@ -64,10 +64,10 @@ function toGuardRequest(req: Request): GuardRequest {
  * Verifies the bearer token of every request: `app.use(jwtGuard(options))`. Sets `req.auth`;
  * refuses with 401/400/503 and RFC 6750 `WWW-Authenticate`. Options are checked here, at start-up.
  */
-export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: ExpressGuardOptions<Claims>): RequestHandler {
+export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: ExpressGuardOptions<Claims>): JwtGuardMiddleware {
   const guard = createGuard<Claims>(options, ['onError']);
   const state: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
-  return (req, res, next) => {
+  const middleware: RequestHandler = (req, res, next) => {
     guardOf.set(req, state);
     const request = toGuardRequest(req);
     guard.authenticate(request).then((outcome) => {
@@ -85,7 +85,11 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: Ex
       }
     }, next);
   };
+  return Object.assign(middleware, { ready: guard.verifier.ready });
 }
+
+/** The guard middleware, with `ready()`: resolves once remote keys are usable (for readiness probes). */
+export type JwtGuardMiddleware = RequestHandler & { ready(): Promise<void> };
 
 function routeCheck(requirement: Requirement): RequestHandler {
   return (req, res, next) => {
@@ -113,6 +117,9 @@ export {
   fromCookie,
   fromHeader,
   JwtGuardError,
+  secretFromEnv,
+  type IssuerOptions,
+  type KeyEvent,
   type AuthContext,
   type JwtGuardClaims,
   type ErrorCode,

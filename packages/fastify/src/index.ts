@@ -26,6 +26,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The guard as an `onRequest` hook, for routes that opt in when `guardAllRoutes` is false. */
     authenticate: onRequestHookHandler;
+    /** The guard's state: `ready()` resolves once remote keys are usable (for readiness probes). */
+    jwtGuard: { ready(): Promise<void> };
   }
 }
 
@@ -78,6 +80,7 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
     else if (outcome.type === 'rejected') return onError(outcome.error, request, reply);
   };
   fastify.decorate('authenticate', authenticate);
+  fastify.decorate('jwtGuard', { ready: guard.verifier.ready });
   if (guardAllRoutes) fastify.addHook('onRequest', authenticate);
 };
 
@@ -114,6 +117,9 @@ export {
   fromCookie,
   fromHeader,
   JwtGuardError,
+  secretFromEnv,
+  type IssuerOptions,
+  type KeyEvent,
   type AuthContext,
   type JwtGuardClaims,
   type ErrorCode,

@@ -66,10 +66,10 @@ function stateOf(ctx: Context): JwtGuardState {
  */
 export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
   options: KoaGuardOptions<Claims>,
-): Middleware<JwtGuardState<Claims>> {
+): JwtGuardMiddleware<Claims> {
   const guard = createGuard<Claims>(options, ['onError']);
   const guardState: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
-  return async (ctx, next) => {
+  const middleware: Middleware<JwtGuardState<Claims>> = async (ctx, next) => {
     guardOf.set(ctx, guardState);
     const outcome = await guard.authenticate(toGuardRequest(ctx));
     switch (outcome.type) {
@@ -85,7 +85,13 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
         return guardState.onError(outcome.error, ctx);
     }
   };
+  return Object.assign(middleware, { ready: guard.verifier.ready });
 }
+
+/** The guard middleware, with `ready()`: resolves once remote keys are usable (for readiness probes). */
+export type JwtGuardMiddleware<Claims extends JWTPayload = JwtGuardClaims> = Middleware<JwtGuardState<Claims>> & {
+  ready(): Promise<void>;
+};
 
 function routeCheck(requirement: Requirement): Middleware<JwtGuardState> {
   return async (ctx: Context, next: Next) => {
@@ -116,6 +122,9 @@ export {
   fromCookie,
   fromHeader,
   JwtGuardError,
+  secretFromEnv,
+  type IssuerOptions,
+  type KeyEvent,
   type AuthContext,
   type JwtGuardClaims,
   type ErrorCode,
