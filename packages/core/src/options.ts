@@ -188,12 +188,12 @@ export interface AuthContext<Claims extends JWTPayload = JwtGuardClaims> {
 
 export interface Verifier<Claims extends JWTPayload = JwtGuardClaims> {
   /** Verifies a compact JWS. Resolves with the verified claims; rejects with a `JwtGuardError`. */
-  verify(token: string): Promise<AuthContext<Claims>>;
+  verify: (token: string) => Promise<AuthContext<Claims>>;
   /** The algorithms this verifier accepts, after inference (for several issuers: all of theirs). */
   readonly algorithms: readonly Algorithm[];
   /**
    * Resolves once remote keys are fetched and usable (immediately for keys given in the options);
    * rejects with `key_source_unavailable` otherwise. For readiness probes and warm-up.
    */
-  ready(): Promise<void>;
+  ready: () => Promise<void>;
 }
