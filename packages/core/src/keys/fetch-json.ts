@@ -22,11 +22,21 @@ export class HttpStatusError extends Error {
  * redirects elsewhere is a configuration to fix, not something to follow silently.
  */
 export async function fetchJson(url: URL, options: FetchJsonOptions): Promise<FetchedJson> {
-  const response = await fetch(url, {
-    signal: AbortSignal.timeout(options.timeoutMs),
-    headers: { accept: 'application/json, application/jwk-set+json' },
-    redirect: 'error',
-  });
+  const request = () =>
+    fetch(url, {
+      signal: AbortSignal.timeout(options.timeoutMs),
+      headers: { accept: 'application/json, application/jwk-set+json' },
+      redirect: 'error',
+    });
+  let response: Response;
+  try {
+    response = await request();
+  } catch (error) {
+    // A pooled keep-alive connection the server just closed (it restarted, say) fails at once;
+    // one immediate retry on a fresh connection is not a retry storm.
+    if (!isStaleConnection(error)) throw error;
+    response = await request();
+  }
   if (!response.ok) {
     // Release the keep-alive connection now rather than at garbage collection.
     await response.body?.cancel().catch(() => undefined);
@@ -78,4 +88,9 @@ export function describeError(error: unknown): string {
     return cause?.code ? `${error.message} (${cause.code})` : error.message;
   }
   return String(error);
+}
+
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } } | null)?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
