@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { ErrorCode, GuardOptions } from '@jwt-guard/core';
-import { fromCookie } from '@jwt-guard/core';
+import { fromCookie, memoryRevocationStore, type RevocationStore } from '@jwt-guard/core';
 import { createTestIssuer, type TestAlgorithm, type TestIssuer } from '@jwt-guard/testing';
 
 /**
@@ -13,13 +13,15 @@ export interface Fixtures {
   stranger: TestIssuer;
   /** A JWKS URL on a port nothing listens on. */
   deadJwksUri: string;
+  /** Denylist with jti 'revoked-jti' and subject 'logged-out-user' revoked. */
+  revocationStore: RevocationStore;
   close(): Promise<void>;
 }
 
 export type ConfigName =
   | 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
   | 'RS256-jwksUri' | 'RS256-realm' | 'RS256-at+jwt' | 'RS256-optional' | 'RS256-anonymous'
-  | 'RS256-cookie' | 'dead-jwksUri';
+  | 'RS256-cookie' | 'dead-jwksUri' | 'RS256-revocation';
 
 export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
   const rs = fx.issuers.RS256;
@@ -32,6 +34,7 @@ export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
     case 'RS256-optional': return { ...rs.verifierOptions(), credentialsRequired: false };
     case 'RS256-anonymous': return { ...rs.verifierOptions(), credentialsRequired: false, anonymousOnInvalidToken: true };
     case 'RS256-cookie': return { ...rs.verifierOptions(), getToken: fromCookie('access_token') };
+    case 'RS256-revocation': return { ...rs.verifierOptions(), revocation: { store: fx.revocationStore } };
     case 'dead-jwksUri': return { ...rs.verifierOptions(), jwks: undefined, jwksUri: fx.deadJwksUri, algorithms: ['RS256'] };
   }
 }
@@ -130,6 +133,11 @@ export const CASES: Case[] = [
   { name: 'typ mismatch: a plain JWT where at+jwt is required', config: 'RS256-at+jwt', request: (fx) => me(fx.issuers.RS256.sign()), status: 401, code: 'type_mismatch' },
   { name: 'typ at+jwt accepted', config: 'RS256-at+jwt', request: (fx) => me(fx.issuers.RS256.sign({}, { header: { typ: 'at+jwt' } })), status: 200, body: VALID_BODY },
 
+  // Revocation (a denylist checked after signature and claims).
+  { name: 'revoked jti', config: 'RS256-revocation', request: (fx) => me(fx.issuers.RS256.sign({ jti: 'revoked-jti' })), status: 401, code: 'token_revoked', wwwAuthenticate: invalidToken('The access token has been revoked.') },
+  { name: 'subject logged out everywhere', config: 'RS256-revocation', request: (fx) => me(fx.issuers.RS256.sign({ sub: 'logged-out-user' })), status: 401, code: 'token_revoked' },
+  { name: 'a token that is not revoked passes the check', config: 'RS256-revocation', request: (fx) => me(fx.issuers.RS256.sign()), status: 200, body: VALID_BODY },
+
   // Structure and size.
   { name: 'oversized token', config: 'RS256', request: () => me(`${'a'.repeat(5000)}.${'b'.repeat(5000)}.c`), status: 401, code: 'token_too_large' },
   { name: 'opaque token', config: 'RS256', request: () => me('2YotnFZFEjr1zCsicMWpAA'), status: 401, code: 'token_malformed' },
@@ -154,10 +162,14 @@ export async function createFixtures(): Promise<Fixtures> {
     make('HS256'), make('RS256'), make('PS256'), make('ES256'), make('EdDSA'), createTestIssuer({ algorithm: 'RS256', kid: 'stranger-key' }),
   ]);
   const all = [HS256, RS256, PS256, ES256, EdDSA, stranger];
+  const revocationStore = memoryRevocationStore();
+  await revocationStore.revoke('revoked-jti', inFiveMinutes());
+  await revocationStore.revokeSubject('logged-out-user', Math.floor(Date.now() / 1000) + 60);
   return {
     issuers: { HS256, RS256, PS256, ES256, EdDSA },
     stranger,
     deadJwksUri: 'http://127.0.0.1:9/.well-known/jwks.json',
+    revocationStore,
     close: async () => {
       await Promise.all(all.map((issuer) => issuer.close()));
     },

@@ -85,9 +85,10 @@ function httpUrl(value: string | URL, option: string): URL {
 /** The timing and size settings shared by `jwksUri` and `discovery`, checked once. */
 function remoteOptions(options: VerifierOptions): Omit<RemoteJwksOptions, 'url'> {
   const seconds = (value: Duration | undefined, fallback: Duration, name: string) => durationToSeconds(value ?? fallback, name) * 1000;
-  const maxAgeMs = seconds(options.jwksCacheMaxAge, '10m', 'jwksCacheMaxAge');
+  const maxAgeMs = positive(seconds(options.jwksCacheMaxAge, '10m', 'jwksCacheMaxAge'), 'jwksCacheMaxAge');
   // Unless set, the floor is a minute, or the ceiling if that is shorter.
-  const minAgeMs = options.jwksCacheMinAge === undefined ? Math.min(60_000, maxAgeMs) : seconds(options.jwksCacheMinAge, '1m', 'jwksCacheMinAge');
+  const minAgeMs =
+    options.jwksCacheMinAge === undefined ? Math.min(60_000, maxAgeMs) : positive(seconds(options.jwksCacheMinAge, '1m', 'jwksCacheMinAge'), 'jwksCacheMinAge');
   if (minAgeMs > maxAgeMs) throw configError('jwksCacheMinAge must not be longer than jwksCacheMaxAge.');
   const maxBytes = options.jwksMaxBytes ?? 512 * 1024;
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw configError('jwksMaxBytes must be a positive integer.');

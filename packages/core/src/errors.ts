@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   claim_invalid: { status: 401, bearerError: 'invalid_token' },
   type_mismatch: { status: 401, bearerError: 'invalid_token' },
   key_not_found: { status: 401, bearerError: 'invalid_token' },
+  /** The token is on the revocation denylist (by `jti`, or its subject was revoked after it was issued). */
+  token_revoked: { status: 401, bearerError: 'invalid_token' },
+  /** The revocation store cannot answer and `whenUnavailable` is `'fail-closed'`. */
+  revocation_unavailable: { status: 503, bearerError: undefined },
   /** The token lacks a scope the route requires. */
   insufficient_scope: { status: 403, bearerError: 'insufficient_scope' },
   /** A `requireClaim` check failed: the token is valid but does not grant this. */

@@ -20,7 +20,7 @@ export function multiIssuerVerifier<Claims extends JWTPayload>(
     throw configError('issuers must be a non-empty array of { issuer, <one key source>, audience?, algorithms?, typ? }.');
   }
   if (shared.issuer !== undefined) throw configError('give either issuer or issuers, not both.');
-  const misplaced = KEY_SOURCE_NAMES.filter((name) => shared[name] !== undefined);
+  const misplaced = KEY_SOURCE_NAMES.filter((name) => shared[name] !== undefined && shared[name] !== false);
   if (misplaced.length > 0) {
     throw configError(`${misplaced.join(', ')} must be set inside each issuers[] entry, so that each issuer has its own keys.`);
   }
@@ -54,7 +54,11 @@ export function multiIssuerVerifier<Claims extends JWTPayload>(
   return {
     algorithms,
     async verify(token) {
-      const iss = parseToken(token, maxTokenLength).untrustedPayload?.iss;
+      const payload = parseToken(token, maxTokenLength).untrustedPayload;
+      if (payload === undefined) {
+        throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object' });
+      }
+      const iss = payload.iss;
       if (iss === undefined) throw new JwtGuardError('claim_missing', 'The access token has no "iss" claim.');
       const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
       if (verifier === undefined) {

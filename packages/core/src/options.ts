@@ -1,5 +1,6 @@
 import type { KeyObject, webcrypto } from 'node:crypto';
 import type { KeyEvent } from './keys/key-events.js';
+import type { RevocationOptions } from './revocation/check.js';
 
 /**
  * JWT claims (RFC 7519 §4.1). Our own declaration, structurally the same as jose's, so that our
@@ -159,6 +160,8 @@ export interface VerifierOptions extends KeySourceOptions {
    * only from this list: keys are never fetched for an issuer that is not configured.
    */
   issuers?: readonly IssuerOptions[];
+  /** Check a denylist after signature and claims: revoked tokens are refused with `token_revoked`. */
+  revocation?: RevocationOptions;
 }
 
 /** One trusted issuer of a multi-issuer verifier. */

@@ -6,6 +6,7 @@ import { checkOptionNames, resolveAlgorithms, selectKeySource } from './config.j
 import { mapJoseError } from './jose-errors.js';
 import { multiIssuerVerifier } from './multi-issuer.js';
 import type { AuthContext, JWTPayload, JwtGuardClaims, Verifier, VerifierOptions } from './options.js';
+import { revocationCheck } from './revocation/check.js';
 import { scopeReader } from './scopes.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, idTokenHint, parseToken } from './token.js';
 
@@ -17,7 +18,7 @@ export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
   'secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery', 'algorithms', 'issuer', 'audience',
   'clockTolerance', 'maxTokenAge', 'requiredClaims', 'requireExp', 'typ', 'currentDate',
   'scopeClaim', 'maxTokenLength', 'jwksCacheMaxAge', 'jwksCacheMinAge', 'jwksCooldown', 'jwksTimeout',
-  'jwksMaxBytes', 'jwksStaleIfError', 'warmUp', 'onKeyEvent', 'issuers', 'getKeyCacheTtl',
+  'jwksMaxBytes', 'jwksStaleIfError', 'warmUp', 'onKeyEvent', 'issuers', 'getKeyCacheTtl', 'revocation',
 ];
 
 /**
@@ -44,7 +45,10 @@ function singleIssuerVerifier<Claims extends JWTPayload>(options: VerifierOption
   const audience = expectedValues(options.audience, 'audience', 'aud');
   const requireExp = options.requireExp ?? true;
   if (typeof requireExp !== 'boolean') throw configError('requireExp must be true or false.');
-  const requiredClaims = [...new Set([...(requireExp ? ['exp'] : []), ...(options.requiredClaims ?? [])])];
+  const checkRevocation = options.revocation === undefined ? undefined : revocationCheck(options.revocation);
+  const requiredClaims = [
+    ...new Set([...(requireExp ? ['exp'] : []), ...(options.revocation?.requireJti === true ? ['jti'] : []), ...(options.requiredClaims ?? [])]),
+  ];
   if (!requiredClaims.every((claim) => typeof claim === 'string' && claim !== '')) {
     throw configError('requiredClaims must be an array of claim names.');
   }
@@ -104,8 +108,12 @@ function singleIssuerVerifier<Claims extends JWTPayload>(options: VerifierOption
     for (const key of candidates.slice(0, MAX_KEYS_TRIED)) {
       try {
         const result = await jwtVerify<Claims>(token, key.key, joseOptions);
+        // Only a genuine, valid token reaches the denylist; its verdict is final, not a key miss.
+        const revocation = checkRevocation?.(result.payload);
+        if (revocation !== undefined) await revocation;
         return { token, header: result.protectedHeader, payload: result.payload, scopes: readScopes(result.payload) };
       } catch (error) {
+        if (error instanceof JwtGuardError) throw error;
         // Only a bad signature moves on to the next key; any other failure is the token's verdict.
         if ((error as { code?: string }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
           throw mapJoseError(error, idTokenHint(header, parsed.untrustedPayload));

@@ -35,6 +35,8 @@ describe('JwtGuardError', () => {
     ['claim_invalid', 401, 'invalid_token'],
     ['type_mismatch', 401, 'invalid_token'],
     ['key_not_found', 401, 'invalid_token'],
+    ['token_revoked', 401, 'invalid_token'],
+    ['revocation_unavailable', 503, undefined],
     ['insufficient_scope', 403, 'insufficient_scope'],
     ['claim_mismatch', 403, 'insufficient_scope'],
     ['invalid_request', 400, 'invalid_request'],
@@ -48,7 +50,7 @@ describe('JwtGuardError', () => {
   });
 
   it('lists exactly the documented codes', () => {
-    expect(Object.keys(ERROR_CODES)).toHaveLength(18);
+    expect(Object.keys(ERROR_CODES)).toHaveLength(20);
   });
 
   it('keeps the cause', () => {

@@ -174,7 +174,7 @@ export interface JwksEndpoint extends TestServer {
   cacheControl: string | undefined;
   /** Delay before any answer, in milliseconds. */
   delayMs: number;
-  /** While set, answers requests to {@link JWKS_PATH} instead of the set: a failure or (doing nothing) a hang. */
+  /** While set, answers requests to {@link JWKS_PATH} instead of the set: a failure, a hang (do nothing), or any custom answer. */
   fail: ((res: ServerResponse, req: IncomingMessage) => void) | undefined;
   /** Answers for other paths (discovery documents); any other path gets 404. */
   readonly routes: Map<string, (res: ServerResponse, req: IncomingMessage) => void>;
@@ -184,30 +184,28 @@ export interface JwksEndpoint extends TestServer {
 
 export async function startJwksEndpoint(keys: JWK[] = []): Promise<JwksEndpoint> {
   const perPath = new Map<string, number>();
-  let endpoint: JwksEndpoint | undefined;
   const server = await startServer((req, res) => {
-    const self = endpoint!;
     const path = (req.url ?? '/').split('?')[0]!;
     perPath.set(path, (perPath.get(path) ?? 0) + 1);
     const answer = () => {
-      const route = self.routes.get(path);
+      const route = endpoint.routes.get(path);
       if (route !== undefined) route(res, req);
       else if (path !== JWKS_PATH) sendJson(res, { error: 'not_found' }, 404);
-      else if (self.fail !== undefined) self.fail(res, req);
+      else if (endpoint.fail !== undefined) endpoint.fail(res, req);
       else {
-        if (self.cacheControl !== undefined) res.setHeader('cache-control', self.cacheControl);
-        sendJson(res, { keys: self.keys });
+        if (endpoint.cacheControl !== undefined) res.setHeader('cache-control', endpoint.cacheControl);
+        sendJson(res, { keys: endpoint.keys });
       }
     };
-    if (self.delayMs > 0) setTimeout(answer, self.delayMs);
+    if (endpoint.delayMs > 0) setTimeout(answer, endpoint.delayMs);
     else answer();
   });
-  endpoint = Object.assign(server, {
+  const endpoint: JwksEndpoint = Object.assign(server, {
     origin: new URL(server.url).origin,
     keys,
-    cacheControl: undefined as string | undefined,
+    cacheControl: undefined,
     delayMs: 0,
-    fail: undefined as JwksEndpoint['fail'],
+    fail: undefined,
     routes: new Map<string, (res: ServerResponse, req: IncomingMessage) => void>(),
     hitsOn: (path: string) => perPath.get(path) ?? 0,
   });

@@ -84,8 +84,9 @@ export function cacheControlMaxAge(header: string | null): number | undefined {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timeout: no answer within jwksTimeout';
-    const cause = (error as { cause?: { code?: string } }).cause;
-    return cause?.code ? `${error.message} (${cause.code})` : error.message;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code) return `${error.message} (${cause.code})`;
+    return cause?.message ? `${error.message} (${cause.message})` : error.message;
   }
   return String(error);
 }

@@ -26,7 +26,7 @@ export function emitter(listener: KeyEventListener | undefined): KeyEventListene
   if (listener === undefined) return () => undefined;
   return (event) => {
     try {
-      listener(event);
+      void Promise.resolve(listener(event) as unknown).catch(() => undefined); // an async listener may reject, too
     } catch {
       // A metrics hook that throws must not turn into failed requests.
     }

@@ -1,0 +1,63 @@
+import { configError, JwtGuardError } from '../errors.js';
+import type { JWTPayload } from '../options.js';
+import type { RevocationStore } from './store.js';
+
+export interface RevocationOptions {
+  /** The denylist: `memoryRevocationStore()` for one process, `redisRevocationStore()` for many. */
+  store: RevocationStore;
+  /** Refuse tokens without a `jti` (which could only be revoked by subject). Default false. */
+  requireJti?: boolean;
+  /** When the store cannot answer: refuse with 503 (`'fail-closed'`, the default) or let tokens through (`'fail-open'`). */
+  whenUnavailable?: 'fail-closed' | 'fail-open';
+  /** Called for each decision taken while the store could not answer, so that it is logged either way. */
+  onUnavailable?: (event: RevocationUnavailableEvent) => void;
+}
+
+export interface RevocationUnavailableEvent {
+  decision: 'fail-closed' | 'fail-open';
+  jti: string | undefined;
+  sub: string | undefined;
+}
+
+/** Builds the check the verifier runs after signature and claims are valid. */
+export function revocationCheck(options: RevocationOptions): (payload: JWTPayload) => Promise<void> | void {
+  if (typeof options !== 'object' || options === null || typeof options.store?.check !== 'function') {
+    throw configError('revocation needs { store }, e.g. revocation: { store: memoryRevocationStore() }.');
+  }
+  const { store, onUnavailable } = options;
+  const whenUnavailable = options.whenUnavailable ?? 'fail-closed';
+  if (whenUnavailable !== 'fail-closed' && whenUnavailable !== 'fail-open') {
+    throw configError("revocation.whenUnavailable must be 'fail-closed' or 'fail-open'.");
+  }
+
+  const decide = (status: string, payload: JWTPayload): void => {
+    if (status === 'active') return;
+    if (status === 'revoked') throw new JwtGuardError('token_revoked', 'The access token has been revoked.');
+    try {
+      onUnavailable?.({ decision: whenUnavailable, jti: payload.jti, sub: payload.sub });
+    } catch {
+      // Logging must not change the decision.
+    }
+    if (whenUnavailable === 'fail-closed') {
+      throw new JwtGuardError('revocation_unavailable', 'Token revocation cannot be checked right now.', {
+        hint: 'the revocation store is unreachable and its local copy is too stale (fail-closed)',
+      });
+    }
+  };
+
+  return (payload) => {
+    const input = { jti: payload.jti, sub: payload.sub, iat: payload.iat, exp: payload.exp };
+    let status;
+    try {
+      status = store.check(input);
+    } catch {
+      status = 'unknown' as const;
+    }
+    // The common case, an in-memory answer, stays synchronous: no promise per request.
+    if (typeof status === 'string') return decide(status, payload);
+    return status.then(
+      (resolved) => decide(resolved, payload),
+      () => decide('unknown', payload),
+    );
+  };
+}

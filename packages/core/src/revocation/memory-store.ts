@@ -1,0 +1,156 @@
+import { durationToSeconds } from '../duration.js';
+import { configError } from '../errors.js';
+import type { Duration } from '../options.js';
+import type { RevocationStatus, RevocationStore, RevocationSubject } from './store.js';
+
+export interface MemoryRevocationStoreOptions {
+  /**
+   * The longest lifetime of any token you accept. A subject revocation lives this long past its
+   * `issuedBefore`, by which time every token it names has expired. Default `'24h'`.
+   */
+  maxTokenLifetime?: Duration;
+  /** Refuse new revocations beyond this many live entries, rather than grow without bound. Default 5 million. */
+  maxEntries?: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+export interface MemoryRevocationStore extends RevocationStore {
+  /** Live entries (jtis + subjects), after dropping the expired ones. */
+  size(): number;
+  /** Replaces the whole content at once (a mirror's resync); expired entries are skipped. */
+  replaceAll(content: { jtis: Iterable<readonly [string, number]>; subjects: Iterable<readonly [string, number]> }): void;
+  /** Records without asynchronous work: what a mirror applies when it hears of a revocation. */
+  applyRevoke(jti: string, expiresAt: number): void;
+  applyRevokeSubject(sub: string, issuedBefore: number): void;
+}
+
+interface Entries {
+  /** key → Unix second after which the entry is dropped. */
+  expiry: Map<string, number>;
+  /** Unix second → keys that may expire then (a key may be listed again under a later second). */
+  buckets: Map<number, string[]>;
+}
+
+/**
+ * An in-process denylist. Expiry is by one-second buckets: dropping what expired costs time in
+ * proportion to what expired, never a scan of everything; so a million short-lived revocations
+ * leave nothing behind once their tokens have expired.
+ */
+export function memoryRevocationStore(options: MemoryRevocationStoreOptions = {}): MemoryRevocationStore {
+  const maxTokenLifetime = durationToSeconds(options.maxTokenLifetime ?? '24h', 'maxTokenLifetime');
+  const maxEntries = options.maxEntries ?? 5_000_000;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw configError('maxEntries must be a positive integer.');
+  const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
+
+  const jtis: Entries = { expiry: new Map(), buckets: new Map() };
+  /** sub → issuedBefore; its expiry lives in `subjectEntries`. */
+  const subjects = new Map<string, number>();
+  const subjectEntries: Entries = { expiry: new Map(), buckets: new Map() };
+  let sweptUpTo = nowSeconds();
+
+  function add(entries: Entries, key: string, expiresAt: number): void {
+    const at = Math.ceil(expiresAt);
+    const previous = entries.expiry.get(key);
+    if (previous !== undefined && previous >= at) return;
+    entries.expiry.set(key, at);
+    const bucket = entries.buckets.get(at);
+    if (bucket) bucket.push(key);
+    else entries.buckets.set(at, [key]);
+  }
+
+  /** Drops what expired up to `upTo`: walking the seconds, or the buckets if there are fewer of them. */
+  function sweep(entries: Entries, upTo: number, onDrop?: (key: string) => void): void {
+    const seconds =
+      upTo - sweptUpTo < entries.buckets.size
+        ? Array.from({ length: Math.max(0, upTo - sweptUpTo + 1) }, (_, offset) => sweptUpTo + offset)
+        : [...entries.buckets.keys()].filter((second) => second <= upTo);
+    for (const second of seconds) {
+      const bucket = entries.buckets.get(second);
+      if (bucket === undefined) continue;
+      entries.buckets.delete(second);
+      for (const key of bucket) {
+        // Only if it was not extended to a later second since.
+        if (entries.expiry.get(key) === second) {
+          entries.expiry.delete(key);
+          onDrop?.(key);
+        }
+      }
+    }
+  }
+
+  function expire(): number {
+    const now = nowSeconds();
+    if (now >= sweptUpTo) {
+      sweep(jtis, now);
+      sweep(subjectEntries, now, (sub) => subjects.delete(sub));
+      sweptUpTo = now + 1;
+    }
+    return now;
+  }
+
+  function checkRoom(): void {
+    if (jtis.expiry.size + subjects.size >= maxEntries) {
+      throw new Error(`the revocation store holds ${maxEntries} live entries (maxEntries); refusing to grow further`);
+    }
+  }
+
+  function applyRevoke(jti: string, expiresAt: number): void {
+    const now = expire();
+    if (!(expiresAt > now)) return; // the token has expired already: nothing to deny
+    if (!jtis.expiry.has(jti)) checkRoom();
+    add(jtis, jti, expiresAt);
+  }
+
+  function applyRevokeSubject(sub: string, issuedBefore: number): void {
+    const now = expire();
+    const expiresAt = issuedBefore + maxTokenLifetime;
+    if (!(expiresAt > now)) return;
+    const previous = subjects.get(sub);
+    if (previous !== undefined && previous >= issuedBefore) return;
+    if (previous === undefined) checkRoom();
+    subjects.set(sub, issuedBefore);
+    add(subjectEntries, sub, expiresAt);
+  }
+
+  return {
+    async revoke(jti, expiresAt) {
+      if (typeof jti !== 'string' || jti === '') throw new TypeError('revoke(jti, expiresAt) needs the token jti.');
+      if (!Number.isFinite(expiresAt)) throw new TypeError('revoke(jti, expiresAt) needs the token exp (Unix seconds).');
+      applyRevoke(jti, expiresAt);
+    },
+    async revokeSubject(sub, issuedBefore) {
+      if (typeof sub !== 'string' || sub === '') throw new TypeError('revokeSubject(sub, issuedBefore) needs a subject.');
+      if (!Number.isFinite(issuedBefore)) throw new TypeError('revokeSubject(sub, issuedBefore) needs a time (Unix seconds).');
+      applyRevokeSubject(sub, issuedBefore);
+    },
+    check(token: RevocationSubject): RevocationStatus {
+      const now = expire();
+      if (token.jti !== undefined) {
+        const until = jtis.expiry.get(token.jti);
+        if (until !== undefined && until > now) return 'revoked';
+      }
+      if (token.sub !== undefined) {
+        const issuedBefore = subjects.get(token.sub);
+        // A token without iat cannot show it was issued after the revocation.
+        if (issuedBefore !== undefined && (typeof token.iat !== 'number' || token.iat < issuedBefore)) return 'revoked';
+      }
+      return 'active';
+    },
+    size() {
+      expire();
+      return jtis.expiry.size + subjects.size;
+    },
+    replaceAll(content) {
+      jtis.expiry.clear();
+      jtis.buckets.clear();
+      subjects.clear();
+      subjectEntries.expiry.clear();
+      subjectEntries.buckets.clear();
+      for (const [jti, expiresAt] of content.jtis) applyRevoke(jti, expiresAt);
+      for (const [sub, issuedBefore] of content.subjects) applyRevokeSubject(sub, issuedBefore);
+    },
+    applyRevoke,
+    applyRevokeSubject,
+  };
+}

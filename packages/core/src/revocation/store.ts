@@ -1,0 +1,29 @@
+/** What the revocation check sees of a verified token. */
+export interface RevocationSubject {
+  jti?: string | undefined;
+  sub?: string | undefined;
+  /** Issued-at, Unix seconds. */
+  iat?: number | undefined;
+  /** Expiry, Unix seconds. */
+  exp?: number | undefined;
+}
+
+/**
+ * `active`: not revoked. `revoked`: on the denylist. `unknown`: the store cannot answer (its
+ * backend is unreachable and its local copy is too stale to trust) — the verifier then fails
+ * closed (503) or open, as configured.
+ */
+export type RevocationStatus = 'active' | 'revoked' | 'unknown';
+
+/**
+ * A denylist of tokens. Entries are bounded in time: one lives only until the tokens it names
+ * would expire anyway. `check` runs on every request that passed signature and claim checks, so
+ * stores answer it from memory (synchronously where they can).
+ */
+export interface RevocationStore {
+  /** Deny the token with this `jti` until `expiresAt` (Unix seconds), its own `exp`. */
+  revoke(jti: string, expiresAt: number): Promise<void>;
+  /** Deny every token of this subject issued before `issuedBefore` (Unix seconds): "log out everywhere". */
+  revokeSubject(sub: string, issuedBefore: number): Promise<void>;
+  check(token: RevocationSubject): RevocationStatus | Promise<RevocationStatus>;
+}
