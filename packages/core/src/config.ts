@@ -109,7 +109,7 @@ function remoteOptions(options: VerifierOptions): Omit<RemoteJwksOptions, 'url'>
  * The allowlist: the user's, checked against the keys, or inferred from keys that leave no doubt.
  * Never `none`, never HMAC beside asymmetric algorithms, never HMAC with a public key.
  */
-export function resolveAlgorithms(options: VerifierOptions, source: KeySource): readonly Algorithm[] {
+export function resolveAlgorithms(options: VerifierOptions, source: KeySource, refusePlaceholderSecrets = true): readonly Algorithm[] {
   const keys = source.staticKeys;
   let algorithms: Algorithm[];
   if (options.algorithms !== undefined) {
@@ -123,7 +123,7 @@ export function resolveAlgorithms(options: VerifierOptions, source: KeySource): 
   } else {
     algorithms = [...new Set(keys.map((key) => defaultAlgorithm(key)).filter((alg): alg is Algorithm => alg !== undefined))];
   }
-  if (keys !== undefined) checkSecretStrength(keys, algorithms);
+  if (keys !== undefined) checkSecretStrength(keys, algorithms, refusePlaceholderSecrets);
   return Object.freeze(algorithms);
 }
 

@@ -1,4 +1,4 @@
-export { createVerifier } from './verifier.js';
+export { createJwsVerifier, createVerifier, type JwsVerifier, type JwsVerifierOptions } from './verifier.js';
 export { JwtGuardError, isJwtGuardError, ERROR_CODES, type ErrorCode } from './errors.js';
 export type {
   Algorithm,

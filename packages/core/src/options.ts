@@ -160,6 +160,12 @@ export interface VerifierOptions extends KeySourceOptions {
    * only from this list: keys are never fetched for an issuer that is not configured.
    */
   issuers?: readonly IssuerOptions[];
+  /**
+   * How signatures are checked. `'node'` (default): `node:crypto` directly on the imported keys, at
+   * the cost of the primitive. `'webcrypto'`: through jose and WebCrypto, as on other runtimes. Both
+   * give the same verdict on every test vector (a differential test runs them side by side).
+   */
+  cryptoBackend?: 'node' | 'webcrypto';
   /** Check a denylist after signature and claims: revoked tokens are refused with `token_revoked`. */
   revocation?: RevocationOptions;
 }

@@ -8,17 +8,39 @@ export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 
 export interface ParsedToken {
   header: TokenHeader;
-  /** The payload, decoded without trusting it: only for diagnostics before verification. */
+  /** The payload, decoded without trusting it: to choose keys and for diagnostics, never as a verdict. */
   untrustedPayload: Record<string, unknown> | undefined;
+  /** The payload bytes, for the claims check once the signature holds. */
+  payloadBytes: Buffer;
+  /** ASCII `header.payload`, what the signature covers. */
+  signingInput: Buffer;
+  signature: Buffer;
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function malformed(hint: string): JwtGuardError {
   return new JwtGuardError('token_malformed', 'The access token is malformed.', { hint });
 }
 
 /**
- * Cheap structural checks before any cryptography: length, three base64url segments, a JSON object
- * header. Refusing here keeps hostile input from costing more than a valid token does.
+ * Unpadded base64url in its one canonical form: the unused low bits of the last character must be
+ * zero, so no two different strings decode to the same bytes (a token cannot be altered and stay valid).
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  if (!BASE64URL.test(segment)) return false;
+  switch (segment.length % 4) {
+    case 1: return false;
+    case 2: return 'AQgw'.includes(segment[segment.length - 1]!);
+    case 3: return 'AEIMQUYcgkosw048'.includes(segment[segment.length - 1]!);
+    default: return true;
+  }
+}
+
+/**
+ * Cheap structural checks before any cryptography: length, three canonical base64url segments, a
+ * JSON object header in strict UTF-8. Refusing here keeps hostile input from costing more than a
+ * valid token does.
  */
 export function parseToken(token: unknown, maxTokenLength: number): ParsedToken {
   if (typeof token !== 'string' || token.length === 0) {
@@ -39,17 +61,27 @@ export function parseToken(token: unknown, maxTokenLength: number): ParsedToken 
   if (segments.length !== 3) throw malformed(`${segments.length} segments; a compact JWS has three`);
   const [headerPart, payloadPart, signaturePart] = segments as [string, string, string];
   // An empty signature is well-formed here (alg "none" has one); the algorithm check refuses it next.
-  if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || (signaturePart !== '' && !BASE64URL.test(signaturePart))) {
+  // An empty payload is a valid JWS (never a valid JWT, which the claims layer then refuses).
+  const canonical = (part: string) => part === '' || isCanonicalBase64url(part);
+  if (!isCanonicalBase64url(headerPart) || !canonical(payloadPart) || !canonical(signaturePart)) {
     throw malformed('a segment is not unpadded base64url');
   }
-  const header = decodeJsonObject(headerPart);
+  const header = decodeJsonObject(Buffer.from(headerPart, 'base64url'));
   if (header === undefined) throw malformed('the header is not a JSON object');
-  return { header: header, untrustedPayload: decodeJsonObject(payloadPart) };
+  const payloadBytes = Buffer.from(payloadPart, 'base64url');
+  return {
+    header,
+    untrustedPayload: decodeJsonObject(payloadBytes),
+    payloadBytes,
+    signingInput: Buffer.from(`${headerPart}.${payloadPart}`, 'latin1'),
+    signature: Buffer.from(signaturePart, 'base64url'),
+  };
 }
 
-function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
+/** A JSON object from strict UTF-8, or undefined. */
+export function decodeJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    const value: unknown = JSON.parse(utf8.decode(bytes));
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

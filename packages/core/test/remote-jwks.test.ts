@@ -150,7 +150,7 @@ describe('jwksUri: fetching and caching', () => {
 
   it('refreshes in the background once jwksCacheMaxAge has passed, serving the cached keys meanwhile', async () => {
     const server = await serve((_req, res, hit) => {
-      setTimeout(() => sendJson(res, { keys: hit === 1 ? [jwkA] : [jwkB] }), hit === 1 ? 0 : 50);
+      setTimeout(() => sendJson(res, { keys: hit === 1 ? [jwkA] : [jwkB] }), hit === 1 ? 0 : 300);
     });
     const verifier = verifierFor(server, { jwksCacheMaxAge: 2, jwksCooldown: 0 });
     const token = await tokenA();
@@ -160,9 +160,12 @@ describe('jwksUri: fetching and caching', () => {
     // Past 80 % of the keys' lifetime (1.6 s) and before it ends (2 s): the refresh starts in the
     // background and this verification does not wait for it — it still uses the cached key A.
     await sleep(1700);
+    const started = Date.now();
     await expect(verifier.verify(token)).resolves.toBeDefined();
+    expect(Date.now() - started).toBeLessThan(250); // the 300 ms refresh answer was not awaited
+    await sleep(100);
     expect(server.hits).toBe(2);
-    await sleep(200);
+    await sleep(400);
     await expect(verifier.verify(await tokenB())).resolves.toBeDefined();
     await rejection(verifier.verify(await tokenA()), 'key_not_found');
   });

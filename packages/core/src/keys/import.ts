@@ -2,6 +2,7 @@ import { createPublicKey, createSecretKey, KeyObject, webcrypto, type JsonWebKey
 import { isAlgorithm, keyFitsAlgorithm, type KeyFamily } from '../algorithms.js';
 import { configError } from '../errors.js';
 import type { JWK, PublicKeyInput, SecretInput } from '../options.js';
+import { hasRocaFingerprint } from './roca.js';
 import type { VerificationKey } from './verification-key.js';
 
 const CURVE_NAMES: Record<string, string> = {
@@ -162,6 +163,10 @@ function checkRsa(key: KeyObject, where: string): void {
   const exponent = details?.publicExponent;
   if (exponent === undefined || exponent <= 1n || exponent % 2n === 0n) {
     throw configError(`${where} has an RSA public exponent that is not odd and greater than 1.`);
+  }
+  const n = key.export({ format: 'jwk' }).n;
+  if (n !== undefined && hasRocaFingerprint(BigInt(`0x${Buffer.from(n, 'base64url').toString('hex')}`))) {
+    throw configError(`${where} is an RSA key with the ROCA weakness (CVE-2017-15361): it can be factored. Replace the key.`);
   }
 }
 

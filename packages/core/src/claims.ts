@@ -1,0 +1,89 @@
+import { JwtGuardError } from './errors.js';
+import type { JWTPayload, TokenHeader } from './options.js';
+
+/** The claim checks of one verifier, fixed at start-up. */
+export interface ClaimRules {
+  issuer: readonly string[] | undefined;
+  audience: readonly string[] | undefined;
+  /** Claims that must be present (`exp` unless opted out, `requiredClaims`, `jti` if required). */
+  requiredClaims: readonly string[];
+  /** Seconds. */
+  clockTolerance: number;
+  /** Seconds; makes `iat` required. */
+  maxTokenAge: number | undefined;
+  /** Normalized expected `typ` (`application/at+jwt`), if any. */
+  typ: string | undefined;
+}
+
+/** `at+jwt` and `application/at+jwt` are the same media type (RFC 7515 §4.1.9). */
+export function normalizeTyp(value: string): string {
+  const lower = value.toLowerCase();
+  return lower.includes('/') ? lower : `application/${lower}`;
+}
+
+function fail(code: 'claim_missing' | 'claim_invalid', claim: string): never {
+  const safe = claim.replace(/[^A-Za-z0-9_:.-]/g, '').slice(0, 64);
+  throw new JwtGuardError(
+    code,
+    code === 'claim_missing' ? `The access token has no "${safe}" claim.` : `The access token's "${safe}" claim is invalid.`,
+  );
+}
+
+function numericDate(payload: JWTPayload, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
+  const value = payload[claim];
+  if (value === undefined) return undefined;
+  // RFC 7519 §2 NumericDate: a JSON number. Strings, booleans and the like are not dates.
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail('claim_invalid', claim);
+  return value;
+}
+
+/**
+ * RFC 7519 §7.2 step 10 and RFC 8725 §3.8–3.11: the claims of a token whose signature holds.
+ * Order: type, presence, issuer, audience, then time — the first failure is the verdict.
+ */
+export function validateClaims(header: TokenHeader, payload: JWTPayload, rules: ClaimRules, now: number): void {
+  if (rules.typ !== undefined && (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== rules.typ)) {
+    throw new JwtGuardError('type_mismatch', 'The access token has the wrong type (typ).');
+  }
+  for (const claim of rules.requiredClaims) if (!Object.hasOwn(payload, claim)) fail('claim_missing', claim);
+  if (rules.issuer !== undefined) {
+    if (!Object.hasOwn(payload, 'iss')) fail('claim_missing', 'iss');
+    if (typeof payload.iss !== 'string' || !rules.issuer.includes(payload.iss)) {
+      throw new JwtGuardError('issuer_mismatch', 'The access token was issued by an untrusted issuer.');
+    }
+  }
+  if (rules.audience !== undefined) {
+    if (!Object.hasOwn(payload, 'aud')) fail('claim_missing', 'aud');
+    const aud: unknown = payload.aud;
+    const expected = rules.audience;
+    const matches = typeof aud === 'string' ? expected.includes(aud) : Array.isArray(aud) && expected.some((value) => aud.includes(value));
+    if (!matches) throw new JwtGuardError('audience_mismatch', 'The access token is not meant for this audience.');
+  }
+  const tolerance = rules.clockTolerance;
+  if (rules.maxTokenAge !== undefined && !Object.hasOwn(payload, 'iat')) fail('claim_missing', 'iat');
+  const iat = numericDate(payload, 'iat');
+  const nbf = numericDate(payload, 'nbf');
+  if (nbf !== undefined && nbf > now + tolerance) {
+    throw new JwtGuardError('token_not_yet_valid', 'The access token is not valid yet.');
+  }
+  const exp = numericDate(payload, 'exp');
+  if (exp !== undefined && exp <= now - tolerance) throw new JwtGuardError('token_expired', 'The access token has expired.');
+  if (rules.maxTokenAge !== undefined && iat !== undefined) {
+    const age = now - iat;
+    if (age - tolerance > rules.maxTokenAge) throw new JwtGuardError('token_expired', 'The access token is too old.');
+    if (age < -tolerance) fail('claim_invalid', 'iat');
+  }
+}
+
+/**
+ * RFC 7515 §4.1.11: a `crit` header names extensions the verifier must understand; jwt-guard
+ * implements none (and `b64: false`, RFC 7797, has no place in a JWT), so any `crit` is refused.
+ */
+export function checkHeader(header: TokenHeader): void {
+  if (header.crit !== undefined) {
+    throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the header has "crit"; no extension is supported' });
+  }
+  if (header.b64 !== undefined) {
+    throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the header has "b64"; unencoded payloads are not JWTs' });
+  }
+}
