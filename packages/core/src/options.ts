@@ -166,6 +166,13 @@ export interface VerifierOptions extends KeySourceOptions {
    * give the same verdict on every test vector (a differential test runs them side by side).
    */
   cryptoBackend?: 'node' | 'webcrypto';
+  /**
+   * Verified tokens are remembered (a bounded LRU keyed by the whole token) so that a client reusing
+   * its access token costs a lookup, not a signature check. `exp`, `nbf`, the other claim rules and
+   * revocation are still checked on every hit; a refused token is never cached; a verdict is dropped
+   * when its key leaves the key set. Default `{ maxEntries: 10000 }`; `false` turns it off.
+   */
+  tokenCache?: false | { maxEntries?: number };
   /** Check a denylist after signature and claims: revoked tokens are refused with `token_revoked`. */
   revocation?: RevocationOptions;
 }

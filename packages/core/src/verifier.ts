@@ -10,6 +10,7 @@ import { multiIssuerVerifier } from './multi-issuer.js';
 import type { Algorithm, AuthContext, JWTPayload, JwtGuardClaims, KeySourceOptions, TokenHeader, Verifier, VerifierOptions } from './options.js';
 import { revocationCheck } from './revocation/check.js';
 import { scopeReader } from './scopes.js';
+import { TokenCache } from './token-cache.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, idTokenHint, parseToken, type ParsedToken } from './token.js';
 
 
@@ -20,7 +21,7 @@ export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
   'secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery', 'algorithms', 'issuer', 'audience',
   'clockTolerance', 'maxTokenAge', 'requiredClaims', 'requireExp', 'typ', 'currentDate',
   'scopeClaim', 'maxTokenLength', 'jwksCacheMaxAge', 'jwksCacheMinAge', 'jwksCooldown', 'jwksTimeout',
-  'jwksMaxBytes', 'jwksStaleIfError', 'warmUp', 'onKeyEvent', 'issuers', 'getKeyCacheTtl', 'revocation', 'cryptoBackend',
+  'jwksMaxBytes', 'jwksStaleIfError', 'warmUp', 'onKeyEvent', 'issuers', 'getKeyCacheTtl', 'revocation', 'cryptoBackend', 'tokenCache',
 ];
 
 /**
@@ -41,7 +42,7 @@ export function createVerifier<Claims extends JWTPayload = JwtGuardClaims>(
 function singleIssuerVerifier<Claims extends JWTPayload>(
   options: VerifierOptions,
   jwsOnly = false,
-): Verifier<Claims> & { verifyJws(token: string): Promise<ParsedToken> } {
+): Verifier<Claims> & { verifyJws(token: string): Promise<{ parsed: ParsedToken; key: VerificationKey }> } {
   const source = selectKeySource(options);
   const algorithms = resolveAlgorithms(options, source, !jwsOnly);
   const allowed = new Set<string>(algorithms);
@@ -81,6 +82,13 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
     maxTokenAge: options.maxTokenAge === undefined ? undefined : durationToSeconds(options.maxTokenAge, 'maxTokenAge'),
     typ: options.typ === undefined ? undefined : normalizeTyp(options.typ),
   };
+  const cacheOption = options.tokenCache ?? {};
+  if (cacheOption !== false && (typeof cacheOption !== 'object' || cacheOption === null)) {
+    throw configError('tokenCache must be false or { maxEntries }.');
+  }
+  const maxEntries = cacheOption === false ? 0 : (cacheOption.maxEntries ?? 10_000);
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw configError('tokenCache.maxEntries must be a non-negative integer.');
+  const cache = maxEntries === 0 || jwsOnly ? undefined : new TokenCache<Claims>(maxEntries);
   const backend = options.cryptoBackend ?? 'node';
   if (backend !== 'node' && backend !== 'webcrypto') throw configError("cryptoBackend must be 'node' or 'webcrypto'.");
   const verifySignature = backend === 'node' ? nodeSignatureVerifier : webCryptoSignatureVerifier;
@@ -90,7 +98,13 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   };
 
   /** True when one of the candidate keys verifies the signature. */
-  async function signatureHolds(parsed: ParsedToken, alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<boolean> {
+  /** The candidate key that verifies the signature, if any. */
+  async function signingKey(
+    parsed: ParsedToken,
+    alg: Algorithm,
+    keys: readonly VerificationKey[],
+    token: string,
+  ): Promise<VerificationKey | undefined> {
     for (const key of keys.slice(0, MAX_KEYS_TRIED)) {
       let valid: boolean | Promise<boolean>;
       try {
@@ -99,13 +113,13 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
       } catch (error) {
         throw mapJoseError(error, undefined);
       }
-      if (valid) return true;
+      if (valid) return key;
     }
-    return false;
+    return undefined;
   }
 
   /** The JWS layer: structure, algorithm, header, key selection, signature. No claim is looked at. */
-  async function verifyJws(token: string): Promise<ParsedToken> {
+  async function verifyJws(token: string): Promise<{ parsed: ParsedToken; key: VerificationKey }> {
     const parsed = parseToken(token, maxTokenLength);
     const { header } = parsed;
     const alg = header.alg;
@@ -128,20 +142,13 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
         hint: kid === undefined ? `no configured key verifies ${alg}` : `no configured ${alg} key has the token's kid`,
       });
     }
-    if (!(await signatureHolds(parsed, alg, candidates, token))) {
-      throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.');
-    }
-    return parsed;
+    const key = await signingKey(parsed, alg, candidates, token);
+    if (key === undefined) throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.');
+    return { parsed, key };
   }
 
-  async function verify(token: string): Promise<AuthContext<Claims>> {
-    const parsed = await verifyJws(token);
-    const { header } = parsed;
-    // From here on the payload is the issuer's own.
-    const payload = parsed.untrustedPayload as Claims | undefined;
-    if (payload === undefined) {
-      throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object: not a JWT' });
-    }
+  /** Time, type and presence rules and the denylist: run on every verification, cached or not. */
+  async function checkClaims(header: TokenHeader, payload: Claims): Promise<void> {
     try {
       validateClaims(header, payload, rules, nowSeconds());
     } catch (error) {
@@ -151,7 +158,33 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
     // Only a genuine, valid token reaches the denylist.
     const revocation = checkRevocation?.(payload);
     if (revocation !== undefined) await revocation;
-    return { token, header, payload, scopes: readScopes(payload) };
+  }
+
+  async function verify(token: string): Promise<AuthContext<Claims>> {
+    const cached = cache?.get(token);
+    if (cached !== undefined) {
+      if (source.isCurrent?.(cached.key) !== false) {
+        try {
+          await checkClaims(cached.auth.header, cached.auth.payload);
+        } catch (error) {
+          cache!.delete(token);
+          throw error;
+        }
+        return cached.auth;
+      }
+      cache!.delete(token); // the key that verified it has left the key set
+    }
+    const { parsed, key } = await verifyJws(token);
+    const { header } = parsed;
+    // From here on the payload is the issuer's own.
+    const payload = parsed.untrustedPayload as Claims | undefined;
+    if (payload === undefined) {
+      throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object: not a JWT' });
+    }
+    await checkClaims(header, payload);
+    const auth: AuthContext<Claims> = { token, header, payload, scopes: readScopes(payload) };
+    cache?.set(token, { auth, key });
+    return auth;
   }
 
   const ready = async (): Promise<void> => {
@@ -183,7 +216,8 @@ export function createJwsVerifier(options: JwsVerifierOptions): JwsVerifier {
   return {
     algorithms: inner.algorithms,
     verify: async (token) => {
-      const { header, payloadBytes } = await inner.verifyJws(token);
+      const { parsed } = await inner.verifyJws(token);
+      const { header, payloadBytes } = parsed;
       return { header, payload: payloadBytes };
     },
   };

@@ -97,6 +97,7 @@ export function discoveredJwksSource(
     async ready() {
       await (await source()).ready();
     },
+    isCurrent: (key) => jwks?.isCurrent?.(key) === true,
     async candidates(header, alg, kid, token) {
       return (await source()).candidates(header, alg, kid, token);
     },

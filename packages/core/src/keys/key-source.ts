@@ -8,6 +8,8 @@ export interface KeySource {
   readonly kind: KeySourceKind;
   /** Keys known at start-up, used to infer and check the algorithm allowlist; undefined if remote. */
   readonly staticKeys: readonly VerificationKey[] | undefined;
+  /** False once `key` is no longer trusted (it left a fetched JWKS): cached verdicts by it are dropped. */
+  isCurrent?(key: VerificationKey): boolean;
   /** Remote sources: fetch now and resolve once usable keys are held (warm-up, health checks). */
   ready?(): Promise<void>;
   /** The keys that may verify this token; throws a `JwtGuardError` when the source is down. */

@@ -130,6 +130,14 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
     async ready() {
       await currentKeys();
     },
+    // A cached verdict is trusted only while its key is held and within its lifetime; past the
+    // refresh point it also starts the background refresh that an uncached request would.
+    isCurrent: (key) => {
+      const time = now();
+      if (keys === undefined || time >= expiresAt || !keys.includes(key)) return false;
+      if (time >= refreshAt && mayFetch()) refresh().catch(() => undefined);
+      return true;
+    },
     async candidates(_header, alg, kid) {
       const held = await currentKeys();
       const found = selectKeys(held, alg, kid, options.explicitAlgorithms);

@@ -68,6 +68,12 @@ export function resolverKeySource(getKey: GetKey, ttlMs: number): KeySource {
   return {
     kind: 'getKey',
     staticKeys: undefined,
+    // A verdict stands while a cached getKey result still holds its key; with no result cache, never.
+    isCurrent: (key) => {
+      const time = Date.now();
+      for (const entry of results.values()) if (entry.expiresAt > time && entry.keys.includes(key)) return true;
+      return false;
+    },
     async candidates(header, alg, kid, token, untrustedPayload) {
       if (ttlMs <= 0) return resolve(header, alg, token);
       const iss = typeof untrustedPayload?.iss === 'string' ? untrustedPayload.iss : '';
