@@ -47,3 +47,4 @@ export { memoryRevocationStore, type MemoryRevocationStore, type MemoryRevocatio
 export { revocationAdmin, type RevocationAdmin } from './revocation/admin.js';
 export type { RevocationOptions, RevocationUnavailableEvent } from './revocation/check.js';
 export type { RevocationStatus, RevocationStore, RevocationSubject } from './revocation/store.js';
+export { durationToSeconds } from './duration.js';
