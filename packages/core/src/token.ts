@@ -17,7 +17,8 @@ export interface ParsedToken {
   signature: Buffer;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text, so JSON.parse refuses it: a BOM is not part of a JOSE header or claims set.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function malformed(hint: string): JwtGuardError {
   return new JwtGuardError('token_malformed', 'The access token is malformed.', { hint });
@@ -66,26 +67,93 @@ export function parseToken(token: unknown, maxTokenLength: number): ParsedToken 
   if (!isCanonicalBase64url(headerPart) || !canonical(payloadPart) || !canonical(signaturePart)) {
     throw malformed('a segment is not unpadded base64url');
   }
-  const header = decodeJsonObject(Buffer.from(headerPart, 'base64url'));
-  if (header === undefined) throw malformed('the header is not a JSON object');
+  const headerBytes = Buffer.from(headerPart, 'base64url');
+  const header = decodeJsonObject(headerBytes);
+  if (header === undefined) {
+    throw malformed(isJsonWithDuplicateMembers(headerBytes) ? 'the header has duplicate member names' : 'the header is not a JSON object');
+  }
   const payloadBytes = Buffer.from(payloadPart, 'base64url');
+  const untrustedPayload = decodeJsonObject(payloadBytes);
+  // RFC 7515 §5.2 / RFC 7519 §4: a JSON payload with duplicate member names is refused outright
+  // (JSON.parse would silently keep the last one; another parser might keep the first).
+  if (untrustedPayload === undefined && payloadBytes.length > 0 && payloadBytes[0] === 0x7b && isJsonWithDuplicateMembers(payloadBytes)) {
+    throw malformed('the payload has duplicate member names');
+  }
   return {
     header,
-    untrustedPayload: decodeJsonObject(payloadBytes),
+    untrustedPayload,
     payloadBytes,
     signingInput: Buffer.from(`${headerPart}.${payloadPart}`, 'latin1'),
     signature: Buffer.from(signaturePart, 'base64url'),
   };
 }
 
-/** A JSON object from strict UTF-8, or undefined. */
+/** A JSON object from strict UTF-8 without duplicate member names (at any depth), or undefined. */
 export function decodeJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(utf8.decode(bytes));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    const text = utf8.decode(bytes);
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    return hasDuplicateMembers(text) ? undefined : (value as Record<string, unknown>);
   } catch {
     return undefined;
   }
+}
+
+/** True for strict-UTF-8 valid JSON that has duplicate member names somewhere. */
+function isJsonWithDuplicateMembers(bytes: Uint8Array): boolean {
+  try {
+    const text = utf8.decode(bytes);
+    JSON.parse(text);
+    return hasDuplicateMembers(text);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether an object in `text` — already known to be valid JSON — names a member twice (RFC 7515
+ * §5.2 lets a verifier refuse such input; JSON.parse would silently keep the last value). One
+ * iterative pass, no recursion: the work is linear in the text, which maxTokenLength bounds. Names
+ * are compared after unescaping, so "a" and "\u0061" are the same name.
+ */
+function hasDuplicateMembers(text: string): boolean {
+  // One entry per open container: the names seen so far for an object, null for an array.
+  const stack: (Set<string> | null)[] = [];
+  let expectName = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (escaped) escaped = false;
+        else if (c === 0x5c /* \ */) escaped = true;
+        else if (c === 0x22) break;
+      }
+      const names = stack.length > 0 ? stack[stack.length - 1] : undefined;
+      if (expectName && names) {
+        const raw = text.slice(start, i + 1);
+        const name = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (names.has(name)) return true;
+        names.add(name);
+        expectName = false;
+      }
+    } else if (ch === 0x7b /* { */) {
+      stack.push(new Set());
+      expectName = true;
+    } else if (ch === 0x5b /* [ */) {
+      stack.push(null);
+      expectName = false;
+    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
+      stack.pop();
+      expectName = false;
+    } else if (ch === 0x2c /* , */) {
+      expectName = stack.length > 0 && stack[stack.length - 1] !== null;
+    }
+  }
+  return false;
 }
 
 /** A developer hint for tokens that are plainly the wrong kind: an OpenID Connect ID token. */
