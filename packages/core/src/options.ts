@@ -167,8 +167,8 @@ export interface VerifierOptions extends KeySourceOptions {
    */
   cryptoBackend?: 'node' | 'webcrypto';
   /**
-   * Verified tokens are remembered (a bounded LRU keyed by the whole token) so that a client reusing
-   * its access token costs a lookup, not a signature check. `exp`, `nbf`, the other claim rules and
+   * Verified tokens are remembered (a bounded LRU keyed by the whole token, admitted on their second
+   * use) so that a client reusing its access token costs a lookup, not a signature check. `exp`, `nbf`, the other claim rules and
    * revocation are still checked on every hit; a refused token is never cached; a verdict is dropped
    * when its key leaves the key set. Default `{ maxEntries: 10000 }`; `false` turns it off.
    */

@@ -14,8 +14,25 @@ export interface CachedVerdict<Claims extends JWTPayload> {
  */
 export class TokenCache<Claims extends JWTPayload> {
   private readonly entries = new Map<string, CachedVerdict<Claims>>();
+  /** Tokens verified once: a verdict is stored on the second sighting only. */
+  private readonly seenOnce = new Set<string>();
 
   constructor(private readonly maxEntries: number) {}
+
+  /**
+   * Admission: store a verdict only for a token seen before. Clients reuse their access token, so
+   * the second request already hits; a stream of one-off tokens costs a string reference each
+   * instead of a whole verdict kept alive (and promoted, and collected) for nothing.
+   */
+  admit(token: string): boolean {
+    if (this.seenOnce.delete(token)) return true;
+    if (this.seenOnce.size >= this.maxEntries) {
+      const oldest = this.seenOnce.values().next();
+      if (!oldest.done) this.seenOnce.delete(oldest.value);
+    }
+    this.seenOnce.add(token);
+    return false;
+  }
 
   get(token: string): CachedVerdict<Claims> | undefined {
     const entry = this.entries.get(token);

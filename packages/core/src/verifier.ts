@@ -183,7 +183,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
     }
     await checkClaims(header, payload);
     const auth: AuthContext<Claims> = { token, header, payload, scopes: readScopes(payload) };
-    cache?.set(token, { auth, key });
+    if (cache?.admit(token) === true) cache.set(token, { auth, key });
     return auth;
   }
 

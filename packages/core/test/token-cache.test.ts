@@ -21,8 +21,9 @@ describe('verified-token cache', () => {
   it('answers a reused token from the cache: the same verdict object, no second signature check', async () => {
     const verifier = createVerifier(base);
     const t = await token();
-    const first = await verifier.verify(t);
-    expect(await verifier.verify(t)).toBe(first);
+    await verifier.verify(t); // first sighting: verified, not yet stored (admission on second use)
+    const second = await verifier.verify(t);
+    expect(await verifier.verify(t)).toBe(second);
     const uncached = createVerifier({ ...base, tokenCache: false });
     expect(await uncached.verify(t)).not.toBe(await uncached.verify(t));
   });
@@ -32,12 +33,13 @@ describe('verified-token cache', () => {
     const verifier = createVerifier({ ...base, currentDate: () => new Date(now) });
     const t = await token({ exp: Math.floor(now / 1000) + 10 });
     await verifier.verify(t);
+    const cached = await verifier.verify(t);
+    expect(await verifier.verify(t)).toBe(cached);
     now += 11_000;
     await expect(verifier.verify(t)).rejects.toMatchObject({ code: 'token_expired' });
     now -= 11_000;
     // Dropped: this verification is a full one again, so a new verdict object.
-    const again = await verifier.verify(t);
-    expect(await verifier.verify(t)).toBe(again);
+    expect(await verifier.verify(t)).not.toBe(cached);
   });
 
   it('consults revocation on every hit', async () => {
@@ -45,8 +47,16 @@ describe('verified-token cache', () => {
     const verifier = createVerifier({ ...base, revocation: { store } });
     const t = await token({ jti: 'cached-then-revoked' });
     await verifier.verify(t);
+    await verifier.verify(t);
     await store.revoke('cached-then-revoked', Math.floor(Date.now() / 1000) + 300);
     await expect(verifier.verify(t)).rejects.toMatchObject({ code: 'token_revoked' });
+  });
+
+  it('stores nothing for a token used once (admission on second use)', async () => {
+    const verifier = createVerifier(base);
+    const t = await token();
+    const first = await verifier.verify(t);
+    expect(await verifier.verify(t)).not.toBe(first);
   });
 
   it('never caches a refusal', async () => {
@@ -67,9 +77,13 @@ describe('verified-token cache', () => {
   it('is bounded: the least recently used verdict goes first', async () => {
     const verifier = createVerifier({ ...base, tokenCache: { maxEntries: 2 } });
     const [a, b, c] = await Promise.all([token(), token(), token()]);
+    await verifier.verify(a);
     const verdictA = await verifier.verify(a);
-    await verifier.verify(b);
-    await verifier.verify(c); // evicts a
+    expect(await verifier.verify(a)).toBe(verdictA);
+    for (const other of [b, c]) {
+      await verifier.verify(other);
+      await verifier.verify(other);
+    } // c evicts a
     expect(await verifier.verify(a)).not.toBe(verdictA);
   });
 
@@ -98,8 +112,9 @@ describe('verified-token cache with a remote JWKS', () => {
     const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
     const verifier = createVerifier({ jwksUri, issuer: 'i', audience: 'a', jwksCacheMaxAge: 0.5 });
     const t = await token({}, oldPair.privateKey, 'ES256', 'old');
-    const first = await verifier.verify(t);
-    expect(await verifier.verify(t)).toBe(first);
+    await verifier.verify(t);
+    const second = await verifier.verify(t);
+    expect(await verifier.verify(t)).toBe(second);
     keys = [{ ...(await exportJWK(newPair.publicKey)), kid: 'new' }];
     await new Promise((resolve) => setTimeout(resolve, 600));
     await expect(verifier.verify(t)).rejects.toMatchObject({ code: 'key_not_found' });
