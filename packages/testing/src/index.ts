@@ -10,3 +10,4 @@ export {
   type TestKeySource,
   type TestVerifierOptions,
 } from './issuer.js';
+export { bearer } from './headers.js';

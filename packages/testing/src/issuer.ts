@@ -60,6 +60,11 @@ export interface TestIssuer {
   wrongIssuerToken(claims?: Record<string, unknown>): Promise<string>;
   /** a valid token carrying exactly these scopes (space-delimited `scope` claim) */
   tokenWithScopes(...scopes: string[]): Promise<string>;
+  /**
+   * A valid token with no scopes at all (no `scope`, `scp` or `permissions` claim, even if given in
+   * `claims`): what a route behind `requireScope(...)` must answer with `403 insufficient_scope`.
+   */
+  tokenWithoutScopes(claims?: Record<string, unknown>): Promise<string>;
   /** Stops the JWKS server, if any. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -143,6 +148,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       }
       return sign({}, scopes.length === 0 ? {} : { scope: scopes });
     },
+    tokenWithoutScopes: (claims = {}) => sign({ ...claims, scope: undefined, scp: undefined, permissions: undefined }),
     close: async () => {
       await server?.close();
     },

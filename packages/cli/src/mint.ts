@@ -1,0 +1,153 @@
+import { createPrivateKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { SignJWT } from 'jose';
+import { parseSpan, UsageError } from './time.js';
+
+export interface MintCliOptions {
+  /** Name of the env var holding an HMAC secret. */
+  secretEnv?: string;
+  /** Name of the env var holding a PEM private key (`\n` escapes allowed). */
+  privateKeyEnv?: string;
+  /** Path of a PEM (PKCS#8) private key or a private JWK (JSON). */
+  privateKeyFile?: string;
+  alg?: string;
+  kid?: string;
+  issuer?: string;
+  audience?: string[];
+  subject?: string;
+  scopes?: string[];
+  /** `15m`, `1h`, … Default `15m`. */
+  expiresIn?: string;
+  notBefore?: string;
+  typ?: string;
+  /** `name=value`: value parsed as JSON when it is JSON, else a string. */
+  claims?: string[];
+  force?: boolean;
+  /** The environment to read (tests). Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+const LOCAL_SUFFIXES = ['.localhost', '.test', '.local', '.example', '.invalid', '.internal'];
+const EXAMPLE_DOMAINS = ['example.com', 'example.net', 'example.org'];
+
+/** Why these keys or this issuer look like production, or undefined when they look local. */
+export function productionReasons(options: MintCliOptions): string[] {
+  const reasons: string[] = [];
+  const env = options.env ?? process.env;
+  for (const name of [options.secretEnv, options.privateKeyEnv]) {
+    if (name !== undefined && /PROD|PRD|LIVE/i.test(name)) reasons.push(`the key comes from $${name}, whose name says production`);
+  }
+  if (options.privateKeyFile !== undefined && /prod|prd|live/i.test(options.privateKeyFile)) {
+    reasons.push(`the key file ${options.privateKeyFile} is named like a production key`);
+  }
+  if (env.NODE_ENV === 'production') reasons.push('NODE_ENV is "production"');
+  if (options.issuer !== undefined) {
+    let host: string | undefined;
+    try {
+      host = new URL(options.issuer).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    } catch {
+      host = undefined;
+    }
+    if (host === undefined) reasons.push(`the issuer ${JSON.stringify(options.issuer)} is not a URL, so it cannot be shown to be local`);
+    else if (!isLocalHost(host)) reasons.push(`the issuer's host ${host} is not localhost, 127.0.0.1, *.test, *.local, *.localhost or an example domain`);
+  }
+  return reasons;
+}
+
+function isLocalHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return true;
+  if (LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix))) return true;
+  return EXAMPLE_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
+
+async function signingKey(options: MintCliOptions): Promise<{ key: KeyObject; alg: string }> {
+  const env = options.env ?? process.env;
+  const sources = [options.secretEnv, options.privateKeyEnv, options.privateKeyFile].filter((value) => value !== undefined);
+  if (sources.length !== 1) throw new UsageError('mint: give exactly one key: --secret-env NAME, --private-key-env NAME or --private-key FILE.');
+  if (options.secretEnv !== undefined) {
+    const secret = env[options.secretEnv];
+    if (secret === undefined || secret === '') throw new UsageError(`mint: $${options.secretEnv} is not set.`);
+    const alg = options.alg ?? 'HS256';
+    const minimum = { HS256: 32, HS384: 48, HS512: 64 }[alg];
+    if (minimum === undefined) throw new UsageError(`mint: a secret signs HS256, HS384 or HS512, not ${alg}.`);
+    if (Buffer.byteLength(secret) < minimum) throw new UsageError(`mint: $${options.secretEnv} is shorter than ${minimum} bytes, too weak for ${alg} (jwt-guard would refuse it too).`);
+    return { key: createSecretKey(Buffer.from(secret, 'utf8')), alg };
+  }
+  let text: string;
+  if (options.privateKeyEnv !== undefined) {
+    const value = env[options.privateKeyEnv];
+    if (value === undefined || value === '') throw new UsageError(`mint: $${options.privateKeyEnv} is not set.`);
+    text = value.replace(/\\n/g, '\n');
+  } else {
+    text = await readFile(options.privateKeyFile as string, 'utf8');
+  }
+  let key: KeyObject;
+  try {
+    key = text.trim().startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(text) as Record<string, unknown> as never, format: 'jwk' })
+      : createPrivateKey(text);
+  } catch {
+    throw new UsageError('mint: the private key is neither a PKCS#8/PKCS#1/SEC1 PEM private key nor a private JWK.');
+  }
+  return { key, alg: options.alg ?? inferAlg(key) };
+}
+
+function inferAlg(key: KeyObject): string {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return 'RS256';
+    case 'rsa-pss':
+      return 'PS256';
+    case 'ed25519':
+      return 'EdDSA';
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      const alg = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }[curve ?? ''];
+      if (alg !== undefined) return alg;
+      throw new UsageError(`mint: unsupported EC curve ${curve ?? '?'}.`);
+    }
+    default:
+      throw new UsageError(`mint: unsupported key type ${key.asymmetricKeyType ?? '?'}; pass --alg.`);
+  }
+}
+
+function parseClaim(entry: string): [string, unknown] {
+  const at = entry.indexOf('=');
+  if (at <= 0) throw new UsageError(`mint: --claim ${JSON.stringify(entry)} must look like name=value.`);
+  const name = entry.slice(0, at);
+  const raw = entry.slice(at + 1);
+  try {
+    return [name, JSON.parse(raw)];
+  } catch {
+    return [name, raw];
+  }
+}
+
+/**
+ * Mints a token for local development. Refuses keys or an issuer that look like production
+ * (see {@link productionReasons}) unless `force` is set.
+ */
+export async function mintDevToken(options: MintCliOptions): Promise<string> {
+  if (options.issuer === undefined) throw new UsageError('mint: --issuer is required (e.g. http://localhost:3000/).');
+  if (options.audience === undefined || options.audience.length === 0) throw new UsageError('mint: --audience is required.');
+  const reasons = productionReasons(options);
+  if (reasons.length > 0 && options.force !== true) {
+    throw new UsageError(`mint refuses: ${reasons.join('; ')}. mint is for local development; pass --force if these keys really are not production keys.`);
+  }
+  const { key, alg } = await signingKey(options);
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = Object.fromEntries((options.claims ?? []).map(parseClaim));
+  if (options.scopes !== undefined && options.scopes.length > 0) claims.scope = options.scopes.join(' ');
+  const header: Record<string, unknown> = { alg, typ: options.typ ?? 'JWT' };
+  if (options.kid !== undefined) header.kid = options.kid;
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader(header as { alg: string })
+    .setIssuer(options.issuer)
+    .setAudience(options.audience.length === 1 ? (options.audience[0] as string) : options.audience)
+    .setSubject(options.subject ?? 'dev-user')
+    .setIssuedAt(now)
+    .setJti(randomUUID())
+    .setExpirationTime(now + parseSpan(options.expiresIn ?? '15m', '--exp'));
+  if (options.notBefore !== undefined) jwt.setNotBefore(now + parseSpan(options.notBefore, '--nbf'));
+  return jwt.sign(key);
+}

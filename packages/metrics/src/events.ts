@@ -1,0 +1,107 @@
+import type { JWTPayload, RejectedEvent, VerifiedEvent } from '@jwt-guard/core';
+
+/** The `onVerified` / `onRejected` pair every integration returns; spread it into the guard's options. */
+export interface GuardHooks {
+  onVerified: (event: VerifiedEvent<JWTPayload>) => void;
+  onRejected: (event: RejectedEvent) => void;
+}
+
+/** The fields of one log line. Never the token, never a key; the URL without its query string. */
+export interface VerificationLogFields {
+  event: 'jwt_guard.verified' | 'jwt_guard.rejected';
+  outcome: 'verified' | 'rejected' | 'anonymous';
+  /** The reason code (`token_expired`, …) of a refusal. */
+  reason?: string;
+  status?: number;
+  /** Developer-facing detail of a refusal. */
+  hint?: string;
+  iss?: string;
+  sub?: string;
+  jti?: string;
+  kid?: string;
+  alg?: string;
+  /** Verification time in milliseconds, rounded to microseconds. */
+  durationMs: number;
+  method: string;
+  /** The path only: a query string may carry secrets (`?access_token=`), so it is never logged. */
+  path: string;
+}
+
+/** The path of a request URL, without query string or fragment. */
+export function pathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+function stringClaim(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Log fields for a verified token: `iss`, `sub`, `jti`, `kid`, `alg`, latency. */
+export function verifiedFields(event: VerifiedEvent<JWTPayload>): VerificationLogFields {
+  const fields: VerificationLogFields = {
+    event: 'jwt_guard.verified',
+    outcome: 'verified',
+    durationMs: round(event.durationMs),
+    method: event.method,
+    path: pathOf(event.url),
+  };
+  const { payload, header } = event;
+  assign(fields, 'iss', stringClaim(payload.iss));
+  assign(fields, 'sub', stringClaim(payload.sub));
+  assign(fields, 'jti', stringClaim(payload.jti));
+  assign(fields, 'kid', stringClaim(header.kid));
+  assign(fields, 'alg', stringClaim(header.alg));
+  return fields;
+}
+
+/** Log fields for a refusal: the reason code, status, hint and latency (a refused token's claims are not trusted, so not logged). */
+export function rejectedFields(event: RejectedEvent): VerificationLogFields {
+  const fields: VerificationLogFields = {
+    event: 'jwt_guard.rejected',
+    outcome: event.passedAsAnonymous ? 'anonymous' : 'rejected',
+    reason: event.code,
+    status: event.status,
+    durationMs: round(event.durationMs),
+    method: event.method,
+    path: pathOf(event.url),
+  };
+  assign(fields, 'hint', event.hint);
+  return fields;
+}
+
+function assign<K extends keyof VerificationLogFields>(fields: VerificationLogFields, key: K, value: VerificationLogFields[K] | undefined): void {
+  if (value !== undefined) fields[key] = value;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * Runs several hook pairs for each event, in order; one that throws does not stop the others.
+ *
+ * @example
+ * ```ts
+ * app.use(jwtGuard({ ...options, ...combineHooks(pinoHooks(logger), prometheusMetrics().hooks, otelHooks()) }));
+ * ```
+ */
+export function combineHooks(...hooks: ReadonlyArray<Partial<GuardHooks> | undefined>): GuardHooks {
+  const present = hooks.filter((hook): hook is Partial<GuardHooks> => hook !== undefined);
+  return {
+    onVerified(event) {
+      for (const hook of present) safely(() => hook.onVerified?.(event));
+    },
+    onRejected(event) {
+      for (const hook of present) safely(() => hook.onRejected?.(event));
+    },
+  };
+}
+
+function safely(run: () => void): void {
+  try {
+    run();
+  } catch {
+    // Observability must never break a request.
+  }
+}
