@@ -13,6 +13,9 @@ export default defineConfig({
       '@jwt-guard/koa': pkg('koa'),
       '@jwt-guard/fastify': pkg('fastify'),
       '@jwt-guard/testing': pkg('testing'),
+      '@jwt-guard/redis': pkg('redis'),
+      '@jwt-guard/cli': pkg('cli'),
+      '@jwt-guard/metrics': pkg('metrics'),
     },
   },
   test: {

@@ -1,0 +1,137 @@
+/**
+ * `pnpm bench` (= `pnpm build`, then `node --expose-gc bin/run.mjs cli`): runs Part A (per-token
+ * cost) and Part B (HTTP), writes the markdown report to bench/REPORT.md and prints it. Flags:
+ * {@link USAGE} (`--help`).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BENCH_DIR, environmentLines, loadAverage, log, REPO_DIR } from './common.js';
+import { partAMarkdown, runPartA, type PartAOptions, type PartAResult } from './part-a.js';
+import { partBMarkdown, runPartB, type PartBOptions, type PartBResult } from './part-b.js';
+
+function positive(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+/** The bench measures the built packages: refuse to run on sources or on a missing build. */
+function assertBuilt(): void {
+  for (const name of ['core', 'express', 'koa', 'fastify', 'testing']) {
+    let resolved: string;
+    try {
+      resolved = fileURLToPath(import.meta.resolve(`@jwt-guard/${name}`));
+    } catch {
+      resolved = '';
+    }
+    if (!resolved.includes(`${path.sep}dist${path.sep}`) || !existsSync(resolved)) {
+      throw new Error(`@jwt-guard/${name} does not resolve to its build (${resolved || 'not found'}): run \`pnpm build\` first (or \`pnpm bench\`, which does).`);
+    }
+  }
+}
+
+const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run bench [flags], after pnpm build)
+  --quick             tiny durations: a smoke run (numbers meaningless)
+  --part A|B          only one part (default: both)
+  --duration S        seconds per HTTP run (default 1; quick 0.1)
+  --rounds N          rounds, both parts (default A 5, B 3; quick A 2, B 1)
+  --batch-ms MS       Part A: target duration of one timed batch (default 120; quick 8)
+  --warmup N          Part B: warm-up requests per server and token mode (default 4000; quick: none)
+  --connections N     Part B: autocannon connections (default 32)
+  --pool N            distinct tokens per algorithm (default 16384; quick 64 / 256)
+  --out FILE          report path (default bench/REPORT.md)
+  --json FILE         also write the raw results as JSON
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      help: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      part: { type: 'string' },
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      'batch-ms': { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      pool: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  assertBuilt();
+  const quick = values.quick;
+  const partFlag = values.part?.toUpperCase();
+  if (partFlag !== undefined && partFlag !== 'A' && partFlag !== 'B') throw new Error('--part must be A or B');
+  const parts = partFlag === undefined ? ['A', 'B'] : [partFlag];
+  const rounds = positive(values.rounds, 'rounds');
+  const pool = positive(values.pool, 'pool');
+
+  const optionsA: PartAOptions = {
+    rounds: Math.round(rounds ?? (quick ? 2 : 5)),
+    batchMs: positive(values['batch-ms'], 'batch-ms') ?? (quick ? 8 : 120),
+    poolSize: Math.round(pool ?? (quick ? 64 : 16_384)),
+  };
+  const optionsB: PartBOptions = {
+    rounds: Math.round(rounds ?? (quick ? 1 : 3)),
+    duration: positive(values.duration, 'duration') ?? (quick ? 0.1 : 1),
+    warmup: Math.round(positive(values.warmup, 'warmup') ?? (quick ? 0 : 4000)),
+    connections: Math.round(positive(values.connections, 'connections') ?? 32),
+    poolSize: Math.round(pool ?? (quick ? 256 : 16_384)),
+    revokedJtis: quick ? 100 : 10_000,
+  };
+  const out = path.resolve(values.out ?? path.join(BENCH_DIR, 'REPORT.md'));
+
+  const started = new Date();
+  const loadBefore = loadAverage();
+  const t0 = performance.now();
+  let resultA: PartAResult | undefined;
+  let resultB: PartBResult | undefined;
+  if (parts.includes('A')) resultA = await runPartA(optionsA);
+  if (parts.includes('B')) resultB = await runPartB(optionsB);
+  const seconds = (performance.now() - t0) / 1000;
+
+  let commit = 'unknown';
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = git('rev-parse', '--short', 'HEAD');
+    if (git('status', '--porcelain', '--', 'packages') !== '') commit += ' + uncommitted changes in packages/';
+  } catch {
+    // not a git checkout
+  }
+  const report = [
+    '# jwt-guard benchmark report',
+    '',
+    `${started.toISOString()} · commit ${commit}${quick ? ' · **--quick run: numbers are not meaningful**' : ''} · took ${seconds.toFixed(0)} s`,
+    '',
+    ...environmentLines().map((line) => `- ${line}`),
+    `- load average (1/5/15 min) before: ${loadBefore}; after: ${loadAverage()} — the machine is shared, so absolute numbers drift; compare ratios`,
+    `- settings: ${parts.includes('A') ? `A: ${optionsA.rounds} rounds × ~${optionsA.batchMs} ms batches, ${optionsA.poolSize} tokens/alg` : 'A: skipped'}; ` +
+      `${parts.includes('B') ? `B: ${optionsB.rounds} rounds × ${optionsB.duration} s, ${optionsB.connections} connections, ${optionsB.poolSize} tokens/alg` : 'B: skipped'}`,
+    '',
+    ...(resultA === undefined ? [] : [partAMarkdown(resultA, optionsA)]),
+    ...(resultB === undefined ? [] : [partBMarkdown(resultB, optionsB)]),
+  ].join('\n');
+
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, report);
+  if (values.json !== undefined) {
+    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, partA: resultA, partB: resultB }, null, 2));
+  }
+  process.stdout.write(`${report}\n`);
+  log(`report written to ${path.relative(process.cwd(), out) || out} (${seconds.toFixed(0)} s)`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,437 @@
+/**
+ * Part A: what verifying one token costs, per algorithm, for the node:crypto primitive, jose,
+ * fast-jwt, jsonwebtoken and jwt-guard's core verifier (the built @jwt-guard/core).
+ *
+ * Every case runs a fixed number of verifications (calibrated once, ~`batchMs` worth) per round;
+ * rounds alternate the order of the cases, and each ratio is taken against the primitive of the
+ * same algorithm in the same round before the median over rounds is reported.
+ */
+import {
+  constants,
+  createHmac,
+  createPublicKey,
+  createSecretKey,
+  timingSafeEqual,
+  verify as cryptoVerify,
+  webcrypto,
+  type KeyObject,
+  type VerifyKeyObjectInput,
+} from 'node:crypto';
+import { createVerifier as createFastJwtVerifier } from 'fast-jwt';
+import { importSPKI, jwtVerify } from 'jose';
+import jsonwebtoken from 'jsonwebtoken';
+import { createVerifier } from '@jwt-guard/core';
+import type { TestKeys } from '@jwt-guard/testing';
+import {
+  AUDIENCE,
+  formatNumber,
+  formatRatio,
+  ISSUER,
+  log,
+  markdownTable,
+  median,
+  processCpuUs,
+  roundOrder,
+  tamper,
+  threadCpuNs,
+} from './common.js';
+import { keysFor, mintOne, PART_A_ALGORITHMS, poolFor, type BenchAlgorithm } from './tokens.js';
+
+export interface PartAOptions {
+  rounds: number;
+  /** Target duration of one timed batch, in ms. */
+  batchMs: number;
+  /** Distinct tokens per algorithm. */
+  poolSize: number;
+  algorithms?: readonly BenchAlgorithm[];
+}
+
+type VerifyFn = (token: string) => unknown;
+
+interface CaseSpec {
+  /** Row label, stable: the test looks for it. */
+  label: string;
+  verify: VerifyFn;
+  async: boolean;
+  /** In-flight verifications (async cases only). */
+  concurrency: number;
+  /** 'pool': a different pre-minted token each iteration; 'single': the same token every time. */
+  tokens: 'pool' | 'single';
+}
+
+interface Sample {
+  wallUs: number;
+  mainCpuUs: number | undefined;
+  totalCpuUs: number;
+}
+
+export interface PartARow {
+  algorithm: BenchAlgorithm;
+  label: string;
+  iterations: number;
+  wallUs: number;
+  mainCpuUs: number;
+  totalCpuUs: number;
+  /** median over rounds of (this case's total CPU / the primitive's total CPU) in the same round */
+  cpuRatio: number;
+  /** the same with wall time */
+  wallRatio: number;
+  opsPerSecond: number;
+}
+
+export const PRIMITIVE_LABEL = 'primitive (node:crypto)';
+
+/** Row labels per algorithm, in report order. */
+export function partALabels(algorithm: BenchAlgorithm): string[] {
+  return [
+    PRIMITIVE_LABEL,
+    'jose jwtVerify',
+    'fast-jwt',
+    'fast-jwt, cache hit',
+    ...(algorithm === 'EdDSA' ? [] : ['jsonwebtoken']),
+    'jwt-guard, uncached',
+    'jwt-guard, cached',
+    'jwt-guard ×16 concurrent',
+    'jose jwtVerify ×16 concurrent',
+  ];
+}
+
+function signingParts(token: string): { input: Buffer; signature: Buffer } {
+  const dot = token.lastIndexOf('.');
+  return { input: Buffer.from(token.slice(0, dot), 'latin1'), signature: Buffer.from(token.slice(dot + 1), 'base64url') };
+}
+
+/** The floor: split the token, decode the signature, one node:crypto call. No JSON, no claims. */
+function primitive(algorithm: BenchAlgorithm, keys: TestKeys, hmacKey: KeyObject | undefined): VerifyFn {
+  const fail = () => {
+    throw new Error('signature invalid');
+  };
+  if (algorithm === 'HS256') {
+    const key = hmacKey!;
+    return (token) => {
+      const { input, signature } = signingParts(token);
+      const mac = createHmac('sha256', key).update(input).digest();
+      if (mac.length !== signature.length || !timingSafeEqual(mac, signature)) fail();
+      return true;
+    };
+  }
+  const publicKey = keys.publicKey!;
+  let keyInput: VerifyKeyObjectInput | KeyObject;
+  let digest: string | null = 'sha256';
+  switch (algorithm) {
+    case 'PS256':
+      keyInput = { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+      break;
+    case 'ES256':
+      keyInput = { key: publicKey, dsaEncoding: 'ieee-p1363' };
+      break;
+    case 'EdDSA':
+      keyInput = publicKey;
+      digest = null;
+      break;
+    default:
+      keyInput = publicKey;
+  }
+  return (token) => {
+    const { input, signature } = signingParts(token);
+    if (!cryptoVerify(digest, input, keyInput, signature)) fail();
+    return true;
+  };
+}
+
+async function buildCases(algorithm: BenchAlgorithm, keys: TestKeys): Promise<CaseSpec[]> {
+  const hmacSecret = keys.secret === undefined ? undefined : Buffer.from(keys.secret);
+  const hmacKey = hmacSecret === undefined ? undefined : createSecretKey(hmacSecret);
+  const pem = keys.publicKeyPem;
+
+  // jose: a CryptoKey imported once.
+  const joseKey =
+    algorithm === 'HS256'
+      ? await webcrypto.subtle.importKey('raw', hmacSecret!, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+      : await importSPKI(pem!, algorithm);
+  const joseOptions = { algorithms: [algorithm], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp'] };
+  const joseVerify: VerifyFn = (token) => jwtVerify(token, joseKey, joseOptions);
+
+  // fast-jwt: PEM or secret bytes (it imports them once, at creation).
+  const fastKey = algorithm === 'HS256' ? hmacSecret! : pem!;
+  const fastOptions = { key: fastKey, algorithms: [algorithm], allowedIss: ISSUER, allowedAud: AUDIENCE };
+  const fastVerify = createFastJwtVerifier({ ...fastOptions, cache: false });
+  const fastCached = createFastJwtVerifier({ ...fastOptions, cache: true });
+
+  // jsonwebtoken: a KeyObject (a PEM string would be parsed again on every call).
+  const jwtKey: KeyObject = algorithm === 'HS256' ? hmacKey! : createPublicKey(pem!);
+  const jwtOptions: jsonwebtoken.VerifyOptions = {
+    algorithms: [algorithm as jsonwebtoken.Algorithm],
+    issuer: ISSUER,
+    audience: AUDIENCE,
+  };
+
+  // jwt-guard: the key source as an app would configure it (imported once, at start-up), default
+  // options otherwise. One verifier per case, so that whatever one case leaves in a verifier's
+  // caches cannot serve another case.
+  const oursVerify = (): VerifyFn => {
+    const verifier = createVerifier(
+      algorithm === 'HS256'
+        ? { secret: keys.secret!, algorithms: [algorithm], issuer: ISSUER, audience: AUDIENCE }
+        : { publicKey: keys.publicKey!, algorithms: [algorithm], issuer: ISSUER, audience: AUDIENCE },
+    );
+    return (token) => verifier.verify(token);
+  };
+
+  const cases: CaseSpec[] = [
+    { label: PRIMITIVE_LABEL, verify: primitive(algorithm, keys, hmacKey), async: false, concurrency: 1, tokens: 'pool' },
+    { label: 'jose jwtVerify', verify: joseVerify, async: true, concurrency: 1, tokens: 'pool' },
+    { label: 'fast-jwt', verify: (token): unknown => fastVerify(token), async: false, concurrency: 1, tokens: 'pool' },
+    { label: 'fast-jwt, cache hit', verify: (token): unknown => fastCached(token), async: false, concurrency: 1, tokens: 'single' },
+  ];
+  if (algorithm !== 'EdDSA') {
+    cases.push({ label: 'jsonwebtoken', verify: (token) => jsonwebtoken.verify(token, jwtKey, jwtOptions), async: false, concurrency: 1, tokens: 'pool' });
+  }
+  cases.push(
+    { label: 'jwt-guard, uncached', verify: oursVerify(), async: true, concurrency: 1, tokens: 'pool' },
+    { label: 'jwt-guard, cached', verify: oursVerify(), async: true, concurrency: 1, tokens: 'single' },
+    { label: 'jwt-guard ×16 concurrent', verify: oursVerify(), async: true, concurrency: 16, tokens: 'pool' },
+    { label: 'jose jwtVerify ×16 concurrent', verify: joseVerify, async: true, concurrency: 16, tokens: 'pool' },
+  );
+  return cases;
+}
+
+/** Valid accepted, tampered refused: each case proves it verifies before it is timed. */
+async function assertVerifies(algorithm: BenchAlgorithm, spec: CaseSpec, valid: string): Promise<void> {
+  try {
+    await spec.verify(valid);
+  } catch (error) {
+    throw new Error(`${algorithm} ${spec.label}: refused a valid token: ${String(error)}`);
+  }
+  let refused = false;
+  try {
+    await spec.verify(tamper(valid));
+  } catch {
+    refused = true;
+  }
+  if (!refused) throw new Error(`${algorithm} ${spec.label}: accepted a tampered token`);
+}
+
+/** Forced garbage collection, when node runs with --expose-gc (`pnpm bench` does). */
+function collectGarbage(type: 'minor' | 'major'): void {
+  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major'; execution: 'sync' }) => void }).gc;
+  gc?.({ type, execution: 'sync' });
+}
+
+class Runner {
+  private cursor = 0;
+  sink: unknown;
+  constructor(
+    private readonly spec: CaseSpec,
+    private readonly pool: readonly string[],
+    private readonly single: string,
+  ) {}
+
+  private nextToken(): string {
+    if (this.spec.tokens === 'single') return this.single;
+    const token = this.pool[this.cursor]!;
+    this.cursor = (this.cursor + 1) % this.pool.length;
+    return token;
+  }
+
+  async run(iterations: number): Promise<void> {
+    const { verify } = this.spec;
+    if (!this.spec.async) {
+      let sink: unknown;
+      for (let i = 0; i < iterations; i++) sink = verify(this.nextToken());
+      this.sink = sink;
+      return;
+    }
+    if (this.spec.concurrency === 1) {
+      let sink: unknown;
+      for (let i = 0; i < iterations; i++) sink = await verify(this.nextToken());
+      this.sink = sink;
+      return;
+    }
+    const perWorker = Math.ceil(iterations / this.spec.concurrency);
+    await Promise.all(
+      Array.from({ length: this.spec.concurrency }, async () => {
+        for (let i = 0; i < perWorker; i++) this.sink = await verify(this.nextToken());
+      }),
+    );
+  }
+
+  /** Runs `iterations` verifications and returns per-operation costs. */
+  async measure(iterations: number): Promise<Sample> {
+    // A scavenge before each batch (cheap): no case starts with another's young garbage. A full
+    // collection runs once per algorithm and round (see runPartA); per batch it would cost more
+    // time than the batches themselves, with the token pools and caches in the heap.
+    collectGarbage('minor');
+    const main0 = threadCpuNs();
+    const cpu0 = processCpuUs();
+    const t0 = process.hrtime.bigint();
+    await this.run(iterations);
+    const t1 = process.hrtime.bigint();
+    const cpu1 = processCpuUs();
+    const main1 = threadCpuNs();
+    const done = this.spec.concurrency === 1 ? iterations : Math.ceil(iterations / this.spec.concurrency) * this.spec.concurrency;
+    return {
+      wallUs: Number(t1 - t0) / 1000 / done,
+      totalCpuUs: (cpu1 - cpu0) / done,
+      mainCpuUs: main0 === undefined || main1 === undefined ? undefined : (main1 - main0) / 1000 / done,
+    };
+  }
+
+  /** Iterations that take about `batchMs`, after a warm-up of about as long. */
+  async calibrate(batchMs: number): Promise<number> {
+    let iterations = 16;
+    let elapsed = 0;
+    const start = performance.now();
+    while (performance.now() - start < batchMs) {
+      const t = performance.now();
+      await this.run(iterations);
+      elapsed = performance.now() - t;
+      if (elapsed < batchMs / 4) iterations *= 2;
+    }
+    const perOp = elapsed / iterations;
+    const n = Math.max(16, Math.round(batchMs / perOp));
+    return Math.ceil(n / 16) * 16;
+  }
+}
+
+export interface PartAResult {
+  rows: PartARow[];
+  /** jwt-guard (uncached) ÷ each other case, total CPU per op, median of per-round ratios */
+  versus: { algorithm: BenchAlgorithm; other: string; cpuRatio: number; wallRatio: number }[];
+}
+
+export async function runPartA(options: PartAOptions): Promise<PartAResult> {
+  const algorithms = options.algorithms ?? PART_A_ALGORITHMS;
+  const groups: { algorithm: BenchAlgorithm; specs: CaseSpec[]; runners: Runner[]; iterations: number[] }[] = [];
+  for (const algorithm of algorithms) {
+    const keys = await keysFor(algorithm);
+    const t = performance.now();
+    const pool = await poolFor(algorithm, options.poolSize);
+    const single = await mintOne(keys);
+    log(`A: ${algorithm}: minted ${pool.length} tokens in ${Math.round(performance.now() - t)} ms`);
+    const specs = await buildCases(algorithm, keys);
+    for (const spec of specs) {
+      for (const token of spec.tokens === 'single' ? [single] : [pool[0]!, pool[pool.length - 1]!]) await assertVerifies(algorithm, spec, token);
+    }
+    const runners = specs.map((spec) => new Runner(spec, pool, single));
+    const iterations: number[] = [];
+    for (const runner of runners) iterations.push(await runner.calibrate(options.batchMs));
+    groups.push({ algorithm, specs, runners, iterations });
+  }
+
+  const samples = new Map<string, Sample[]>();
+  const cpuRatios = new Map<string, number[]>();
+  const wallRatios = new Map<string, number[]>();
+  const key = (algorithm: string, label: string) => `${algorithm}\0${label}`;
+  for (let round = 0; round < options.rounds; round++) {
+    for (const group of groups) {
+      collectGarbage('major');
+      const order = roundOrder(group.specs.map((_, index) => index), round);
+      const roundSamples = new Map<number, Sample>();
+      for (const index of order) roundSamples.set(index, await group.runners[index]!.measure(group.iterations[index]!));
+      const base = roundSamples.get(0)!; // the primitive is case 0
+      group.specs.forEach((spec, index) => {
+        const sample = roundSamples.get(index)!;
+        const k = key(group.algorithm, spec.label);
+        (samples.get(k) ?? samples.set(k, []).get(k)!).push(sample);
+        (cpuRatios.get(k) ?? cpuRatios.set(k, []).get(k)!).push(sample.totalCpuUs / base.totalCpuUs);
+        (wallRatios.get(k) ?? wallRatios.set(k, []).get(k)!).push(sample.wallUs / base.wallUs);
+      });
+    }
+    log(`A: round ${round + 1}/${options.rounds} done`);
+  }
+
+  const rows: PartARow[] = [];
+  const versus: PartAResult['versus'] = [];
+  for (const group of groups) {
+    const ours = samples.get(key(group.algorithm, 'jwt-guard, uncached'))!;
+    for (const other of [PRIMITIVE_LABEL, 'jose jwtVerify', 'fast-jwt', 'jsonwebtoken']) {
+      const theirs = samples.get(key(group.algorithm, other));
+      if (theirs === undefined) continue;
+      versus.push({
+        algorithm: group.algorithm,
+        other,
+        cpuRatio: median(ours.map((sample, round) => sample.totalCpuUs / theirs[round]!.totalCpuUs)),
+        wallRatio: median(ours.map((sample, round) => sample.wallUs / theirs[round]!.wallUs)),
+      });
+    }
+    group.specs.forEach((spec, index) => {
+      const k = key(group.algorithm, spec.label);
+      const list = samples.get(k)!;
+      const wallUs = median(list.map((sample) => sample.wallUs));
+      rows.push({
+        algorithm: group.algorithm,
+        label: spec.label,
+        iterations: group.iterations[index]!,
+        wallUs,
+        mainCpuUs: median(list.map((sample) => sample.mainCpuUs ?? Number.NaN)),
+        totalCpuUs: median(list.map((sample) => sample.totalCpuUs)),
+        cpuRatio: median(cpuRatios.get(k)!),
+        wallRatio: median(wallRatios.get(k)!),
+        opsPerSecond: 1e6 / wallUs,
+      });
+    });
+  }
+  return { rows, versus };
+}
+
+export function partAMarkdown({ rows, versus }: PartAResult, options: PartAOptions): string {
+  const out: string[] = [];
+  out.push('## A. Per-token verification cost');
+  out.push('');
+  out.push(
+    `${options.rounds} rounds; per round each case runs a fixed batch (calibrated to ~${options.batchMs} ms) and the cases ` +
+      'run in a different order every round. Medians over rounds. **µs/op** is wall time; **main CPU** is the main ' +
+      "thread's CPU time (/proc/thread-self/schedstat); **total CPU** is the whole process's user+system CPU " +
+      "(process.cpuUsage: main thread + libuv threadpool, where jose's WebCrypto work runs, + V8 helper threads). " +
+      '**The ×primitive ratio uses total CPU**, taken against the primitive of the same round (median of per-round ratios); ' +
+      `×primitive (wall) is the same for wall time. Uncached rows cycle through ${options.poolSize} distinct pre-minted tokens; ` +
+      '"cached"/"cache hit" rows reuse one token. "×16 concurrent" rows keep 16 verifications in flight: their µs/op is ' +
+      'wall time divided by operations (inverse throughput), not latency.',
+  );
+  out.push('');
+  const algorithms = [...new Set(rows.map((row) => row.algorithm))];
+  for (const algorithm of algorithms) {
+    out.push(`### ${algorithm}`);
+    out.push('');
+    const body = rows
+      .filter((row) => row.algorithm === algorithm)
+      .map((row) => [
+        row.label,
+        formatNumber(row.wallUs),
+        formatNumber(row.mainCpuUs),
+        formatNumber(row.totalCpuUs),
+        formatRatio(row.cpuRatio),
+        formatRatio(row.wallRatio),
+        formatNumber(row.opsPerSecond, 0),
+      ]);
+    out.push(
+      markdownTable(
+        ['case', 'µs/op (wall)', 'main CPU µs/op', 'total CPU µs/op', '×primitive (total CPU)', '×primitive (wall)', 'ops/s'],
+        body,
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ),
+    );
+    out.push('');
+  }
+  out.push('### jwt-guard (uncached, sequential) against the others');
+  out.push('');
+  out.push('Per-round ratio of jwt-guard\'s cost per token to the other case\'s, median over rounds; >1 means jwt-guard costs more.');
+  out.push('');
+  const others = [...new Set(versus.map((entry) => entry.other))];
+  out.push(
+    markdownTable(
+      ['alg', ...others.flatMap((other) => [`÷ ${other} (total CPU)`, `÷ ${other} (wall)`])],
+      algorithms.map((algorithm) => [
+        algorithm,
+        ...others.flatMap((other) => {
+          const entry = versus.find((candidate) => candidate.algorithm === algorithm && candidate.other === other);
+          return entry === undefined ? ['—', '—'] : [formatRatio(entry.cpuRatio), formatRatio(entry.wallRatio)];
+        }),
+      ]),
+      ['l', ...others.flatMap(() => ['r', 'r'] as const)],
+    ),
+  );
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,554 @@
+/**
+ * Part B: HTTP throughput and p99 latency with autocannon, against servers in their own
+ * processes (src/server.ts), for Express, Koa and Fastify: bare, jwt-guard, and the peer
+ * middleware, with a reused token and with distinct tokens; plus revocation (memory, Redis).
+ *
+ * Per framework: start every server, check each once (valid → 200, tampered → 401), warm each up,
+ * then `rounds` rounds; a round runs every case in both token modes, in a rotating order, with a
+ * bare run before and after every two cases. Each case's ratio is to the mean of its two
+ * neighbouring bare runs (same framework, same mode); medians over rounds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import {
+  AUDIENCE,
+  BENCH_DIR,
+  formatNumber,
+  formatRatio,
+  ISSUER,
+  log,
+  mapLimit,
+  markdownTable,
+  median,
+  REPO_DIR,
+  roundOrder,
+  sleep,
+  tamper,
+} from './common.js';
+import type { Framework, Impl, ServerConfig } from './server.js';
+import { keysFor, mintOne, poolFor } from './tokens.js';
+
+export interface PartBOptions {
+  rounds: number;
+  /** seconds per measured run */
+  duration: number;
+  /** warm-up requests per server and token mode, before the rounds; 0: none */
+  warmup: number;
+  connections: number;
+  /** distinct tokens per algorithm */
+  poolSize: number;
+  /** revoked jtis preloaded in the revocation stores */
+  revokedJtis: number;
+}
+
+export type TokenMode = 'reused' | 'distinct';
+const MODES: readonly TokenMode[] = ['reused', 'distinct'];
+
+interface CaseDef {
+  id: string;
+  framework: Framework;
+  impl: Impl;
+  algorithm: 'RS256' | 'HS256' | undefined;
+  revocation?: 'memory' | 'redis';
+  /** the row this one is compared to, besides bare (revocation rows: the same guard without revocation) */
+  baselineId?: string;
+}
+
+export interface PartBRow {
+  id: string;
+  framework: Framework;
+  label: string;
+  algorithm: string;
+  mode: TokenMode;
+  rps: number;
+  p99: number;
+  /** server CPU (all threads) per request, µs */
+  cpuUs: number;
+  /** median over rounds of rps ÷ the mean rps of the two neighbouring bare runs (same framework, mode) */
+  ratioToBare: number;
+  /** the same for server CPU per request */
+  cpuRatioToBare: number;
+  /** server CPU per request minus that of the neighbouring bare runs: what the auth middleware adds, µs */
+  addedCpuUs: number;
+  /** revocation rows: median over rounds of this row's normalised rps ÷ that of the same guard without revocation */
+  ratioToBaseline?: number;
+  cpuRatioToBaseline?: number;
+  addedCpuUsOverBaseline?: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface PartBResult {
+  rows: PartBRow[];
+  /** ours ÷ peer, per framework, algorithm and mode (median of per-round ratios) */
+  versus: {
+    framework: Framework;
+    algorithm: string;
+    mode: TokenMode;
+    peer: string;
+    /** jwt-guard req/s ÷ peer req/s (each normalised to its neighbouring bare runs) */
+    ratio: number;
+    /** jwt-guard server CPU/request ÷ the peer's (each normalised likewise) */
+    cpuRatio: number;
+    oursAddedCpuUs: number;
+    peerAddedCpuUs: number;
+  }[];
+  notes: string[];
+}
+
+export function caseLabel(def: Pick<CaseDef, 'impl' | 'revocation'>): string {
+  if (def.revocation === 'memory') return 'jwt-guard + memoryRevocationStore';
+  if (def.revocation === 'redis') return 'jwt-guard + redisRevocationStore';
+  return def.impl === 'bare' ? 'bare (no auth)' : def.impl;
+}
+
+const PEERS: Record<Framework, Impl[]> = {
+  express: ['express-jwt', 'express-oauth2-jwt-bearer'],
+  koa: ['koa-jwt'],
+  fastify: ['@fastify/jwt'],
+};
+
+/** Why the Redis row cannot run here, or undefined when it can. */
+export function redisUnavailable(): string | undefined {
+  if (!existsSync(path.join(REPO_DIR, 'packages/redis/package.json'))) return 'packages/redis does not exist';
+  if (!existsSync(path.join(REPO_DIR, 'packages/redis/dist/index.js'))) return '@jwt-guard/redis is not built (packages/redis/dist/index.js is missing)';
+  if (!existsSync('/usr/bin/redis-server')) return 'redis-server is not installed at /usr/bin/redis-server';
+  return undefined;
+}
+
+function caseDefs(framework: Framework, withRedis: boolean): CaseDef[] {
+  const defs: CaseDef[] = [{ id: `${framework}/bare`, framework, impl: 'bare', algorithm: undefined }];
+  for (const algorithm of ['RS256', 'HS256'] as const) {
+    defs.push({ id: `${framework}/jwt-guard/${algorithm}`, framework, impl: 'jwt-guard', algorithm });
+    for (const peer of PEERS[framework]) defs.push({ id: `${framework}/${peer}/${algorithm}`, framework, impl: peer, algorithm });
+  }
+  if (framework === 'express') {
+    const baselineId = 'express/jwt-guard/HS256';
+    defs.push({ id: 'express/jwt-guard+memory/HS256', framework, impl: 'jwt-guard', algorithm: 'HS256', revocation: 'memory', baselineId });
+    if (withRedis) defs.push({ id: 'express/jwt-guard+redis/HS256', framework, impl: 'jwt-guard', algorithm: 'HS256', revocation: 'redis', baselineId });
+  }
+  return defs;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+}
+
+/** server.ts, compiled next to this file by bin/run.mjs. */
+const SERVER_FILE = fileURLToPath(new URL('./server.js', import.meta.url));
+
+async function startServer(config: ServerConfig): Promise<Running> {
+  const child = spawn(process.execPath, [SERVER_FILE], {
+    cwd: BENCH_DIR,
+    env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify(config) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8000);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`server ${config.framework}/${config.impl} did not start in 30 s: ${stderr}`)), 30_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = /LISTENING (\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server ${config.framework}/${config.impl} exited (${code}) before listening: ${stderr}`));
+    });
+  });
+  return { child, port, stderr: () => stderr };
+}
+
+async function stopServer(running: Running): Promise<void> {
+  if (running.child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => running.child.once('exit', () => resolve()));
+  running.child.stdin!.end();
+  const timer = setTimeout(() => running.child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited (${code}): ${out}`));
+    });
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function check(port: number, token: string, expected: number, what: string): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/r`, { headers: { authorization: `Bearer ${token}` } });
+  const body = await response.text();
+  if (response.status !== expected) throw new Error(`${what}: expected ${expected}, got ${response.status} ${body.slice(0, 200)}`);
+}
+
+interface Measurement {
+  rps: number;
+  p99: number;
+  /** CPU time of the whole server process (all its threads) per completed request, µs */
+  cpuUs: number;
+  errors: number;
+  non2xx: number;
+}
+
+/**
+ * CPU time used so far by every thread of process `pid`, in ns: the scheduler's run time of each
+ * task (/proc/PID/task/TID/schedstat). Unlike req/s, CPU per request hardly moves when other
+ * processes compete for the cores — the point on a shared machine.
+ */
+function processCpuNs(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1');
+      total += Number(text.slice(0, text.indexOf(' ')));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** A reused token: one prebuilt request. Distinct tokens: each request takes the next token of the pool (one cursor per server, kept across runs). */
+async function load(
+  server: Running,
+  mode: TokenMode,
+  tokens: { single: string; pool: readonly string[]; cursor: { next: number } },
+  length: { seconds: number } | { requests: number },
+  connections: number,
+): Promise<Measurement> {
+  // sampleInt: autocannon stops only on a sample tick (default every 1000 ms), which would round every run up to whole seconds.
+  const base = {
+    url: `http://127.0.0.1:${server.port}`,
+    connections,
+    pipelining: 1,
+    sampleInt: 50,
+    ...('seconds' in length ? { duration: length.seconds } : { amount: length.requests }),
+  };
+  const options: autocannon.Options =
+    mode === 'reused'
+      ? { ...base, requests: [{ method: 'GET', path: '/r', headers: { authorization: `Bearer ${tokens.single}` } }] }
+      : {
+          ...base,
+          requests: [
+            {
+              method: 'GET',
+              path: '/r',
+              setupRequest: (request) => {
+                const token = tokens.pool[tokens.cursor.next]!;
+                tokens.cursor.next = (tokens.cursor.next + 1) % tokens.pool.length;
+                return { ...request, headers: { authorization: `Bearer ${token}` } };
+              },
+            },
+          ],
+        };
+  const cpu0 = processCpuNs(server.child.pid!);
+  const result = await autocannon(options);
+  const cpu1 = processCpuNs(server.child.pid!);
+  return {
+    rps: result.requests.total / result.duration,
+    p99: result.latency.p99,
+    cpuUs: (cpu1 - cpu0) / 1000 / Math.max(1, result.requests.total),
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+export async function runPartB(options: PartBOptions): Promise<PartBResult> {
+  const notes: string[] = [];
+  const redisReason = redisUnavailable();
+  if (redisReason !== undefined) notes.push(`Redis revocation row skipped: ${redisReason}.`);
+
+  const rsKeys = await keysFor('RS256');
+  const hsKeys = await keysFor('HS256');
+  const t = performance.now();
+  const material = {
+    RS256: { single: await mintOne(rsKeys), pool: await poolFor('RS256', options.poolSize) },
+    HS256: { single: await mintOne(hsKeys), pool: await poolFor('HS256', options.poolSize) },
+  };
+  log(`B: token pools ready in ${Math.round(performance.now() - t)} ms`);
+
+  const redis = redisReason === undefined ? await startRedis() : undefined;
+  const rows: PartBRow[] = [];
+  const versus: PartBResult['versus'] = [];
+  try {
+    for (const framework of ['express', 'koa', 'fastify'] as const) {
+      const defs = caseDefs(framework, redis !== undefined);
+      const servers = await mapLimit(defs, 3, async (def) => {
+        const config: ServerConfig = {
+          framework,
+          impl: def.impl,
+          ...(def.algorithm === undefined ? {} : { algorithm: def.algorithm }),
+          ...(def.revocation === undefined ? {} : { revocation: def.revocation, revokedJtis: options.revokedJtis }),
+          ...(def.revocation === 'redis' ? { redisUrl: redis!.url } : {}),
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          publicKeyPem: rsKeys.publicKeyPem!,
+          secret: hsKeys.secretString!,
+          repoDir: REPO_DIR,
+        };
+        return startServer(config);
+      });
+      log(`B: ${framework}: ${servers.length} servers started`);
+      try {
+        // Bare servers get RS256 tokens (the longer header); they ignore them.
+        const tokensOf = defs.map((def) => ({ ...material[def.algorithm ?? 'RS256'], cursor: { next: 0 } }));
+        for (const [index, def] of defs.entries()) {
+          const { port, stderr } = servers[index]!;
+          const tokens = tokensOf[index]!;
+          try {
+            await check(port, tokens.single, 200, `${def.id}: valid token`);
+            await check(port, tokens.pool[0]!, 200, `${def.id}: valid pool token`);
+            await check(port, tamper(tokens.single), def.impl === 'bare' ? 200 : 401, `${def.id}: tampered token`);
+          } catch (error) {
+            throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver stderr: ${stderr()}`);
+          }
+          // Warm-up by request count, not time: V8 needs a few thousand requests through a server's
+          // hot paths before its CPU per request settles, however slowly a busy machine serves them.
+          if (options.warmup > 0) for (const mode of MODES) await load(servers[index]!, mode, tokens, { requests: options.warmup }, options.connections);
+        }
+        log(`B: ${framework}: ${defs.length} servers checked and warmed up`);
+
+        // A round, per token mode: bare, c1, c2, bare, c3, c4, bare, … — each case between two bare
+        // runs, its ratio taken to their mean, so that load from outside (a shared machine) that
+        // drifts over tens of seconds cancels out. The case order rotates from round to round.
+        const bareIndex = defs.findIndex((def) => def.impl === 'bare');
+        const others = defs.map((_, i) => i).filter((i) => i !== bareIndex);
+        interface Normalised {
+          measurement: Measurement;
+          /** req/s ÷ mean req/s of the neighbouring bare runs */
+          rps: number;
+          /** CPU/request ÷ mean CPU/request of the neighbouring bare runs */
+          cpu: number;
+          /** CPU/request − mean CPU/request of the neighbouring bare runs: what auth adds, µs */
+          addedCpuUs: number;
+        }
+        const perRound: Map<string, Normalised>[] = [];
+        const bareRuns = new Map<TokenMode, Measurement[]>(MODES.map((mode) => [mode, []]));
+        const run = async (index: number, mode: TokenMode) => {
+          const measurement = await load(servers[index]!, mode, tokensOf[index]!, { seconds: options.duration }, options.connections);
+          await sleep(50);
+          return measurement;
+        };
+        for (let round = 0; round < options.rounds; round++) {
+          const measured = new Map<string, Normalised>();
+          for (const mode of round % 2 === 0 ? MODES : [...MODES].reverse()) {
+            const order = roundOrder(others, round);
+            let before = await run(bareIndex, mode);
+            bareRuns.get(mode)!.push(before);
+            for (let start = 0; start < order.length; start += 2) {
+              const pair = order.slice(start, start + 2);
+              const results: [number, Measurement][] = [];
+              for (const index of pair) results.push([index, await run(index, mode)]);
+              const after = await run(bareIndex, mode);
+              bareRuns.get(mode)!.push(after);
+              const bareRps = (before.rps + after.rps) / 2;
+              const bareCpu = (before.cpuUs + after.cpuUs) / 2;
+              for (const [index, measurement] of results) {
+                measured.set(`${defs[index]!.id}\0${mode}`, {
+                  measurement,
+                  rps: measurement.rps / bareRps,
+                  cpu: measurement.cpuUs / bareCpu,
+                  addedCpuUs: measurement.cpuUs - bareCpu,
+                });
+              }
+              before = after;
+            }
+          }
+          perRound.push(measured);
+          log(`B: ${framework}: round ${round + 1}/${options.rounds} done`);
+        }
+
+        const bareId = defs[bareIndex]!.id;
+        const normalised = (id: string, mode: TokenMode, round: Map<string, Normalised>): Omit<Normalised, 'measurement'> =>
+          id === bareId ? { rps: 1, cpu: 1, addedCpuUs: 0 } : round.get(`${id}\0${mode}`)!;
+        /** medians over rounds of (id ÷ baseId), both normalised to their neighbouring bare runs */
+        const compare = (id: string, baseId: string, mode: TokenMode) => ({
+          rps: median(perRound.map((round) => normalised(id, mode, round).rps / normalised(baseId, mode, round).rps)),
+          cpu: median(perRound.map((round) => normalised(id, mode, round).cpu / normalised(baseId, mode, round).cpu)),
+          addedCpuUs: median(perRound.map((round) => normalised(id, mode, round).addedCpuUs - normalised(baseId, mode, round).addedCpuUs)),
+        });
+        const addedCpu = (id: string, mode: TokenMode) => median(perRound.map((round) => normalised(id, mode, round).addedCpuUs));
+        for (const def of defs) {
+          for (const mode of MODES) {
+            const list = def.impl === 'bare' ? bareRuns.get(mode)! : perRound.map((round) => round.get(`${def.id}\0${mode}`)!.measurement);
+            const toBare = compare(def.id, bareId, mode);
+            const toBaseline = def.baselineId === undefined ? undefined : compare(def.id, def.baselineId, mode);
+            rows.push({
+              id: def.id,
+              framework,
+              label: caseLabel(def),
+              algorithm: def.algorithm ?? '—',
+              mode,
+              rps: median(list.map((m) => m.rps)),
+              p99: median(list.map((m) => m.p99)),
+              cpuUs: median(list.map((m) => m.cpuUs)),
+              ratioToBare: toBare.rps,
+              cpuRatioToBare: toBare.cpu,
+              addedCpuUs: addedCpu(def.id, mode),
+              ...(toBaseline === undefined
+                ? {}
+                : { ratioToBaseline: toBaseline.rps, cpuRatioToBaseline: toBaseline.cpu, addedCpuUsOverBaseline: toBaseline.addedCpuUs }),
+              errors: list.reduce((sum, m) => sum + m.errors, 0),
+              non2xx: list.reduce((sum, m) => sum + m.non2xx, 0),
+            });
+          }
+        }
+        for (const algorithm of ['RS256', 'HS256'] as const) {
+          for (const peer of PEERS[framework]) {
+            for (const mode of MODES) {
+              const ours = `${framework}/jwt-guard/${algorithm}`;
+              const theirs = `${framework}/${peer}/${algorithm}`;
+              const { rps, cpu } = compare(ours, theirs, mode);
+              versus.push({ framework, algorithm, mode, peer, ratio: rps, cpuRatio: cpu, oursAddedCpuUs: addedCpu(ours, mode), peerAddedCpuUs: addedCpu(theirs, mode) });
+            }
+          }
+        }
+      } finally {
+        await Promise.all(servers.map(stopServer));
+        log(`B: ${framework}: servers stopped`);
+      }
+    }
+  } finally {
+    await redis?.stop();
+  }
+  return { rows, versus, notes };
+}
+
+export function partBMarkdown(result: PartBResult, options: PartBOptions): string {
+  const signed = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : '−'}${formatNumber(Math.abs(value))}` : 'n/a');
+  const out: string[] = [];
+  out.push('## B. HTTP throughput (autocannon)');
+  out.push('');
+  out.push(
+    `Each server runs in its own node process; autocannon (in the bench process, same machine) drives it with ` +
+      `${options.connections} connections, pipelining 1, for ${options.duration} s per run, ${options.rounds} rounds; every server ` +
+      `is checked once (valid token 200, tampered 401) and warmed up with ${options.warmup} requests per token mode first. Route: \`GET /r\` → \`{"ok":true}\`. ` +
+      '**reused**: every request carries the same valid token; **distinct**: each request takes the next token of a pool of ' +
+      `${options.poolSize} pre-minted tokens per algorithm (one cursor per server, kept across runs). In each round and mode the ` +
+      'cases run in a rotating order with a run of the bare server of the same framework before and after every two cases; ' +
+      '**×bare** = req/s ÷ the mean req/s of those two neighbouring bare runs, median over rounds. **server CPU µs/req** is the ' +
+      "server process's CPU time (all threads, from /proc) over the run ÷ requests completed; **+auth µs/req** is that minus the " +
+      "neighbouring bare runs' — what the middleware costs per request. CPU per request barely moves when other processes compete " +
+      'for the cores; req/s and p99 do (see the load average above). req/s, p99 and CPU are medians over rounds (bare: over all its runs).',
+  );
+  out.push('');
+  const body = result.rows.map((row) => [
+    row.framework,
+    row.label,
+    row.algorithm,
+    row.mode,
+    formatNumber(row.rps, 0),
+    formatNumber(row.p99, 0),
+    formatRatio(row.ratioToBare),
+    formatNumber(row.cpuUs),
+    row.label.startsWith('bare') ? '' : signed(row.addedCpuUs),
+    formatRatio(row.cpuRatioToBare),
+    row.errors + row.non2xx === 0 ? '' : `${row.errors} errors, ${row.non2xx} non-2xx`,
+  ]);
+  out.push(
+    markdownTable(
+      ['framework', 'case', 'alg', 'tokens', 'req/s', 'p99 ms', '×bare (req/s)', 'server CPU µs/req', '+auth µs/req', '×bare (CPU/req)', 'problems'],
+      body,
+      ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  out.push('');
+  out.push('### jwt-guard against each peer');
+  out.push('');
+  out.push(
+    'Each normalised to its neighbouring bare runs, median over rounds. **req/s ratio** >1: jwt-guard serves more; ' +
+      '**CPU/req ratio** <1: jwt-guard costs the server less CPU per request.',
+  );
+  out.push('');
+  out.push(
+    markdownTable(
+      ['framework', 'peer', 'alg', 'tokens', 'jwt-guard ÷ peer (req/s)', 'jwt-guard ÷ peer (CPU/req)', '+auth µs/req: jwt-guard', '+auth µs/req: peer'],
+      result.versus.map((entry) => [
+        entry.framework,
+        entry.peer,
+        entry.algorithm,
+        entry.mode,
+        formatRatio(entry.ratio),
+        formatRatio(entry.cpuRatio),
+        signed(entry.oursAddedCpuUs),
+        signed(entry.peerAddedCpuUs),
+      ]),
+      ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  out.push('');
+  out.push('### Revocation (Express, jwt-guard HS256, against the same guard without revocation)');
+  out.push('');
+  const revocationRows = result.rows.filter((row) => row.ratioToBaseline !== undefined);
+  out.push(
+    markdownTable(
+      ['case', 'tokens', 'req/s', 'p99 ms', '× without (req/s)', '× without (CPU/req)', 'added µs/req'],
+      revocationRows.map((row) => [
+        row.label,
+        row.mode,
+        formatNumber(row.rps, 0),
+        formatNumber(row.p99, 0),
+        formatRatio(row.ratioToBaseline!),
+        formatRatio(row.cpuRatioToBaseline!),
+        signed(row.addedCpuUsOverBaseline!),
+      ]),
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  out.push('');
+  out.push(
+    `The stores hold ${options.revokedJtis} revoked jtis (none of them the tokens sent), so every request is looked up and passes. ` +
+      'Both ratios are taken between the two rows normalised to their own neighbouring bare runs.',
+  );
+  for (const note of result.notes) out.push('', `Note: ${note}`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,137 @@
+/**
+ * The benchmark (bench/, `pnpm bench`) still runs: a `--quick` run (a few hundred ms per case)
+ * completes and writes a report with every expected row. No number is asserted: timings on a
+ * shared machine say nothing here; the full run is for people (bench/README.md).
+ *
+ * Runs the bench (bin/run.mjs cli) in a child process on the BUILT packages: needs `pnpm build` first (the
+ * root `pnpm test` does that).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const benchDir = path.join(repo, 'bench');
+
+const ALGORITHMS = ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+const PART_A_ROWS = (alg: string) => [
+  'primitive (node:crypto)',
+  'jose jwtVerify',
+  'fast-jwt',
+  'fast-jwt, cache hit',
+  ...(alg === 'EdDSA' ? [] : ['jsonwebtoken']),
+  'jwt-guard, uncached',
+  'jwt-guard, cached',
+  'jwt-guard ×16 concurrent',
+  'jose jwtVerify ×16 concurrent',
+];
+const PEERS = { express: ['express-jwt', 'express-oauth2-jwt-bearer'], koa: ['koa-jwt'], fastify: ['@fastify/jwt'] } as const;
+const MODES = ['reused', 'distinct'] as const;
+const redisExpected = existsSync(path.join(repo, 'packages/redis/dist/index.js')) && existsSync('/usr/bin/redis-server');
+
+interface Results {
+  partA: { rows: { algorithm: string; label: string; wallUs: number; totalCpuUs: number; cpuRatio: number }[] };
+  partB: {
+    rows: { framework: string; label: string; algorithm: string; mode: string; rps: number; p99: number; cpuUs: number; errors: number; non2xx: number }[];
+    versus: unknown[];
+    notes: string[];
+  };
+}
+
+let dir: string;
+let report: string;
+let results: Results;
+let output: { code: number | null; stdout: string; stderr: string; ms: number };
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'jwt-guard-bench-'));
+  const started = performance.now();
+  output = await new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', 'bin/run.mjs', 'cli', '--quick', '--out', path.join(dir, 'REPORT.md'), '--json', path.join(dir, 'results.json')],
+      { cwd: benchDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+  });
+  if (output.code !== 0) throw new Error(`bench --quick exited with ${output.code}:\n${output.stderr.slice(-4000)}`);
+  report = readFileSync(path.join(dir, 'REPORT.md'), 'utf8');
+  results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as Results;
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The markdown section whose heading starts with `heading`, up to the next heading of the same or a higher level. */
+function section(heading: string): string {
+  const start = report.indexOf(`\n${heading}`);
+  expect(start, `report has "${heading}"`).toBeGreaterThanOrEqual(0);
+  const level = heading.split(' ')[0]!;
+  const rest = report.slice(report.indexOf('\n', start + 1) + 1);
+  const next = rest.search(new RegExp(`(^|\\n)#{1,${level.length}} `));
+  return next === -1 ? rest : rest.slice(0, next);
+}
+
+describe('bench --quick', () => {
+  it('completes, prints the report it writes, and does not touch bench/REPORT.md', () => {
+    expect(output.stdout).toContain(report.trim());
+    expect(report).toMatch(/^# jwt-guard benchmark report/);
+    expect(report).toContain('--quick run');
+    expect(report).toMatch(/node v\d+/);
+  });
+
+  it.each(ALGORITHMS)('Part A has every %s row', (alg) => {
+    const table = section(`### ${alg}\n`);
+    for (const label of PART_A_ROWS(alg)) expect(table, `${alg}: ${label}`).toContain(`\n| ${label} |`);
+    const rows = results.partA.rows.filter((row) => row.algorithm === alg);
+    expect(rows.map((row) => row.label)).toEqual(PART_A_ROWS(alg));
+    for (const row of rows) {
+      // Measured, whatever the value: a finite positive time per operation.
+      expect(Number.isFinite(row.wallUs) && row.wallUs > 0, `${alg} ${row.label}`).toBe(true);
+      expect(Number.isFinite(row.cpuRatio), `${alg} ${row.label}`).toBe(true);
+    }
+  });
+
+  it('Part A compares jwt-guard with the primitive and each peer', () => {
+    const table = section('### jwt-guard (uncached, sequential) against the others');
+    for (const alg of ALGORITHMS) expect(table).toContain(`\n| ${alg} |`);
+  });
+
+  it.each(Object.keys(PEERS) as (keyof typeof PEERS)[])('Part B has every %s row, in both token modes', (framework) => {
+    const table = section('## B. HTTP throughput (autocannon)');
+    const expected: string[] = [];
+    for (const mode of MODES) {
+      expected.push(`| ${framework} | bare (no auth) | — | ${mode} |`);
+      for (const alg of ['RS256', 'HS256']) {
+        expected.push(`| ${framework} | jwt-guard | ${alg} | ${mode} |`);
+        for (const peer of PEERS[framework]) expected.push(`| ${framework} | ${peer} | ${alg} | ${mode} |`);
+      }
+    }
+    for (const line of expected) expect(table, line).toContain(line);
+    for (const row of results.partB.rows.filter((entry) => entry.framework === framework)) {
+      expect(row.rps > 0 && row.cpuUs > 0, `${framework} ${row.label} ${row.algorithm} ${row.mode}`).toBe(true);
+      expect(row.errors + row.non2xx, `${framework} ${row.label} ${row.algorithm} ${row.mode}: errors or non-2xx answers`).toBe(0);
+    }
+    const versus = section('### jwt-guard against each peer');
+    for (const peer of PEERS[framework]) expect(versus).toContain(`| ${framework} | ${peer} |`);
+  });
+
+  it('Part B has the revocation rows (Redis: a row, or a note saying why not)', () => {
+    const table = section('### Revocation');
+    for (const mode of MODES) expect(table).toContain(`| jwt-guard + memoryRevocationStore | ${mode} |`);
+    if (redisExpected) {
+      for (const mode of MODES) expect(table).toContain(`| jwt-guard + redisRevocationStore | ${mode} |`);
+    } else {
+      expect(table).toContain('Note: Redis revocation row skipped');
+    }
+  });
+});
