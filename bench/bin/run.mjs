@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs a bench entry point (`cli` or `profile`) on plain node: src/*.ts are transpiled to .cache/*.js
+// Runs a bench entry point (`cli` or `profile`) on plain node: src/*.ts are transpiled to
+// node_modules/.cache/jwt-guard-bench/*.js (out of git's and ESLint's way)
 // with TypeScript's transpileModule (types are checked separately: `pnpm --filter @jwt-guard/bench
 // run typecheck`), so no loader (tsx) runs in the measured processes. The compiled files import the
 // BUILT @jwt-guard packages (their package.json exports point at dist/), never the sources.
@@ -12,13 +13,15 @@ import ts from 'typescript';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const srcDir = path.join(benchDir, 'src');
-const outDir = path.join(benchDir, '.cache');
+const outDir = path.join(benchDir, 'node_modules/.cache/jwt-guard-bench');
 const entry = process.argv[2];
 if (entry !== 'cli' && entry !== 'profile') {
   process.stderr.write('usage: node bin/run.mjs cli|profile [flags]\n');
   process.exit(2);
 }
 mkdirSync(outDir, { recursive: true });
+// ES modules, whatever lies above (module resolution stops looking for a package scope at node_modules).
+writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module", "private": true }\n');
 for (const file of readdirSync(srcDir).filter((name) => name.endsWith('.ts'))) {
   const { outputText } = ts.transpileModule(readFileSync(path.join(srcDir, file), 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },

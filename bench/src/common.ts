@@ -1,10 +1,26 @@
 /** Small helpers shared by both parts: statistics, CPU clocks, formatting, markdown tables. */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
-export const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
+/** bench/: the nearest directory above this file whose package.json is @jwt-guard/bench (this file runs compiled, from bench/node_modules/.cache). */
+function findBenchDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === '@jwt-guard/bench') return dir;
+    } catch {
+      // no package.json here
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('bench: cannot find the @jwt-guard/bench directory');
+    dir = parent;
+  }
+}
+
+export const BENCH_DIR = findBenchDir();
+export const REPO_DIR = path.dirname(BENCH_DIR);
 
 export const ISSUER = 'https://issuer.bench.jwt-guard.test/';
 export const AUDIENCE = 'https://api.bench.jwt-guard.test';

@@ -19,14 +19,22 @@ function mint(index: number): string {
 const gc = (globalThis as { gc?: () => void }).gc!;
 const rssMb = () => {
   gc();
+  gc();
   return process.memoryUsage().rss / 1024 / 1024;
+};
+const heapMb = () => {
+  gc();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
 };
 
 const total = Number(process.argv[2] ?? 1_000_000);
 for (let index = 0; index < 20_000; index += 1) await verifier.verify(mint(index));
 const warm = rssMb();
+const warmHeap = heapMb();
 for (let index = 20_000; index < total; index += 1) await verifier.verify(mint(index));
 const after = rssMb();
-await new Promise((resolve) => setTimeout(resolve, 500));
+const heapAfter = heapMb();
+// Settling: V8 hands freed pages back to the system lazily, so resident memory is read again later.
+await new Promise((resolve) => setTimeout(resolve, 2000));
 const settled = rssMb();
-console.log(JSON.stringify({ total, warmMb: warm, grownMb: after - warm, settledGrowthMb: settled - warm }));
+console.log(JSON.stringify({ total, warmMb: warm, grownMb: after - warm, heapGrowthMb: heapAfter - warmHeap, settledGrowthMb: settled - warm }));
