@@ -1,11 +1,10 @@
 import { JwtGuardError } from '../errors.js';
+import { backoffMs } from './backoff.js';
 import { describeError, fetchJson, HttpStatusError } from './fetch-json.js';
 import type { KeySource } from './key-source.js';
 import type { KeyEventListener } from './key-events.js';
 import { remoteJwksSource, type RemoteJwksOptions, type RemoteJwksSource } from './remote-jwks.js';
 
-const BACKOFF_BASE_MS = 1000;
-const BACKOFF_MAX_MS = 60_000;
 
 /** Where an issuer publishes its metadata: OpenID Connect Discovery first, then RFC 8414. */
 export function discoveryUrls(issuer: string): URL[] {
@@ -73,7 +72,7 @@ export function discoveredJwksSource(
         })
         .catch((error: unknown) => {
           failures += 1;
-          retryAt = now() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
+          retryAt = now() + backoffMs(failures);
           lastFailure = describeError(error);
           emit({ type: 'discovery_failed', url: discoveryUrls(issuer)[0]!.href, reason: lastFailure });
           throw unavailable();

@@ -1,4 +1,5 @@
 import { JwtGuardError } from '../errors.js';
+import { backoffMs } from './backoff.js';
 import type { JWK } from '../options.js';
 import { cacheControlMaxAge, describeError, fetchJson } from './fetch-json.js';
 import { importJwk } from './import.js';
@@ -23,9 +24,6 @@ export interface RemoteJwksOptions {
   now?: () => number;
 }
 
-/** Backoff after failed fetches: 1 s, 2 s, 4 s … up to a minute. */
-const BACKOFF_BASE_MS = 1000;
-const BACKOFF_MAX_MS = 60_000;
 /** Refresh in the background once this share of the keys' lifetime has passed. */
 const REFRESH_AHEAD = 0.8;
 
@@ -75,7 +73,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
       })
       .catch((error: unknown) => {
         consecutiveFailures += 1;
-        const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (consecutiveFailures - 1));
+        const backoff = backoffMs(consecutiveFailures);
         retryAt = now() + backoff;
         lastFailure = describeError(error);
         options.emit({
