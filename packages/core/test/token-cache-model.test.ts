@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { VerificationKey } from '../src/keys/verification-key.js';
+import type { AuthContext, JWTPayload } from '../src/options.js';
+import { TokenCache, type CachedVerdict } from '../src/token-cache.js';
+
+const verdict = (token: string): CachedVerdict<JWTPayload> => ({
+  auth: { token } as unknown as AuthContext<JWTPayload>,
+  key: {} as VerificationKey,
+});
+
+/** The obvious LRU, an array ordered oldest first: slow, and plainly right. */
+class ReferenceLru {
+  readonly order: string[] = [];
+  constructor(private readonly max: number) {}
+  get(token: string): boolean {
+    const index = this.order.indexOf(token);
+    if (index === -1) return false;
+    this.order.splice(index, 1);
+    this.order.push(token);
+    return true;
+  }
+  set(token: string): void {
+    if (this.order.includes(token)) return;
+    if (this.order.length >= this.max) this.order.shift();
+    this.order.push(token);
+  }
+  delete(token: string): void {
+    const index = this.order.indexOf(token);
+    if (index !== -1) this.order.splice(index, 1);
+  }
+}
+
+type Op = { kind: 'get' | 'set' | 'delete'; token: number };
+
+describe('TokenCache against a reference LRU', () => {
+  it('holds exactly the entries, in the order, an LRU of the same size would', () => {
+    const op = fc.record({ kind: fc.constantFrom<Op['kind']>('get', 'set', 'set', 'delete'), token: fc.integer({ min: 0, max: 40 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 300 }), (max, ops) => {
+        const cache = new TokenCache<JWTPayload>(max);
+        const reference = new ReferenceLru(max);
+        for (const { kind, token } of ops) {
+          const name = `t${token}`;
+          if (kind === 'get') expect(cache.get(name)?.auth.token).toBe(reference.get(name) ? name : undefined);
+          else if (kind === 'set') {
+            cache.set(name, verdict(name));
+            reference.set(name);
+          } else {
+            cache.delete(name);
+            reference.delete(name);
+          }
+          expect(cache.size).toBe(reference.order.length);
+        }
+        // Every entry the reference holds is there; evicting them one by one goes oldest first.
+        for (const name of reference.order) expect(cache.get(name)?.auth.token).toBe(name);
+      }),
+      { numRuns: 300, seed: 20261125 },
+    );
+  });
+
+  it('stays bounded and keeps the hot token through a long stream of one-off tokens', () => {
+    const cache = new TokenCache<JWTPayload>(1000);
+    cache.set('hot', verdict('hot'));
+    for (let i = 0; i < 50_000; i++) {
+      const token = `one-off-${i % 1600}`;
+      expect(cache.get('hot')).toBeDefined();
+      if (cache.get(token) === undefined && cache.admit(token)) cache.set(token, verdict(token));
+      expect(cache.size).toBeLessThanOrEqual(1000);
+    }
+  });
+});
+
+describe('TokenCache admission', () => {
+  it('admits a token on its second sighting, once, while it is among the last maxEntries seen', () => {
+    const cache = new TokenCache<JWTPayload>(3);
+    expect(cache.admit('a')).toBe(false);
+    expect(cache.admit('a')).toBe(true);
+    expect(cache.admit('a')).toBe(false); // admitted once: a third sighting starts over
+    for (const token of ['b', 'c', 'd']) expect(cache.admit(token)).toBe(false);
+    // 'a' (seen again at the third call) has been pushed out of the ring by b, c, d.
+    expect(cache.admit('a')).toBe(false);
+    expect(cache.admit('d')).toBe(true);
+  });
+
+  it('does not forget a token re-seen after its old ring slot is reused', () => {
+    const cache = new TokenCache<JWTPayload>(3);
+    cache.admit('a'); // slot 0
+    cache.admit('a'); // admitted; slot 0 still names 'a'
+    cache.admit('a'); // waiting again, in slot 1
+    cache.admit('b'); // slot 2
+    cache.admit('c'); // slot 0 is reused: the 'a' waiting in slot 1 must stay
+    expect(cache.admit('a')).toBe(true);
+  });
+});
