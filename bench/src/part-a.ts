@@ -109,8 +109,11 @@ function primitive(algorithm: BenchAlgorithm, keys: TestKeys, hmacKey: KeyObject
   if (algorithm === 'HS256') {
     const key = hmacKey!;
     return (token) => {
-      const { input, signature } = signingParts(token);
-      const mac = createHmac('sha256', key).update(input).digest();
+      // The cheapest way to feed createHmac: the ASCII text as latin1, copied natively (a JS Buffer
+      // first costs ~1 µs more). jwt-guard does the same, so the floor is not set artificially high.
+      const dot = token.lastIndexOf('.');
+      const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+      const mac = createHmac('sha256', key).update(token.slice(0, dot), 'latin1').digest();
       if (mac.length !== signature.length || !timingSafeEqual(mac, signature)) fail();
       return true;
     };

@@ -51,23 +51,27 @@ export function multiIssuerVerifier<Claims extends JWTPayload>(
   const verifiers = [...byIssuer.values()];
   const algorithms: readonly Algorithm[] = Object.freeze([...new Set(verifiers.flatMap((verifier) => verifier.algorithms))]);
 
+  function verifyNow(token: string) {
+    const payload = parseToken(token, maxTokenLength).untrustedPayload;
+    if (payload === undefined) {
+      throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object' });
+    }
+    const iss = payload.iss;
+    if (iss === undefined) throw new JwtGuardError('claim_missing', 'The access token has no "iss" claim.');
+    const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
+    if (verifier === undefined) {
+      throw new JwtGuardError('issuer_mismatch', 'The access token was issued by an untrusted issuer.', {
+        hint: 'the token names an issuer that is not in issuers[]',
+      });
+    }
+    return verifier.verifyNow(token);
+  }
+
   return {
     algorithms,
-    async verify(token) {
-      const payload = parseToken(token, maxTokenLength).untrustedPayload;
-      if (payload === undefined) {
-        throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object' });
-      }
-      const iss = payload.iss;
-      if (iss === undefined) throw new JwtGuardError('claim_missing', 'The access token has no "iss" claim.');
-      const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
-      if (verifier === undefined) {
-        throw new JwtGuardError('issuer_mismatch', 'The access token was issued by an untrusted issuer.', {
-          hint: 'the token names an issuer that is not in issuers[]',
-        });
-      }
-      return verifier.verify(token);
-    },
+    verifyNow,
+    // async: a synchronous throw of verifyNow becomes the rejection.
+    verify: async (token) => verifyNow(token),
     async ready() {
       await Promise.all(verifiers.map((verifier) => verifier.ready()));
     },

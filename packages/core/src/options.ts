@@ -205,6 +205,13 @@ export interface AuthContext<Claims extends JWTPayload = JwtGuardClaims> {
 export interface Verifier<Claims extends JWTPayload = JwtGuardClaims> {
   /** Verifies a compact JWS. Resolves with the verified claims; rejects with a `JwtGuardError`. */
   verify: (token: string) => Promise<AuthContext<Claims>>;
+  /**
+   * The same verification without a promise when nothing has to wait: returns the verified
+   * context, throws a `JwtGuardError`, or — only when a key must be fetched or the revocation store
+   * answers asynchronously — returns a promise. For hot paths such as the adapters; `verify` is
+   * this, always wrapped in a promise.
+   */
+  verifyNow: (token: string) => AuthContext<Claims> | Promise<AuthContext<Claims>>;
   /** The algorithms this verifier accepts, after inference (for several issuers: all of theirs). */
   readonly algorithms: readonly Algorithm[];
   /**

@@ -1,7 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { JwtGuardError } from './errors.js';
 import type { TokenHeader } from './options.js';
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** The three segments of a compact JWS, each unpadded base64url (the signature and payload may be empty). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /** 8 KiB: far above any real access token, far below what could make parsing costly. */
 export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
@@ -13,12 +15,12 @@ export interface ParsedToken {
   /** The payload bytes, for the claims check once the signature holds. */
   payloadBytes: Buffer;
   /** ASCII `header.payload`, what the signature covers. */
-  signingInput: Buffer;
+  signingInput: string;
   signature: Buffer;
 }
 
-// ignoreBOM keeps a leading U+FEFF in the text, so JSON.parse refuses it: a BOM is not part of a JOSE header or claims set.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** What decoding answers for JSON that names a member twice. */
+const DUPLICATE_MEMBERS = Symbol('duplicate members');
 
 function malformed(hint: string): JwtGuardError {
   return new JwtGuardError('token_malformed', 'The access token is malformed.', { hint });
@@ -26,16 +28,38 @@ function malformed(hint: string): JwtGuardError {
 
 /**
  * Unpadded base64url in its one canonical form: the unused low bits of the last character must be
- * zero, so no two different strings decode to the same bytes (a token cannot be altered and stay valid).
+ * zero, so no two different strings decode to the same bytes (a token cannot be altered and stay
+ * valid). The alphabet is checked once for the whole token; this looks at the segment's length and last character.
  */
-function isCanonicalBase64url(segment: string): boolean {
-  if (!BASE64URL.test(segment)) return false;
-  switch (segment.length % 4) {
+function isCanonicalEnd(token: string, start: number, end: number): boolean {
+  switch ((end - start) % 4) {
     case 1: return false;
-    case 2: return 'AQgw'.includes(segment[segment.length - 1]!);
-    case 3: return 'AEIMQUYcgkosw048'.includes(segment[segment.length - 1]!);
+    case 2: return 'AQgw'.includes(token[end - 1]!);
+    case 3: return 'AEIMQUYcgkosw048'.includes(token[end - 1]!);
     default: return true;
   }
+}
+
+/**
+ * Headers already decoded, by their base64url text. One issuer signs every token with the same
+ * header, so this saves a decode, a JSON parse and a duplicate-name scan per token. Only headers
+ * made of plain values are kept (a shallow copy is then a full one, so no caller shares state
+ * with another), and only a few: a stream of distinct headers just starts it over.
+ */
+const decodedHeaders = new Map<string, TokenHeader>();
+const MAX_DECODED_HEADERS = 64;
+
+function decodeHeader(segment: string): TokenHeader {
+  const known = decodedHeaders.get(segment);
+  if (known !== undefined) return { ...known };
+  const decoded = decodeJson(Buffer.from(segment, 'base64url'));
+  if (decoded === DUPLICATE_MEMBERS) throw malformed('the header has duplicate member names');
+  if (decoded === undefined) throw malformed('the header is not a JSON object');
+  if (Object.values(decoded).every((value) => value === null || typeof value !== 'object')) {
+    if (decodedHeaders.size >= MAX_DECODED_HEADERS) decodedHeaders.clear();
+    decodedHeaders.set(segment, { ...decoded });
+  }
+  return decoded;
 }
 
 /**
@@ -52,108 +76,118 @@ export function parseToken(token: unknown, maxTokenLength: number): ParsedToken 
       hint: `${token.length} characters; maxTokenLength is ${maxTokenLength}`,
     });
   }
-  const segments = token.split('.');
-  if (segments.length === 5) {
-    throw malformed('five segments: this looks like an encrypted JWE, not a signed JWT; jwt-guard verifies JWS only');
+  const firstDot = token.indexOf('.');
+  const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1);
+  if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) {
+    const segments = token.split('.').length;
+    if (segments === 5) {
+      throw malformed('five segments: this looks like an encrypted JWE, not a signed JWT; jwt-guard verifies JWS only');
+    }
+    if (segments === 1) {
+      throw malformed('no dots: this looks like an opaque access token; ask the issuer for JWT access tokens or introspect it');
+    }
+    throw malformed(`${segments} segments; a compact JWS has three`);
   }
-  if (segments.length === 1) {
-    throw malformed('no dots: this looks like an opaque access token; ask the issuer for JWT access tokens or introspect it');
-  }
-  if (segments.length !== 3) throw malformed(`${segments.length} segments; a compact JWS has three`);
-  const [headerPart, payloadPart, signaturePart] = segments as [string, string, string];
   // An empty signature is well-formed here (alg "none" has one); the algorithm check refuses it next.
   // An empty payload is a valid JWS (never a valid JWT, which the claims layer then refuses).
-  const canonical = (part: string) => part === '' || isCanonicalBase64url(part);
-  if (!isCanonicalBase64url(headerPart) || !canonical(payloadPart) || !canonical(signaturePart)) {
+  if (
+    !COMPACT_JWS.test(token) ||
+    !isCanonicalEnd(token, 0, firstDot) ||
+    !isCanonicalEnd(token, firstDot + 1, secondDot) ||
+    !isCanonicalEnd(token, secondDot + 1, token.length)
+  ) {
     throw malformed('a segment is not unpadded base64url');
   }
-  const headerBytes = Buffer.from(headerPart, 'base64url');
-  const header = decodeJsonObject(headerBytes);
-  if (header === undefined) {
-    throw malformed(isJsonWithDuplicateMembers(headerBytes) ? 'the header has duplicate member names' : 'the header is not a JSON object');
-  }
-  const payloadBytes = Buffer.from(payloadPart, 'base64url');
-  const untrustedPayload = decodeJsonObject(payloadBytes);
+  const header = decodeHeader(token.slice(0, firstDot));
+  const payloadBytes = Buffer.from(token.slice(firstDot + 1, secondDot), 'base64url');
+  const payload = decodeJson(payloadBytes);
   // RFC 7515 §5.2 / RFC 7519 §4: a JSON payload with duplicate member names is refused outright
   // (JSON.parse would silently keep the last one; another parser might keep the first).
-  if (untrustedPayload === undefined && payloadBytes.length > 0 && payloadBytes[0] === 0x7b && isJsonWithDuplicateMembers(payloadBytes)) {
-    throw malformed('the payload has duplicate member names');
-  }
+  if (payload === DUPLICATE_MEMBERS) throw malformed('the payload has duplicate member names');
   return {
     header,
-    untrustedPayload,
+    untrustedPayload: payload,
     payloadBytes,
-    signingInput: Buffer.from(`${headerPart}.${payloadPart}`, 'latin1'),
-    signature: Buffer.from(signaturePart, 'base64url'),
+    signingInput: token.slice(0, secondDot),
+    signature: Buffer.from(token.slice(secondDot + 1), 'base64url'),
   };
 }
 
-/** A JSON object from strict UTF-8 without duplicate member names (at any depth), or undefined. */
-export function decodeJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+/** A JSON object from strict UTF-8, DUPLICATE_MEMBERS for one that names a member twice, or undefined. */
+function decodeJson(bytes: Buffer): Record<string, unknown> | typeof DUPLICATE_MEMBERS | undefined {
+  // Strict UTF-8: a malformed sequence is refused, not replaced. A leading BOM stays in the text,
+  // so JSON.parse refuses it: a BOM is not part of a JOSE header or claims set.
+  if (bytes.length === 0 || !isUtf8(bytes)) return undefined;
+  const text = bytes.toString('utf8');
+  let value: unknown;
   try {
-    const text = utf8.decode(bytes);
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    return hasDuplicateMembers(text) ? undefined : (value as Record<string, unknown>);
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
-}
-
-/** True for strict-UTF-8 valid JSON that has duplicate member names somewhere. */
-function isJsonWithDuplicateMembers(bytes: Uint8Array): boolean {
-  try {
-    const text = utf8.decode(bytes);
-    JSON.parse(text);
-    return hasDuplicateMembers(text);
-  } catch {
-    return false;
-  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return hasDuplicateMembers(text, value) ? DUPLICATE_MEMBERS : (value as Record<string, unknown>);
 }
 
 /**
- * Whether an object in `text` — already known to be valid JSON — names a member twice (RFC 7515
- * §5.2 lets a verifier refuse such input; JSON.parse would silently keep the last value). One
- * iterative pass, no recursion: the work is linear in the text, which maxTokenLength bounds. Names
- * are compared after unescaping, so "a" and "\u0061" are the same name.
+ * Whether `text` — valid JSON, parsed into `value` — names a member of some object twice (RFC 7515
+ * §5.2 lets a verifier refuse such input; JSON.parse silently keeps the last value). JSON.parse keeps
+ * one property per distinct name, after unescaping ("a" and "\u0061" are one name), so there is a
+ * duplicate exactly when the text has more member names than the parsed value has properties. Outside
+ * strings, every ":" of valid JSON ends a member name, so counting those counts the names. Linear in
+ * the text, which maxTokenLength bounds, and mostly native string search.
  */
-function hasDuplicateMembers(text: string): boolean {
-  // One entry per open container: the names seen so far for an object, null for an array.
-  const stack: (Set<string> | null)[] = [];
-  let expectName = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x22 /* " */) {
-      const start = i;
-      let escaped = false;
-      for (i++; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (escaped) escaped = false;
-        else if (c === 0x5c /* \ */) escaped = true;
-        else if (c === 0x22) break;
-      }
-      const names = stack.length > 0 ? stack[stack.length - 1] : undefined;
-      if (expectName && names) {
-        const raw = text.slice(start, i + 1);
-        const name = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-        if (names.has(name)) return true;
-        names.add(name);
-        expectName = false;
-      }
-    } else if (ch === 0x7b /* { */) {
-      stack.push(new Set());
-      expectName = true;
-    } else if (ch === 0x5b /* [ */) {
-      stack.push(null);
-      expectName = false;
-    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
-      stack.pop();
-      expectName = false;
-    } else if (ch === 0x2c /* , */) {
-      expectName = stack.length > 0 && stack[stack.length - 1] !== null;
+function hasDuplicateMembers(text: string, value: object): boolean {
+  return countNameSeparators(text) !== countProperties(value);
+}
+
+function countNameSeparators(text: string): number {
+  let count = 0;
+  let from = 0;
+  let colon = text.indexOf(':');
+  let quote = text.indexOf('"');
+  while (colon !== -1) {
+    if (quote === -1 || colon < quote) {
+      count++;
+      from = colon + 1;
+      colon = text.indexOf(':', from);
+      continue;
+    }
+    // Skip the string opening at `quote`: its end is the next quote not escaped by an odd run of backslashes.
+    let end = quote + 1;
+    for (;;) {
+      end = text.indexOf('"', end);
+      if (end === -1) return count; // unreachable for valid JSON
+      let backslash = end - 1;
+      while (text.charCodeAt(backslash) === 0x5c) backslash--;
+      if ((end - 1 - backslash) % 2 === 0) break;
+      end++;
+    }
+    from = end + 1;
+    if (colon < from) colon = text.indexOf(':', from);
+    quote = text.indexOf('"', from);
+  }
+  return count;
+}
+
+/** Properties of every object in `value`, at any depth; iterative, so nesting depth cannot exhaust the stack. */
+function countProperties(value: object): number {
+  let count = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next !== 'object' || next === null) continue;
+    if (Array.isArray(next)) {
+      for (const item of next) if (typeof item === 'object' && item !== null) pending.push(item);
+      continue;
+    }
+    for (const name of Object.keys(next)) {
+      count++;
+      const item = (next as Record<string, unknown>)[name];
+      if (typeof item === 'object' && item !== null) pending.push(item);
     }
   }
-  return false;
+  return count;
 }
 
 /** A developer hint for tokens that are plainly the wrong kind: an OpenID Connect ID token. */

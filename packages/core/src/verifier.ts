@@ -14,6 +14,12 @@ import { TokenCache } from './token-cache.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, idTokenHint, parseToken, type ParsedToken } from './token.js';
 
 
+/** A token whose signature holds, and the key that verified it. */
+interface VerifiedJws {
+  parsed: ParsedToken;
+  key: VerificationKey;
+}
+
 /** Bounds the signature checks one token can cause when it carries no `kid`. */
 const MAX_KEYS_TRIED = 16;
 
@@ -42,7 +48,7 @@ export function createVerifier<Claims extends JWTPayload = JwtGuardClaims>(
 function singleIssuerVerifier<Claims extends JWTPayload>(
   options: VerifierOptions,
   jwsOnly = false,
-): Verifier<Claims> & { verifyJws(token: string): Promise<{ parsed: ParsedToken; key: VerificationKey }> } {
+): Verifier<Claims> & { verifyJws(token: string): Promise<VerifiedJws> } {
   const source = selectKeySource(options);
   const algorithms = resolveAlgorithms(options, source, !jwsOnly);
   const allowed = new Set<string>(algorithms);
@@ -91,25 +97,23 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   const cache = maxEntries === 0 || jwsOnly ? undefined : new TokenCache<Claims>(maxEntries);
   const backend = options.cryptoBackend ?? 'node';
   if (backend !== 'node' && backend !== 'webcrypto') throw configError("cryptoBackend must be 'node' or 'webcrypto'.");
-  const verifySignature = backend === 'node' ? nodeSignatureVerifier : webCryptoSignatureVerifier;
-  const nowSeconds = (): number => {
-    const date = currentDate === undefined ? new Date() : typeof currentDate === 'function' ? currentDate() : currentDate;
-    return Math.floor(date.getTime() / 1000);
-  };
+  const nowSeconds =
+    currentDate === undefined
+      ? () => Math.floor(Date.now() / 1000)
+      : () => Math.floor((typeof currentDate === 'function' ? currentDate() : currentDate).getTime() / 1000);
 
-  /** True when one of the candidate keys verifies the signature. */
-  /** The candidate key that verifies the signature, if any. */
-  async function signingKey(
-    parsed: ParsedToken,
-    alg: Algorithm,
-    keys: readonly VerificationKey[],
-    token: string,
-  ): Promise<VerificationKey | undefined> {
-    for (const key of keys.slice(0, MAX_KEYS_TRIED)) {
-      let valid: boolean | Promise<boolean>;
+  // Everything below is synchronous unless something must wait (a key fetch, WebCrypto, an
+  // asynchronous revocation store): a promise appears only then, so the common case — keys held,
+  // revocation answered from memory — costs no promise and no microtask per token.
+
+  /** The candidate key that verifies the signature, if any: node:crypto answers synchronously. */
+  function signingKeyNow(parsed: ParsedToken, alg: Algorithm, keys: readonly VerificationKey[]): VerificationKey | undefined {
+    const tried = Math.min(keys.length, MAX_KEYS_TRIED);
+    for (let index = 0; index < tried; index++) {
+      const key = keys[index]!;
+      let valid: boolean;
       try {
-        valid = verifySignature(alg, key.key, parsed.signingInput, parsed.signature, token);
-        if (typeof valid !== 'boolean') valid = await valid;
+        valid = nodeSignatureVerifier(alg, key.key, parsed.signingInput, parsed.signature, '') as boolean;
       } catch (error) {
         throw mapJoseError(error, undefined);
       }
@@ -118,8 +122,27 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
     return undefined;
   }
 
-  /** The JWS layer: structure, algorithm, header, key selection, signature. No claim is looked at. */
-  async function verifyJws(token: string): Promise<{ parsed: ParsedToken; key: VerificationKey }> {
+  /** The same through WebCrypto (jose), one key after the other. */
+  async function signingKeyWebCrypto(parsed: ParsedToken, alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<VerificationKey | undefined> {
+    for (const key of keys.slice(0, MAX_KEYS_TRIED)) {
+      let valid: boolean;
+      try {
+        valid = await webCryptoSignatureVerifier(alg, key.key, parsed.signingInput, parsed.signature, token);
+      } catch (error) {
+        throw mapJoseError(error, undefined);
+      }
+      if (valid) return key;
+    }
+    return undefined;
+  }
+
+  function foundKey(parsed: ParsedToken, key: VerificationKey | undefined): VerifiedJws {
+    if (key === undefined) throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.');
+    return { parsed, key };
+  }
+
+  /** Structure, algorithm and header: everything decided before a key is looked for. */
+  function checkJwsHeader(token: string): { parsed: ParsedToken; alg: Algorithm; kid: string | undefined } {
     const parsed = parseToken(token, maxTokenLength);
     const { header } = parsed;
     const alg = header.alg;
@@ -136,19 +159,43 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
     if (kid !== undefined && typeof kid !== 'string') {
       throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the header "kid" is not a string' });
     }
-    const candidates = await source.candidates(header, alg, kid, token, parsed.untrustedPayload);
+    return { parsed, alg, kid };
+  }
+
+  /** The key, among the key source's candidates, whose signature check passes; throws otherwise. */
+  function signedWith(
+    token: string,
+    parsed: ParsedToken,
+    alg: Algorithm,
+    kid: string | undefined,
+    candidates: readonly VerificationKey[],
+  ): VerifiedJws | Promise<VerifiedJws> {
     if (candidates.length === 0) {
       throw new JwtGuardError('key_not_found', 'No key is known for the access token.', {
         hint: kid === undefined ? `no configured key verifies ${alg}` : `no configured ${alg} key has the token's kid`,
       });
     }
-    const key = await signingKey(parsed, alg, candidates, token);
-    if (key === undefined) throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.');
-    return { parsed, key };
+    if (backend === 'node') return foundKey(parsed, signingKeyNow(parsed, alg, candidates));
+    return signingKeyWebCrypto(parsed, alg, candidates, token).then((key) => foundKey(parsed, key));
   }
 
-  /** Time, type and presence rules and the denylist: run on every verification, cached or not. */
-  async function checkClaims(header: TokenHeader, payload: Claims): Promise<void> {
+  /** The JWS layer: structure, algorithm, header, key selection, signature. No claim is looked at. */
+  function verifyJwsNow(token: string): VerifiedJws | Promise<VerifiedJws> {
+    const { parsed, alg, kid } = checkJwsHeader(token);
+    const candidates = source.candidates(parsed.header, alg, kid, token, parsed.untrustedPayload);
+    if (Array.isArray(candidates)) return signedWith(token, parsed, alg, kid, candidates);
+    return (candidates).then((keys) => signedWith(token, parsed, alg, kid, keys));
+  }
+
+  async function verifyJws(token: string): Promise<VerifiedJws> {
+    return verifyJwsNow(token);
+  }
+
+  /**
+   * Time, type and presence rules and the denylist: run on every verification, cached or not.
+   * Returns a promise only when the revocation store answers asynchronously.
+   */
+  function checkClaims(header: TokenHeader, payload: Claims): void | Promise<void> {
     try {
       validateClaims(header, payload, rules, nowSeconds());
     } catch (error) {
@@ -156,43 +203,67 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
       throw error instanceof JwtGuardError && hint !== undefined ? new JwtGuardError(error.code, error.message, { hint }) : error;
     }
     // Only a genuine, valid token reaches the denylist.
-    const revocation = checkRevocation?.(payload);
-    if (revocation !== undefined) await revocation;
+    return checkRevocation?.(payload);
   }
 
-  async function verify(token: string): Promise<AuthContext<Claims>> {
-    const cached = cache?.get(token);
-    if (cached !== undefined) {
-      if (source.isCurrent?.(cached.key) !== false) {
-        try {
-          await checkClaims(cached.auth.header, cached.auth.payload);
-        } catch (error) {
-          cache!.delete(token);
-          throw error;
-        }
-        return cached.auth;
-      }
-      cache!.delete(token); // the key that verified it has left the key set
-    }
-    const { parsed, key } = await verifyJws(token);
+  /** A token whose signature holds: its claims decide, then the verdict may be cached. */
+  function verified(token: string, { parsed, key }: VerifiedJws): AuthContext<Claims> | Promise<AuthContext<Claims>> {
     const { header } = parsed;
     // From here on the payload is the issuer's own.
     const payload = parsed.untrustedPayload as Claims | undefined;
     if (payload === undefined) {
       throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object: not a JWT' });
     }
-    await checkClaims(header, payload);
+    const pending = checkClaims(header, payload);
     const auth: AuthContext<Claims> = { token, header, payload, scopes: readScopes(payload) };
+    if (pending === undefined) return remember(token, auth, key);
+    return pending.then(() => remember(token, auth, key));
+  }
+
+  function remember(token: string, auth: AuthContext<Claims>, key: VerificationKey): AuthContext<Claims> {
     if (cache?.admit(token) === true) cache.set(token, { auth, key });
     return auth;
   }
+
+  function verifyNow(token: string): AuthContext<Claims> | Promise<AuthContext<Claims>> {
+    const cached = cache?.get(token);
+    if (cached !== undefined) {
+      if (source.isCurrent?.(cached.key) !== false) return recheck(token, cached.auth);
+      cache!.delete(token); // the key that verified it has left the key set
+    }
+    const jws = verifyJwsNow(token);
+    if (jws instanceof Promise) return jws.then((done) => verified(token, done));
+    return verified(token, jws);
+  }
+
+  /** A cache hit: the claims (time above all) and revocation are checked again; a failure drops the entry. */
+  function recheck(token: string, auth: AuthContext<Claims>): AuthContext<Claims> | Promise<AuthContext<Claims>> {
+    let pending: void | Promise<void>;
+    try {
+      pending = checkClaims(auth.header, auth.payload);
+    } catch (error) {
+      cache!.delete(token);
+      throw error;
+    }
+    if (pending === undefined) return auth;
+    return pending.then(
+      () => auth,
+      (error: unknown) => {
+        cache!.delete(token);
+        throw error;
+      },
+    );
+  }
+
+  // async: a synchronous throw of verifyNow becomes the rejection.
+  const verify = async (token: string): Promise<AuthContext<Claims>> => verifyNow(token);
 
   const ready = async (): Promise<void> => {
     await source.ready?.();
   };
   if (options.warmUp === true) ready().catch(() => undefined); // failures are reported through onKeyEvent
   else if (options.warmUp !== undefined && options.warmUp !== false) throw configError('warmUp must be true or false.');
-  return { verify, algorithms, ready, verifyJws };
+  return { verify, verifyNow, algorithms, ready, verifyJws };
 }
 
 /** A verifier of JWS signatures alone, for payloads that are not JWTs. */

@@ -68,8 +68,10 @@ function useClock(): ReturnType<typeof movableClock> {
 const verifierFor = (server: JwksEndpoint, options: Partial<VerifierOptions> = {}) =>
   createVerifier({ jwksUri: server.url, ...CLAIM_OPTIONS, ...options });
 
-const tokenA = (kid = 'a') => sign(rsaA.privateKey, 'RS256', validClaims(), { kid });
-const tokenB = (kid = 'b') => sign(rsaB.privateKey, 'RS256', validClaims(), { kid });
+// These tests move the clock by up to two hours; the tokens outlive that, so only the keys' lifetimes matter.
+const longLived = () => validClaims({ exp: Math.floor(Date.now() / 1000) + 6 * 3600 });
+const tokenA = (kid = 'a') => sign(rsaA.privateKey, 'RS256', longLived(), { kid });
+const tokenB = (kid = 'b') => sign(rsaB.privateKey, 'RS256', longLived(), { kid });
 /** A token with this kid whose signature is never checked (no key is ever found for it). */
 const unsignedWithKid = (kid: string) => rawToken({ alg: 'RS256', typ: 'JWT', kid }, validClaims());
 const randomKid = () => `kid-${Math.random().toString(36).slice(2)}`;

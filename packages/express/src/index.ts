@@ -8,6 +8,7 @@ import {
   requireAuth,
   type AuthContext,
   type GuardOptions,
+  type GuardOutcome,
   type GuardRequest,
   type JWTPayload,
   type JwtGuardClaims,
@@ -67,23 +68,26 @@ function toGuardRequest(req: Request): GuardRequest {
 export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: ExpressGuardOptions<Claims>): JwtGuardMiddleware {
   const guard = createGuard<Claims>(options, ['onError']);
   const state: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
+  const settle = (outcome: GuardOutcome<Claims>, req: Request, res: Response, next: NextFunction): void => {
+    switch (outcome.type) {
+      case 'authenticated':
+        req.auth = outcome.auth;
+        return next();
+      case 'anonymous':
+        if (outcome.error) req.authError = outcome.error;
+        return next();
+      case 'preflight':
+        return next();
+      case 'rejected':
+        return state.onError(outcome.error, req, res, next);
+    }
+  };
   const middleware: RequestHandler = (req, res, next) => {
     guardOf.set(req, state);
-    const request = toGuardRequest(req);
-    guard.authenticate(request).then((outcome) => {
-      switch (outcome.type) {
-        case 'authenticated':
-          req.auth = outcome.auth;
-          return next();
-        case 'anonymous':
-          if (outcome.error) req.authError = outcome.error;
-          return next();
-        case 'preflight':
-          return next();
-        case 'rejected':
-          return state.onError(outcome.error, req, res, next);
-      }
-    }, next);
+    const outcome = guard.authenticate(toGuardRequest(req));
+    // Synchronous unless a key fetch or an asynchronous revocation store is involved.
+    if (outcome instanceof Promise) outcome.then((settled) => settle(settled, req, res, next), next);
+    else settle(outcome, req, res, next);
   };
   return Object.assign(middleware, { ready: guard.verifier.ready });
 }

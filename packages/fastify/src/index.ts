@@ -1,5 +1,5 @@
 import fastifyPlugin from 'fastify-plugin';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import {
   createGuard,
   defineRouteChecks,
@@ -9,6 +9,7 @@ import {
   requireAuth,
   type AuthContext,
   type GuardOptions,
+  type GuardOutcome,
   type GuardRequest,
   type JWTPayload,
   type JwtGuardClaims,
@@ -72,12 +73,29 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
   fastify.decorateRequest('auth', undefined);
   fastify.decorateRequest('authError', undefined);
 
-  const authenticate: onRequestHookHandler = async (request, reply) => {
-    guardOf.set(request, guardState);
-    const outcome = await guard.authenticate(toGuardRequest(request));
+  const settle = (outcome: GuardOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (outcome.type === 'rejected') {
+      // As with an async hook, Fastify stops at a sent reply; a handler that sends nothing lets the request on.
+      let sent: FastifyReply | Promise<FastifyReply>;
+      try {
+        sent = onError(outcome.error, request, reply);
+      } catch (error) {
+        return done(error as Error);
+      }
+      if (sent instanceof Promise) sent.then(() => done(), done);
+      else done();
+      return;
+    }
     if (outcome.type === 'authenticated') request.auth = outcome.auth;
     else if (outcome.type === 'anonymous') request.authError = outcome.error;
-    else if (outcome.type === 'rejected') return onError(outcome.error, request, reply);
+    done();
+  };
+  // A callback hook, not an async one: a synchronous outcome goes on without a promise per request.
+  const authenticate: onRequestHookHandler = (request, reply, done) => {
+    guardOf.set(request, guardState);
+    const outcome = guard.authenticate(toGuardRequest(request));
+    if (outcome instanceof Promise) outcome.then((settled) => settle(settled, request, reply, done), done);
+    else settle(outcome, request, reply, done);
   };
   fastify.decorate('authenticate', authenticate);
   fastify.decorate('jwtGuard', { ready: guard.verifier.ready });

@@ -8,6 +8,7 @@ import {
   requireAuth,
   type AuthContext,
   type GuardOptions,
+  type GuardOutcome,
   type GuardRequest,
   type JWTPayload,
   type JwtGuardClaims,
@@ -69,9 +70,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
 ): JwtGuardMiddleware<Claims> {
   const guard = createGuard<Claims>(options, ['onError']);
   const guardState: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
-  const middleware: Middleware<JwtGuardState<Claims>> = async (ctx, next) => {
-    guardOf.set(ctx, guardState);
-    const outcome = await guard.authenticate(toGuardRequest(ctx));
+  const settle = (outcome: GuardOutcome<Claims>, ctx: Context, next: Next): unknown => {
     switch (outcome.type) {
       case 'authenticated':
         ctx.state.auth = outcome.auth;
@@ -84,6 +83,14 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
       case 'rejected':
         return guardState.onError(outcome.error, ctx);
     }
+  };
+  // Not an async function: when the outcome is synchronous, the only promise is the one next()
+  // returns (koa-compose turns a synchronous throw into a rejection).
+  const middleware: Middleware<JwtGuardState<Claims>> = (ctx, next) => {
+    guardOf.set(ctx, guardState);
+    const outcome = guard.authenticate(toGuardRequest(ctx));
+    if (outcome instanceof Promise) return outcome.then((settled) => settle(settled, ctx, next));
+    return settle(outcome, ctx, next);
   };
   return Object.assign(middleware, { ready: guard.verifier.ready });
 }

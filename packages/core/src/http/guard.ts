@@ -55,11 +55,17 @@ export type GuardOutcome<Claims extends JWTPayload = JwtGuardClaims> =
 
 export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
   readonly verifier: Verifier<Claims>;
-  /** Authenticates one request. Never rejects: every failure is an outcome. */
-  authenticate: (request: GuardRequest) => Promise<GuardOutcome<Claims>>;
+  /**
+   * Authenticates one request. Never throws or rejects: every failure is an outcome. The outcome
+   * comes synchronously unless something must wait (a key fetch, an asynchronous revocation store),
+   * so adapters hand a cached or locally verified token on without a promise.
+   */
+  authenticate: (request: GuardRequest) => GuardOutcome<Claims> | Promise<GuardOutcome<Claims>>;
   /** Shapes a refusal made after authentication (scope, claim) like the guard's own, and reports it. */
   refuse: (request: GuardRequest, error: JwtGuardError) => JwtGuardError;
 }
+
+const PREFLIGHT: GuardOutcome<never> = Object.freeze({ type: 'preflight' });
 
 const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'onVerified', 'onRejected'];
 
@@ -92,6 +98,9 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   const allowPreflight = options.allowPreflight ?? true;
   const { onVerified, onRejected } = options;
 
+  // Hooks get a duration; without hooks no clock is read.
+  const timed = onVerified !== undefined || onRejected !== undefined;
+
   function report(request: GuardRequest, error: JwtGuardError, started: number, passedAsAnonymous: boolean): void {
     if (onRejected === undefined) return;
     try {
@@ -118,38 +127,43 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     return passes ? { type: 'anonymous', error: error.code === 'token_missing' ? undefined : shaped } : { type: 'rejected', error: shaped };
   }
 
-  async function authenticate(request: GuardRequest): Promise<GuardOutcome<Claims>> {
-    if (allowPreflight && isCorsPreflight(request)) return { type: 'preflight' };
-    const started = performance.now();
+  function success(request: GuardRequest, auth: AuthContext<Claims>, started: number): GuardOutcome<Claims> {
+    if (onVerified !== undefined) {
+      try {
+        onVerified({
+          header: auth.header,
+          payload: auth.payload,
+          scopes: auth.scopes,
+          durationMs: performance.now() - started,
+          method: request.method,
+          url: request.url,
+        });
+      } catch {
+        // See report(): hooks never break a request.
+      }
+    }
+    return { type: 'authenticated', auth };
+  }
+
+  function authenticate(request: GuardRequest): GuardOutcome<Claims> | Promise<GuardOutcome<Claims>> {
+    if (allowPreflight && isCorsPreflight(request)) return PREFLIGHT;
+    const started = timed ? performance.now() : 0;
     let token: string | undefined;
+    let result: AuthContext<Claims> | Promise<AuthContext<Claims>>;
     try {
       token = getToken(request);
-    } catch (error) {
-      return refusal(request, asGuardError(error), started);
-    }
-    if (token === undefined) {
-      return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.'), started);
-    }
-    try {
-      const auth = await verifier.verify(token);
-      if (onVerified !== undefined) {
-        try {
-          onVerified({
-            header: auth.header,
-            payload: auth.payload,
-            scopes: auth.scopes,
-            durationMs: performance.now() - started,
-            method: request.method,
-            url: request.url,
-          });
-        } catch {
-          // See report(): hooks never break a request.
-        }
+      if (token === undefined) {
+        return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.'), started);
       }
-      return { type: 'authenticated', auth };
+      result = verifier.verifyNow(token);
     } catch (error) {
       return refusal(request, asGuardError(error), started);
     }
+    if (!(result instanceof Promise)) return success(request, result, started);
+    return result.then(
+      (auth) => success(request, auth, started),
+      (error: unknown) => refusal(request, asGuardError(error), started),
+    );
   }
 
   return {

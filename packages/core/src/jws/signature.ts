@@ -6,7 +6,8 @@ import type { Algorithm } from '../options.js';
 export type SignatureVerifier = (
   alg: Algorithm,
   key: KeyObject,
-  signingInput: Buffer,
+  /** ASCII `header.payload`. */
+  signingInput: string,
   signature: Buffer,
   token: string,
 ) => boolean | Promise<boolean>;
@@ -34,9 +35,17 @@ export const nodeSignatureVerifier: SignatureVerifier = (alg, key, signingInput,
     case 'HS256':
     case 'HS384':
     case 'HS512': {
-      const expected = createHmac(hash!, key).update(signingInput).digest();
+      // The ASCII text goes in as latin1, byte for byte: Node then copies it once, natively (a JS Buffer first costs ~1 µs more).
+      const expected = createHmac(hash!, key).update(signingInput, 'latin1').digest();
       return expected.length === signature.length && timingSafeEqual(expected, signature);
     }
+    default:
+      return verifyAsymmetric(alg, hash, key, Buffer.from(signingInput, 'latin1'), signature);
+  }
+};
+
+function verifyAsymmetric(alg: Algorithm, hash: string | null, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean {
+  switch (alg) {
     case 'RS256':
     case 'RS384':
     case 'RS512':
@@ -53,8 +62,10 @@ export const nodeSignatureVerifier: SignatureVerifier = (alg, key, signingInput,
     case 'EdDSA':
     case 'Ed25519':
       return verify(null, signingInput, key, signature);
+    default:
+      return false;
   }
-};
+}
 
 /**
  * The WebCrypto path, through jose: for runtimes without `node:crypto`'s KeyObject verify, and as

@@ -97,8 +97,10 @@ export function discoveredJwksSource(
       await (await source()).ready();
     },
     isCurrent: (key) => jwks?.isCurrent?.(key) === true,
-    async candidates(header, alg, kid, token) {
-      return (await source()).candidates(header, alg, kid, token);
+    candidates(header, alg, kid, token) {
+      // Once discovered, the JWKS source answers (synchronously when it can) without another hop.
+      if (jwks) return jwks.candidates(header, alg, kid, token);
+      return source().then((found) => found.candidates(header, alg, kid, token));
     },
   };
 }

@@ -136,21 +136,33 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
       if (time >= refreshAt && mayFetch()) refresh().catch(() => undefined);
       return true;
     },
-    async candidates(_header, alg, kid) {
-      const held = await currentKeys();
-      const found = selectKeys(held, alg, kid, options.explicitAlgorithms);
-      if (found.length > 0 || kid === undefined || held.some((key) => key.kid === kid)) return found;
-      // An unknown kid: perhaps the provider rotated. Refetch at most once per cooldown.
-      const refetch = inFlight !== undefined || (now() - lastAttemptAt >= options.cooldownMs && now() >= retryAt);
-      options.emit({ type: 'unknown_kid', url, kid: printable(kid), refetched: refetch });
-      if (!refetch) return found;
-      try {
-        return selectKeys(await refresh(), alg, kid, options.explicitAlgorithms);
-      } catch {
-        // The endpoint failed, but we still hold keys: the token simply has no key among them.
-        return found;
+    candidates(_header, alg, kid) {
+      // The steady state answers synchronously: fresh keys held, and the token's kid among them.
+      const time = now();
+      if (keys !== undefined && time < expiresAt) {
+        if (time >= refreshAt && mayFetch()) refresh().catch(() => undefined);
+        const found = selectKeys(keys, alg, kid, options.explicitAlgorithms);
+        if (found.length > 0 || kid === undefined || keys.some((key) => key.kid === kid)) return found;
       }
+      return candidatesAfterFetch(alg, kid);
     },
+  };
+
+  /** No fresh keys, or an unknown kid: fetch (within the cooldown and backoff rules) and select again. */
+  async function candidatesAfterFetch(alg: Parameters<KeySource['candidates']>[1], kid: string | undefined): Promise<VerificationKey[]> {
+    const held = await currentKeys();
+    const found = selectKeys(held, alg, kid, options.explicitAlgorithms);
+    if (found.length > 0 || kid === undefined || held.some((key) => key.kid === kid)) return found;
+    // An unknown kid: perhaps the provider rotated. Refetch at most once per cooldown.
+    const refetch = inFlight !== undefined || (now() - lastAttemptAt >= options.cooldownMs && now() >= retryAt);
+    options.emit({ type: 'unknown_kid', url, kid: printable(kid), refetched: refetch });
+    if (!refetch) return found;
+    try {
+      return selectKeys(await refresh(), alg, kid, options.explicitAlgorithms);
+    } catch {
+      // The endpoint failed, but we still hold keys: the token simply has no key among them.
+      return found;
+    }
   };
 }
 

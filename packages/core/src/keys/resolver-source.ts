@@ -7,7 +7,7 @@ import { keyAllows, type VerificationKey } from './verification-key.js';
 
 const MAX_CACHED_STRINGS = 256;
 
-/** Bounds the result cache; the oldest entry goes first. */
+/** Bounds the result cache; when full it starts over (only a flood of distinct kids fills it). */
 const MAX_CACHED_RESULTS = 1000;
 
 /**
@@ -21,6 +21,8 @@ export function resolverKeySource(getKey: GetKey, ttlMs: number): KeySource {
   const stringCache = new Map<string, VerificationKey>();
   const results = new Map<string, { keys: VerificationKey[]; expiresAt: number }>();
   const inFlight = new Map<string, Promise<VerificationKey[]>>();
+  /** Until when each key is vouched for by a cached result: an O(1) answer for `isCurrent` on every cache hit. */
+  const vouchedUntil = new WeakMap<VerificationKey, number>();
 
   function importResolved(input: ResolvedKey, alg: string): VerificationKey {
     const asSecret = alg.startsWith('HS');
@@ -69,12 +71,9 @@ export function resolverKeySource(getKey: GetKey, ttlMs: number): KeySource {
     kind: 'getKey',
     staticKeys: undefined,
     // A verdict stands while a cached getKey result still holds its key; with no result cache, never.
-    isCurrent: (key) => {
-      const time = Date.now();
-      for (const entry of results.values()) if (entry.expiresAt > time && entry.keys.includes(key)) return true;
-      return false;
-    },
-    async candidates(header, alg, kid, token, untrustedPayload) {
+    isCurrent: (key) => (vouchedUntil.get(key) ?? 0) > Date.now(),
+    // Not async: a cached result is returned as is, so a verification that needs no lookup stays synchronous.
+    candidates(header, alg, kid, token, untrustedPayload) {
       if (ttlMs <= 0) return resolve(header, alg, token);
       const iss = typeof untrustedPayload?.iss === 'string' ? untrustedPayload.iss : '';
       const cacheKey = JSON.stringify([iss, kid ?? null, alg]);
@@ -84,9 +83,10 @@ export function resolverKeySource(getKey: GetKey, ttlMs: number): KeySource {
       if (pending === undefined) {
         pending = resolve(header, alg, token)
           .then((keys) => {
-            results.delete(cacheKey);
-            if (results.size >= MAX_CACHED_RESULTS) results.delete(results.keys().next().value as string);
-            results.set(cacheKey, { keys, expiresAt: Date.now() + ttlMs });
+            if (!results.has(cacheKey) && results.size >= MAX_CACHED_RESULTS) results.clear();
+            const expiresAt = Date.now() + ttlMs;
+            results.set(cacheKey, { keys, expiresAt });
+            for (const key of keys) vouchedUntil.set(key, Math.max(vouchedUntil.get(key) ?? 0, expiresAt));
             return keys;
           })
           .finally(() => inFlight.delete(cacheKey));
