@@ -38,9 +38,9 @@ const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run benc
   --quick             tiny durations: a smoke run (numbers meaningless)
   --part A|B          only one part (default: both)
   --duration S        seconds per HTTP run (default 1; quick 0.1)
-  --rounds N          rounds, both parts (default A 5, B 3; quick A 2, B 1)
+  --rounds N          rounds, both parts (default A 5, B 5; quick A 2, B 1)
   --batch-ms MS       Part A: target duration of one timed batch (default 120; quick 8)
-  --warmup N          Part B: warm-up requests per server and token mode (default 4000; quick: none)
+  --warmup N          Part B: warm-up requests per server and token mode (default 10000, at most 3 s; quick: none)
   --connections N     Part B: autocannon connections (default 32)
   --pool N            distinct tokens per algorithm (default 16384; quick 64 / 256)
   --out FILE          report path (default bench/REPORT.md)
@@ -82,9 +82,9 @@ async function main(): Promise<void> {
     poolSize: Math.round(pool ?? (quick ? 64 : 16_384)),
   };
   const optionsB: PartBOptions = {
-    rounds: Math.round(rounds ?? (quick ? 1 : 3)),
+    rounds: Math.round(rounds ?? (quick ? 1 : 5)),
     duration: positive(values.duration, 'duration') ?? (quick ? 0.1 : 1),
-    warmup: Math.round(positive(values.warmup, 'warmup') ?? (quick ? 0 : 4000)),
+    warmup: Math.round(positive(values.warmup, 'warmup') ?? (quick ? 0 : 10_000)),
     connections: Math.round(positive(values.connections, 'connections') ?? 32),
     poolSize: Math.round(pool ?? (quick ? 256 : 16_384)),
     revokedJtis: quick ? 100 : 10_000,

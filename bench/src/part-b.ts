@@ -8,9 +8,10 @@
  * bare run before and after every two cases. Each case's ratio is to the mean of its two
  * neighbouring bare runs (same framework, same mode); medians over rounds.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -154,8 +155,32 @@ interface Running {
 /** server.ts, compiled next to this file by bin/run.mjs. */
 const SERVER_FILE = fileURLToPath(new URL('./server.js', import.meta.url));
 
+/**
+ * CPU pinning: the server under test on one core, the load generator (this process, autocannon) on
+ * another. Unpinned, the scheduler moves both around, and whether they share a core changes a
+ * server's CPU per request by up to 2× from one run to the next; pinned, runs of the same server
+ * agree within a few per cent. Needs `taskset` (util-linux) and two cores; otherwise nothing is pinned.
+ */
+interface Pinning {
+  serverCpu: number;
+  loadCpu: number;
+}
+
+function pinningFor(cores: number): Pinning | undefined {
+  if (cores < 2 || spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
+  return { serverCpu: 0, loadCpu: 1 };
+}
+
+/** Pins every thread of this process (autocannon's and V8's) to `cpus`; returns whether it worked. */
+function pinSelf(cpus: string): boolean {
+  return spawnSync('taskset', ['-a', '-cp', cpus, String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
+
+let pinning: Pinning | undefined;
+
 async function startServer(config: ServerConfig): Promise<Running> {
-  const child = spawn(process.execPath, [SERVER_FILE], {
+  const command = pinning === undefined ? [process.execPath, SERVER_FILE] : ['taskset', '-c', String(pinning.serverCpu), process.execPath, SERVER_FILE];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: BENCH_DIR,
     env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify(config) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -257,6 +282,14 @@ function processCpuNs(pid: number): number {
 }
 
 /** A reused token: one prebuilt request. Distinct tokens: each request takes the next token of the pool (one cursor per server, kept across runs). */
+/** `options.warmup` requests in chunks, stopping early after 3 s (the slowest middleware). */
+async function warmUp(server: Running, mode: TokenMode, tokens: Parameters<typeof load>[2], options: PartBOptions): Promise<void> {
+  const until = performance.now() + 3000;
+  for (let sent = 0; sent < options.warmup && performance.now() < until; sent += 2000) {
+    await load(server, mode, tokens, { requests: Math.min(2000, options.warmup - sent) }, options.connections);
+  }
+}
+
 async function load(
   server: Running,
   mode: TokenMode,
@@ -303,6 +336,14 @@ async function load(
 
 export async function runPartB(options: PartBOptions): Promise<PartBResult> {
   const notes: string[] = [];
+  const cores = os.availableParallelism();
+  pinning = pinningFor(cores);
+  if (pinning !== undefined && !pinSelf(String(pinning.loadCpu))) pinning = undefined;
+  notes.push(
+    pinning === undefined
+      ? `CPU pinning: off (${cores < 2 ? 'one core' : 'taskset not available'}); the scheduler placed servers and the load generator.`
+      : `CPU pinning: each server on CPU ${pinning.serverCpu}, the load generator (autocannon, in the bench process) on CPU ${pinning.loadCpu} (taskset).`,
+  );
   const redisReason = redisUnavailable();
   if (redisReason !== undefined) notes.push(`Redis revocation row skipped: ${redisReason}.`);
 
@@ -321,41 +362,58 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
   try {
     for (const framework of ['express', 'koa', 'fastify'] as const) {
       const defs = caseDefs(framework, redis !== undefined);
-      const servers = await mapLimit(defs, 3, async (def) => {
-        const config: ServerConfig = {
-          framework,
-          impl: def.impl,
-          ...(def.algorithm === undefined ? {} : { algorithm: def.algorithm }),
-          ...(def.revocation === undefined ? {} : { revocation: def.revocation, revokedJtis: options.revokedJtis }),
-          ...(def.revocation === 'redis' ? { redisUrl: redis!.url } : {}),
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          publicKeyPem: rsKeys.publicKeyPem!,
-          secret: hsKeys.secretString!,
-          repoDir: REPO_DIR,
-        };
-        return startServer(config);
-      });
-      log(`B: ${framework}: ${servers.length} servers started`);
-      try {
-        // Bare servers get RS256 tokens (the longer header); they ignore them.
-        const tokensOf = defs.map((def) => ({ ...material[def.algorithm ?? 'RS256'], cursor: { next: 0 } }));
-        for (const [index, def] of defs.entries()) {
-          const { port, stderr } = servers[index]!;
-          const tokens = tokensOf[index]!;
-          try {
-            await check(port, tokens.single, 200, `${def.id}: valid token`);
-            await check(port, tokens.pool[0]!, 200, `${def.id}: valid pool token`);
-            await check(port, tamper(tokens.single), def.impl === 'bare' ? 200 : 401, `${def.id}: tampered token`);
-          } catch (error) {
-            throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver stderr: ${stderr()}`);
+      const startAll = () =>
+        mapLimit(defs, 3, async (def) => {
+          const config: ServerConfig = {
+            framework,
+            impl: def.impl,
+            ...(def.algorithm === undefined ? {} : { algorithm: def.algorithm }),
+            ...(def.revocation === undefined ? {} : { revocation: def.revocation, revokedJtis: options.revokedJtis }),
+            ...(def.revocation === 'redis' ? { redisUrl: redis!.url } : {}),
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            publicKeyPem: rsKeys.publicKeyPem!,
+            secret: hsKeys.secretString!,
+            repoDir: REPO_DIR,
+          };
+          return startServer(config);
+        });
+      // Bare servers get RS256 tokens (the longer header); they ignore them.
+      const tokensOf = defs.map((def) => ({ ...material[def.algorithm ?? 'RS256'], cursor: { next: 0 } }));
+      /**
+       * Fresh processes for every round: a server process settles into a faster or a slower steady
+       * state (seen here: bare Fastify at 24–28 or at 40–50 µs/req for as long as the process lives),
+       * so one process per case for the whole run would bias that case in every round alike. Each
+       * round's servers are checked, then warmed up by request count — V8 needs thousands of requests
+       * through a server's hot paths before its CPU per request settles, however slowly a busy machine
+       * serves them — capped at 3 s per server and mode for the slowest middleware.
+       */
+      const prepare = async (round: number): Promise<Running[]> => {
+        const started = await startAll();
+        try {
+          for (const [index, def] of defs.entries()) {
+            const { port, stderr } = started[index]!;
+            const tokens = tokensOf[index]!;
+            try {
+              await check(port, tokens.single, 200, `${def.id}: valid token`);
+              await check(port, tokens.pool[0]!, 200, `${def.id}: valid pool token`);
+              await check(port, tamper(tokens.single), def.impl === 'bare' ? 200 : 401, `${def.id}: tampered token`);
+            } catch (error) {
+              throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver stderr: ${stderr()}`);
+            }
+            if (options.warmup > 0) {
+              for (const mode of MODES) await warmUp(started[index]!, mode, tokens, options);
+            }
           }
-          // Warm-up by request count, not time: V8 needs a few thousand requests through a server's
-          // hot paths before its CPU per request settles, however slowly a busy machine serves them.
-          if (options.warmup > 0) for (const mode of MODES) await load(servers[index]!, mode, tokens, { requests: options.warmup }, options.connections);
+        } catch (error) {
+          await Promise.all(started.map(stopServer));
+          throw error;
         }
-        log(`B: ${framework}: ${defs.length} servers checked and warmed up`);
-
+        log(`B: ${framework}: round ${round + 1}: ${defs.length} servers started, checked and warmed up`);
+        return started;
+      };
+      let servers: Running[] = [];
+      try {
         // A round, per token mode: bare, c1, c2, bare, c3, c4, bare, … — each case between two bare
         // runs, its ratio taken to their mean, so that load from outside (a shared machine) that
         // drifts over tens of seconds cancels out. The case order rotates from round to round.
@@ -378,6 +436,9 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
           return measurement;
         };
         for (let round = 0; round < options.rounds; round++) {
+          await Promise.all(servers.map(stopServer));
+          servers = [];
+          servers = await prepare(round);
           const measured = new Map<string, Normalised>();
           for (const mode of round % 2 === 0 ? MODES : [...MODES].reverse()) {
             const order = roundOrder(others, round);
@@ -458,6 +519,7 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
     }
   } finally {
     await redis?.stop();
+    if (pinning !== undefined) pinSelf(`0-${cores - 1}`);
   }
   return { rows, versus, notes };
 }

@@ -30,7 +30,7 @@ export class TokenCache<Claims extends JWTPayload> {
   private readonly entries = new Map<string, Entry<Claims>>();
   private head: Entry<Claims> | undefined;
   private tail: Entry<Claims> | undefined;
-  /** Tokens verified once, with their slot in `seenRing`: a verdict is stored on the second sighting only. */
+  /** Fingerprints of tokens verified once, with their slot in `seenRing`: a verdict is stored on the second sighting only. */
   private readonly seenOnce = new Map<string, number>();
   private readonly seenRing: (string | undefined)[] = [];
   private seenNext = 0;
@@ -39,17 +39,25 @@ export class TokenCache<Claims extends JWTPayload> {
 
   /**
    * Admission: store a verdict only for a token seen before. Clients reuse their access token, so
-   * the second request already hits; a stream of one-off tokens costs a string reference each
-   * instead of a whole verdict kept alive (and promoted, and collected) for nothing.
+   * the second request already hits; a stream of one-off tokens costs a few bytes each instead of
+   * a whole verdict kept alive (and promoted, and collected) for nothing.
+   *
+   * A sighting is remembered by a fingerprint, not the token: the token string (and the header it
+   * was cut from) would otherwise outlive its request by `maxEntries` requests and be promoted to
+   * V8's old generation, only to be collected there. The fingerprint is the signature's last 12
+   * characters (72 bits), copied, so it keeps nothing else alive. Admission only decides what to
+   * cache — the token was verified in full first — so a fingerprint collision merely stores a
+   * valid verdict one sighting early.
    */
   admit(token: string): boolean {
-    if (this.seenOnce.delete(token)) return true;
+    const fingerprint = fingerprintOf(token);
+    if (this.seenOnce.delete(fingerprint)) return true;
     const slot = this.seenNext;
     const oldest = this.seenRing[slot];
-    // The ring still names tokens admitted since; only forget one still waiting in this slot.
+    // The ring still names fingerprints admitted since; only forget one still waiting in this slot.
     if (oldest !== undefined && this.seenOnce.get(oldest) === slot) this.seenOnce.delete(oldest);
-    this.seenRing[slot] = token;
-    this.seenOnce.set(token, slot);
+    this.seenRing[slot] = fingerprint;
+    this.seenOnce.set(fingerprint, slot);
     this.seenNext = slot + 1 === this.maxEntries ? 0 : slot + 1;
     return false;
   }
@@ -106,4 +114,12 @@ export class TokenCache<Claims extends JWTPayload> {
     else this.head.newer = entry;
     this.head = entry;
   }
+}
+
+/**
+ * The last 12 characters of a token, as a string of their own: V8 copies substrings this short
+ * (longer ones may share the parent string and keep it alive).
+ */
+function fingerprintOf(token: string): string {
+  return token.length <= 12 ? token : token.slice(-12);
 }
