@@ -30,35 +30,34 @@ export class TokenCache<Claims extends JWTPayload> {
   private readonly entries = new Map<string, Entry<Claims>>();
   private head: Entry<Claims> | undefined;
   private tail: Entry<Claims> | undefined;
-  /** Fingerprints of tokens verified once, with their slot in `seenRing`: a verdict is stored on the second sighting only. */
-  private readonly seenOnce = new Map<string, number>();
-  private readonly seenRing: (string | undefined)[] = [];
-  private seenNext = 0;
+  /**
+   * Tokens verified once, as 32-bit fingerprints in a direct-mapped table of `maxEntries` slots
+   * (0: empty): a verdict is stored on the second sighting only.
+   */
+  private seen: Int32Array | undefined;
 
   constructor(private readonly maxEntries: number) {}
 
   /**
    * Admission: store a verdict only for a token seen before. Clients reuse their access token, so
-   * the second request already hits; a stream of one-off tokens costs a few bytes each instead of
-   * a whole verdict kept alive (and promoted, and collected) for nothing.
+   * the second request already hits; a stream of one-off tokens costs one table slot each instead
+   * of a whole verdict kept alive (and promoted, and collected) for nothing.
    *
-   * A sighting is remembered by a fingerprint, not the token: the token string (and the header it
-   * was cut from) would otherwise outlive its request by `maxEntries` requests and be promoted to
-   * V8's old generation, only to be collected there. The fingerprint is the signature's last 12
-   * characters (72 bits), copied, so it keeps nothing else alive. Admission only decides what to
-   * cache — the token was verified in full first — so a fingerprint collision merely stores a
-   * valid verdict one sighting early.
+   * A sighting is a fingerprint in a fixed table of integers: no allocation, no Map, no token string
+   * kept alive past its request (which would be promoted to V8's old generation and collected
+   * there). A later token landing in the same slot forgets the earlier sighting, so a token may need
+   * a third use before it is cached. Admission only decides what to cache — the token has been
+   * verified in full first — so a fingerprint collision merely stores a valid verdict one use early.
    */
   admit(token: string): boolean {
     const fingerprint = fingerprintOf(token);
-    if (this.seenOnce.delete(fingerprint)) return true;
-    const slot = this.seenNext;
-    const oldest = this.seenRing[slot];
-    // The ring still names fingerprints admitted since; only forget one still waiting in this slot.
-    if (oldest !== undefined && this.seenOnce.get(oldest) === slot) this.seenOnce.delete(oldest);
-    this.seenRing[slot] = fingerprint;
-    this.seenOnce.set(fingerprint, slot);
-    this.seenNext = slot + 1 === this.maxEntries ? 0 : slot + 1;
+    const seen = (this.seen ??= new Int32Array(Math.max(1, this.maxEntries)));
+    const slot = (fingerprint >>> 0) % seen.length;
+    if (seen[slot] === fingerprint) {
+      seen[slot] = 0;
+      return true;
+    }
+    seen[slot] = fingerprint;
     return false;
   }
 
@@ -117,9 +116,13 @@ export class TokenCache<Claims extends JWTPayload> {
 }
 
 /**
- * The last 12 characters of a token, as a string of their own: V8 copies substrings this short
- * (longer ones may share the parent string and keep it alive).
+ * FNV-1a over the token's last 16 characters — the end of the signature, which differs from token to
+ * token — never 0 (the empty slot).
  */
-function fingerprintOf(token: string): string {
-  return token.length <= 12 ? token : token.slice(-12);
+function fingerprintOf(token: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = Math.max(0, token.length - 16); index < token.length; index++) {
+    hash = Math.imul(hash ^ token.charCodeAt(index), 0x01000193);
+  }
+  return hash === 0 ? 1 : hash;
 }
