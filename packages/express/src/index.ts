@@ -42,7 +42,9 @@ interface GuardState {
 }
 
 /** Which guard authenticated a request, so route checks answer with its realm, hooks and `onError`. */
-const guardOf = new WeakMap<Request, GuardState>();
+const GUARD_STATE = Symbol('jwt-guard state');
+/** A property, not a WeakMap: a WeakMap entry per request is GC work on every request. */
+type Guarded = Request & { [GUARD_STATE]?: GuardState };
 
 const sendError: ExpressErrorHandler = (error, _req, res) => {
   const response = errorResponse(error);
@@ -83,7 +85,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: Ex
     }
   };
   const middleware: RequestHandler = (req, res, next) => {
-    guardOf.set(req, state);
+    (req as Guarded)[GUARD_STATE] = state;
     const outcome = guard.authenticate(toGuardRequest(req));
     // Synchronous unless a key fetch or an asynchronous revocation store is involved.
     if (outcome instanceof Promise) outcome.then((settled) => settle(settled, req, res, next), next);
@@ -97,7 +99,7 @@ export type JwtGuardMiddleware = RequestHandler & { ready(): Promise<void> };
 
 function routeCheck(requirement: Requirement): RequestHandler {
   return (req, res, next) => {
-    const state = guardOf.get(req);
+    const state = (req as Guarded)[GUARD_STATE];
     if (state === undefined) return next(notGuardedError('app.use(jwtGuard(options)) before the routes.'));
     const error = requirement(req.auth, req.authError);
     if (error === undefined) return next();

@@ -47,7 +47,12 @@ interface GuardState {
   onError: FastifyErrorHandler;
 }
 
-const guardOf = new WeakMap<FastifyRequest, GuardState>();
+/**
+ * Which guard authenticated a request, so route checks answer with its realm, hooks and `onError`.
+ * A request decoration, not a WeakMap: a WeakMap entry per request is GC work on every request.
+ */
+const GUARD_STATE = Symbol('jwt-guard state');
+type GuardedRequest = FastifyRequest & { [GUARD_STATE]?: GuardState };
 
 const sendError: FastifyErrorHandler = (error, _request, reply) => {
   const response = errorResponse(error);
@@ -72,6 +77,7 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
 
   fastify.decorateRequest('auth', undefined);
   fastify.decorateRequest('authError', undefined);
+  fastify.decorateRequest(GUARD_STATE, undefined);
 
   const settle = (outcome: GuardOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (outcome.type === 'rejected') {
@@ -92,7 +98,7 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
   };
   // A callback hook, not an async one: a synchronous outcome goes on without a promise per request.
   const authenticate: onRequestHookHandler = (request, reply, done) => {
-    guardOf.set(request, guardState);
+    (request as GuardedRequest)[GUARD_STATE] = guardState;
     const outcome = guard.authenticate(toGuardRequest(request));
     if (outcome instanceof Promise) outcome.then((settled) => settle(settled, request, reply, done), done);
     else settle(outcome, request, reply, done);
@@ -110,7 +116,7 @@ export const jwtGuard = fastifyPlugin(plugin, { fastify: '5.x', name: '@jwt-guar
 
 function routeCheck(requirement: Requirement): preHandlerHookHandler {
   return async (request, reply) => {
-    const guardState = guardOf.get(request);
+    const guardState = (request as GuardedRequest)[GUARD_STATE];
     if (guardState === undefined) {
       throw notGuardedError('register jwtGuard in this scope, or add onRequest: app.authenticate to the route.');
     }

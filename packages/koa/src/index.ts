@@ -37,7 +37,9 @@ interface GuardState {
   onError: KoaErrorHandler;
 }
 
-const guardOf = new WeakMap<Context, GuardState>();
+const GUARD_STATE = Symbol('jwt-guard state');
+/** A property, not a WeakMap: a WeakMap entry per request is GC work on every request. */
+type Guarded = Context & { [GUARD_STATE]?: GuardState };
 
 const sendError: KoaErrorHandler = (error, ctx) => {
   const response = errorResponse(error);
@@ -87,7 +89,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
   // Not an async function: when the outcome is synchronous, the only promise is the one next()
   // returns (koa-compose turns a synchronous throw into a rejection).
   const middleware: Middleware<JwtGuardState<Claims>> = (ctx, next) => {
-    guardOf.set(ctx, guardState);
+    (ctx as Guarded)[GUARD_STATE] = guardState;
     const outcome = guard.authenticate(toGuardRequest(ctx));
     if (outcome instanceof Promise) return outcome.then((settled) => settle(settled, ctx, next));
     return settle(outcome, ctx, next);
@@ -102,7 +104,7 @@ export type JwtGuardMiddleware<Claims extends JWTPayload = JwtGuardClaims> = Mid
 
 function routeCheck(requirement: Requirement): Middleware<JwtGuardState> {
   return async (ctx: Context, next: Next) => {
-    const guardState = guardOf.get(ctx);
+    const guardState = (ctx as Guarded)[GUARD_STATE];
     if (guardState === undefined) {
       throw notGuardedError('app.use(jwtGuard(options)) before the router.');
     }
