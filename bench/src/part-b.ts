@@ -532,7 +532,7 @@ export function partBMarkdown(result: PartBResult, options: PartBOptions): strin
   out.push(
     `Each server runs in its own node process; autocannon (in the bench process, same machine) drives it with ` +
       `${options.connections} connections, pipelining 1, for ${options.duration} s per run, ${options.rounds} rounds; every server ` +
-      `is checked once (valid token 200, tampered 401) and warmed up with ${options.warmup} requests per token mode first. Route: \`GET /r\` → \`{"ok":true}\`. ` +
+      `is started afresh for every round, checked (valid token 200, tampered 401) and warmed up with ${options.warmup} requests per token mode (at most 3 s) first. Route: \`GET /r\` → \`{"ok":true}\`. ` +
       '**reused**: every request carries the same valid token; **distinct**: each request takes the next token of a pool of ' +
       `${options.poolSize} pre-minted tokens per algorithm (one cursor per server, kept across runs). In each round and mode the ` +
       'cases run in a rotating order with a run of the bare server of the same framework before and after every two cases; ' +
