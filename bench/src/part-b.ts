@@ -431,6 +431,9 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
         const perRound: Map<string, Normalised>[] = [];
         const bareRuns = new Map<TokenMode, Measurement[]>(MODES.map((mode) => [mode, []]));
         const run = async (index: number, mode: TokenMode) => {
+          // A short unmeasured pre-run: a server that sat idle while the others warmed up (or ran) is
+          // brought back to its steady state first, so no case pays for having waited its turn.
+          if (options.warmup > 0) await load(servers[index]!, mode, tokensOf[index]!, { requests: 1000 }, options.connections);
           const measurement = await load(servers[index]!, mode, tokensOf[index]!, { seconds: options.duration }, options.connections);
           await sleep(50);
           return measurement;
