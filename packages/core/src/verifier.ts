@@ -113,7 +113,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
       const key = keys[index]!;
       let valid: boolean;
       try {
-        valid = nodeSignatureVerifier(alg, key.key, parsed.signingInput, parsed.signature, '') as boolean;
+        valid = nodeSignatureVerifier(alg, key.key, parsed.signingInput, parsed.signature);
       } catch (error) {
         throw mapJoseError(error, undefined);
       }
@@ -123,11 +123,11 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   }
 
   /** The same through WebCrypto (jose), one key after the other. */
-  async function signingKeyWebCrypto(parsed: ParsedToken, alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<VerificationKey | undefined> {
+  async function signingKeyWebCrypto(alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<VerificationKey | undefined> {
     for (const key of keys.slice(0, MAX_KEYS_TRIED)) {
       let valid: boolean;
       try {
-        valid = await webCryptoSignatureVerifier(alg, key.key, parsed.signingInput, parsed.signature, token);
+        valid = await webCryptoSignatureVerifier(alg, key.key, token);
       } catch (error) {
         throw mapJoseError(error, undefined);
       }
@@ -176,7 +176,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
       });
     }
     if (backend === 'node') return foundKey(parsed, signingKeyNow(parsed, alg, candidates));
-    return signingKeyWebCrypto(parsed, alg, candidates, token).then((key) => foundKey(parsed, key));
+    return signingKeyWebCrypto(alg, candidates, token).then((key) => foundKey(parsed, key));
   }
 
   /** The JWS layer: structure, algorithm, header, key selection, signature. No claim is looked at. */
@@ -184,7 +184,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
     const { parsed, alg, kid } = checkJwsHeader(token);
     const candidates = source.candidates(parsed.header, alg, kid, token, parsed.untrustedPayload);
     if (Array.isArray(candidates)) return signedWith(token, parsed, alg, kid, candidates);
-    return (candidates).then((keys) => signedWith(token, parsed, alg, kid, keys));
+    return candidates.then((keys) => signedWith(token, parsed, alg, kid, keys));
   }
 
   async function verifyJws(token: string): Promise<VerifiedJws> {

@@ -2,16 +2,6 @@ import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from '
 import { compactVerify } from 'jose';
 import type { Algorithm } from '../options.js';
 
-/** Verifies one JWS signature: true when it is valid for this key and algorithm. */
-export type SignatureVerifier = (
-  alg: Algorithm,
-  key: KeyObject,
-  /** ASCII `header.payload`. */
-  signingInput: string,
-  signature: Buffer,
-  token: string,
-) => boolean | Promise<boolean>;
-
 const HASH: Record<Algorithm, string | null> = {
   HS256: 'sha256', HS384: 'sha384', HS512: 'sha512',
   RS256: 'sha256', RS384: 'sha384', RS512: 'sha512',
@@ -29,7 +19,13 @@ const ECDSA_SIGNATURE_BYTES: Partial<Record<Algorithm, number>> = { ES256: 64, E
  * HMAC compared in constant time, RSASSA-PKCS1-v1_5, RSASSA-PSS with a salt the size of the hash,
  * ECDSA over raw R||S (DER is refused), Ed25519/Ed448.
  */
-export const nodeSignatureVerifier: SignatureVerifier = (alg, key, signingInput, signature) => {
+export function nodeSignatureVerifier(
+  alg: Algorithm,
+  key: KeyObject,
+  /** ASCII `header.payload`. */
+  signingInput: string,
+  signature: Buffer,
+): boolean {
   const hash = HASH[alg];
   switch (alg) {
     case 'HS256':
@@ -42,7 +38,7 @@ export const nodeSignatureVerifier: SignatureVerifier = (alg, key, signingInput,
     default:
       return verifyAsymmetric(alg, hash, key, Buffer.from(signingInput, 'latin1'), signature);
   }
-};
+}
 
 function verifyAsymmetric(alg: Algorithm, hash: string | null, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean {
   switch (alg) {
@@ -71,7 +67,7 @@ function verifyAsymmetric(alg: Algorithm, hash: string | null, key: KeyObject, s
  * The WebCrypto path, through jose: for runtimes without `node:crypto`'s KeyObject verify, and as
  * the reference the Node path is tested against (the differential suite runs every vector through both).
  */
-export const webCryptoSignatureVerifier: SignatureVerifier = async (alg, key, _signingInput, _signature, token) => {
+export async function webCryptoSignatureVerifier(alg: Algorithm, key: KeyObject, token: string): Promise<boolean> {
   try {
     await compactVerify(token, key, { algorithms: [alg] });
     return true;
@@ -79,4 +75,4 @@ export const webCryptoSignatureVerifier: SignatureVerifier = async (alg, key, _s
     if ((error as { code?: string }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return false;
     throw error;
   }
-};
+}
