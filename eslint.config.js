@@ -17,6 +17,7 @@ export default defineConfig(
     name: 'jwt-guard/ignores',
     ignores: [
       '**/dist/**',
+      'bench/.scratch/**', // local, untracked experiments
       '**/node_modules/**',
       '**/coverage/**',
       '**/*.d.ts',

@@ -1,5 +1,6 @@
 import { configError, JwtGuardError } from './errors.js';
 import type { Algorithm, IssuerOptions, JWTPayload, Verifier, VerifierOptions } from './options.js';
+import { cacheLookupOf, registerCacheLookup } from './token-cache.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, parseToken } from './token.js';
 
 const KEY_SOURCE_NAMES = ['secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery'] as const;
@@ -51,7 +52,21 @@ export function multiIssuerVerifier<Claims extends JWTPayload>(
   const verifiers = [...byIssuer.values()];
   const algorithms: readonly Algorithm[] = Object.freeze([...new Set(verifiers.flatMap((verifier) => verifier.algorithms))]);
 
+  // A token is cached only by the verifier of its issuer: looking it up in each cache (a few
+  // integer-keyed lookups) answers a reused token without parsing it to find the issuer.
+  const lookups = verifiers.map((verifier) => cacheLookupOf(verifier)).filter((lookup) => lookup !== undefined);
+
+  function cachedNow(token: string) {
+    for (const lookup of lookups) {
+      const hit = lookup(token);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+
   function verifyNow(token: string) {
+    const hit = cachedNow(token);
+    if (hit !== undefined) return hit;
     const payload = parseToken(token, maxTokenLength).untrustedPayload;
     if (payload === undefined) {
       throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object' });
@@ -67,13 +82,15 @@ export function multiIssuerVerifier<Claims extends JWTPayload>(
     return verifier.verifyNow(token);
   }
 
-  return {
+  const verifier: Verifier<Claims> = {
     algorithms,
     verifyNow,
     // async: a synchronous throw of verifyNow becomes the rejection.
     verify: async (token) => verifyNow(token),
     async ready() {
-      await Promise.all(verifiers.map((verifier) => verifier.ready()));
+      await Promise.all(verifiers.map((inner) => inner.ready()));
     },
   };
+  if (lookups.length > 0) registerCacheLookup(verifier, cachedNow);
+  return verifier;
 }

@@ -1,5 +1,5 @@
 import type { VerificationKey } from './keys/verification-key.js';
-import type { AuthContext, JWTPayload } from './options.js';
+import type { AuthContext, JWTPayload, Verifier } from './options.js';
 
 export interface CachedVerdict<Claims extends JWTPayload> {
   auth: AuthContext<Claims>;
@@ -16,9 +16,15 @@ interface Entry<Claims extends JWTPayload> {
 }
 
 /**
- * Verified tokens, least recently used first out. Only successes are stored, keyed by the whole
- * token string (a different byte is a different key). Bounded by `maxEntries`, so a million
- * distinct tokens cost the same memory as `maxEntries` of them.
+ * Verified tokens, least recently used first out. Only successes are stored, and an entry answers
+ * only for the whole token string it was stored for (a different byte is a miss). Bounded by
+ * `maxEntries`, so a million distinct tokens cost the same memory as `maxEntries` of them.
+ *
+ * The table is keyed by a 30-bit fingerprint of the token's end, and a hit compares the whole token:
+ * keyed by the string itself, every lookup would hash the whole token (a new string per request,
+ * so V8 cannot reuse a hash) — about 1 ns a character, most of the cost of a hit for an RS256
+ * token. Two tokens with one fingerprint share a slot: the later one replaces the earlier, which
+ * costs the earlier a re-verification, never a wrong verdict.
  *
  * Recency lives in a linked list beside the Map, and the oldest tokens awaiting admission in a
  * ring: the Map is only ever read, or written for a token it does not hold. V8's hash tables make
@@ -27,7 +33,7 @@ interface Entry<Claims extends JWTPayload> {
  * both cost tens of microseconds on a table of 10 000 entries — so every operation here is O(1).
  */
 export class TokenCache<Claims extends JWTPayload> {
-  private readonly entries = new Map<string, Entry<Claims>>();
+  private readonly entries = new Map<number, Entry<Claims>>();
   private head: Entry<Claims> | undefined;
   private tail: Entry<Claims> | undefined;
   /**
@@ -50,7 +56,7 @@ export class TokenCache<Claims extends JWTPayload> {
    * verified in full first — so a fingerprint collision merely stores a valid verdict one use early.
    */
   admit(token: string): boolean {
-    const fingerprint = fingerprintOf(token);
+    const fingerprint = fingerprintOf(token) || 1;
     const seen = (this.seen ??= new Int32Array(Math.max(1, this.maxEntries)));
     const slot = (fingerprint >>> 0) % seen.length;
     if (seen[slot] === fingerprint) {
@@ -62,8 +68,8 @@ export class TokenCache<Claims extends JWTPayload> {
   }
 
   get(token: string): CachedVerdict<Claims> | undefined {
-    const entry = this.entries.get(token);
-    if (entry === undefined) return undefined;
+    const entry = this.entries.get(keyOf(token));
+    if (entry === undefined || entry.token !== token) return undefined;
     if (entry !== this.head) {
       this.unlink(entry);
       this.pushHead(entry);
@@ -72,26 +78,31 @@ export class TokenCache<Claims extends JWTPayload> {
   }
 
   set(token: string, verdict: CachedVerdict<Claims>): void {
-    const existing = this.entries.get(token);
+    const key = keyOf(token);
+    const existing = this.entries.get(key);
     if (existing !== undefined) {
-      existing.verdict = verdict;
-      return;
-    }
-    if (this.entries.size >= this.maxEntries && this.tail !== undefined) {
+      if (existing.token === token) {
+        existing.verdict = verdict;
+        return;
+      }
+      // Another token with the same fingerprint: it gives way (set below overwrites its key).
+      this.unlink(existing);
+    } else if (this.entries.size >= this.maxEntries && this.tail !== undefined) {
       const oldest = this.tail;
       this.unlink(oldest);
-      this.entries.delete(oldest.token);
+      this.entries.delete(keyOf(oldest.token));
     }
     const entry: Entry<Claims> = { token, verdict, newer: undefined, older: undefined };
     this.pushHead(entry);
-    this.entries.set(token, entry);
+    this.entries.set(key, entry);
   }
 
   delete(token: string): void {
-    const entry = this.entries.get(token);
-    if (entry === undefined) return;
+    const key = keyOf(token);
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.token !== token) return;
     this.unlink(entry);
-    this.entries.delete(token);
+    this.entries.delete(key);
   }
 
   get size(): number {
@@ -117,12 +128,37 @@ export class TokenCache<Claims extends JWTPayload> {
 
 /**
  * FNV-1a over the token's last 16 characters — the end of the signature, which differs from token to
- * token — never 0 (the empty slot).
+ * token — as a signed 32-bit integer.
  */
-function fingerprintOf(token: string): number {
+export function fingerprintOf(token: string): number {
   let hash = 0x811c9dc5;
   for (let index = Math.max(0, token.length - 16); index < token.length; index++) {
     hash = Math.imul(hash ^ token.charCodeAt(index), 0x01000193);
   }
-  return hash === 0 ? 1 : hash;
+  return hash | 0;
+}
+
+/** The table key: 30 bits, so that it is a small integer (a Smi) that V8 neither allocates nor hashes as a string. */
+export function keyOf(token: string): number {
+  return fingerprintOf(token) & 0x3fffffff;
+}
+
+/**
+ * A verifier's answer from its cache alone: the context of a cached token, re-checked (claims,
+ * revocation) — or a throw, or a promise for an asynchronous revocation store — and undefined when
+ * the token is not cached. An entry answers only for the exact string that passed every check when
+ * it was first verified, so a caller may look a token up before its own syntax checks.
+ */
+export type CacheLookup<Claims extends JWTPayload> = (token: string) => AuthContext<Claims> | Promise<AuthContext<Claims>> | undefined;
+
+// Internal, not in the public Verifier type: the guard and the multi-issuer router use it for their fast paths.
+const lookups = new WeakMap<object, CacheLookup<JWTPayload>>();
+
+export function registerCacheLookup<Claims extends JWTPayload>(verifier: Verifier<Claims>, lookup: CacheLookup<Claims>): void {
+  lookups.set(verifier, lookup);
+}
+
+/** The verifier's cache lookup; undefined for a verifier without a cache (or not made by createVerifier). */
+export function cacheLookupOf<Claims extends JWTPayload>(verifier: Verifier<Claims>): CacheLookup<Claims> | undefined {
+  return lookups.get(verifier) as CacheLookup<Claims> | undefined;
 }

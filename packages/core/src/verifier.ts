@@ -10,7 +10,7 @@ import { multiIssuerVerifier } from './multi-issuer.js';
 import type { Algorithm, AuthContext, JWTPayload, JwtGuardClaims, KeySourceOptions, TokenHeader, Verifier, VerifierOptions } from './options.js';
 import { revocationCheck } from './revocation/check.js';
 import { scopeReader } from './scopes.js';
-import { TokenCache } from './token-cache.js';
+import { registerCacheLookup, TokenCache } from './token-cache.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, idTokenHint, parseToken, type ParsedToken } from './token.js';
 
 
@@ -225,12 +225,22 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
     return auth;
   }
 
-  function verifyNow(token: string): AuthContext<Claims> | Promise<AuthContext<Claims>> {
-    const cached = cache?.get(token);
-    if (cached !== undefined) {
-      if (source.isCurrent?.(cached.key) !== false) return recheck(token, cached.auth);
-      cache!.delete(token); // the key that verified it has left the key set
+  /** A cached token's context, re-checked; undefined when the token is not in the cache. */
+  function cachedNow(token: string): AuthContext<Claims> | Promise<AuthContext<Claims>> | undefined {
+    // JavaScript callers may pass anything; verifyJwsNow refuses a non-string with the precise error.
+    if (cache === undefined || typeof token !== 'string') return undefined;
+    const cached = cache.get(token);
+    if (cached === undefined) return undefined;
+    if (source.isCurrent?.(cached.key) === false) {
+      cache.delete(token); // the key that verified it has left the key set
+      return undefined;
     }
+    return recheck(token, cached.auth);
+  }
+
+  function verifyNow(token: string): AuthContext<Claims> | Promise<AuthContext<Claims>> {
+    const hit = cachedNow(token);
+    if (hit !== undefined) return hit;
     const jws = verifyJwsNow(token);
     if (jws instanceof Promise) return jws.then((done) => verified(token, done));
     return verified(token, jws);
@@ -263,7 +273,9 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   };
   if (options.warmUp === true) ready().catch(() => undefined); // failures are reported through onKeyEvent
   else if (options.warmUp !== undefined && options.warmUp !== false) throw configError('warmUp must be true or false.');
-  return { verify, verifyNow, algorithms, ready, verifyJws };
+  const verifier = { verify, verifyNow, algorithms, ready, verifyJws };
+  if (cache !== undefined) registerCacheLookup(verifier, cachedNow);
+  return verifier;
 }
 
 /** A verifier of JWS signatures alone, for payloads that are not JWTs. */

@@ -15,6 +15,7 @@ import {
   type RejectedEvent,
   type VerifiedEvent,
 } from '@jwt-guard/core';
+import { cacheLookupOf } from '../src/token-cache.js';
 import { CLAIM_OPTIONS, configError, expectGuardError, nowSeconds, SECRET_32, sign, validClaims } from './helpers.js';
 
 const guard = (options: Partial<GuardOptions> = {}, extra?: readonly string[]) =>
@@ -110,6 +111,22 @@ describe('Authorization: Bearer extraction', () => {
   it('is exported as fromAuthorizationHeader', async () => {
     expect(fromAuthorizationHeader(request({ authorization: 'Bearer abc.def.ghi' }))).toBe('abc.def.ghi');
     expect(fromAuthorizationHeader(request({ authorization: 'Basic abc' }))).toBeUndefined();
+  });
+
+  it('gives a token answered from the cache the same verdicts as one verified in full', async () => {
+    let now = new Date();
+    const g = guard({ currentDate: () => now });
+    const token = await goodToken({ exp: nowSeconds() + 60 });
+    for (let use = 0; use < 3; use++) authenticated(await g.authenticate(request({ authorization: `Bearer ${token}` })));
+    // Cached now (admitted on its second use): the checks the cache lookup runs ahead of still decide.
+    expect(cacheLookupOf(g.verifier)?.(token)).toMatchObject({ token });
+    const both = request({ url: `/orders?access_token=${token}`, authorization: `Bearer ${token}` });
+    expect(rejected(await g.authenticate(both), 'invalid_request', 400).message).toBe('The access token was sent in more than one place.');
+    rejected(await g.authenticate(request({ authorization: [`Bearer ${token}`, `Bearer ${token}`] })), 'invalid_request', 400);
+    authenticated(await g.authenticate(request({ authorization: `Bearer   ${token}  ` })));
+    rejected(await g.authenticate(request({ authorization: `Bearer ${token}x` })), 'signature_invalid', 401);
+    now = new Date(Date.now() + 120_000);
+    rejected(await g.authenticate(request({ authorization: `Bearer ${token}` })), 'token_expired', 401);
   });
 
   it('rejects an invalid token with its verification code', async () => {

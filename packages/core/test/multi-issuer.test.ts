@@ -6,6 +6,7 @@
 import type { JWK } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type IssuerOptions, type VerifierOptions } from '@jwt-guard/core';
+import { cacheLookupOf } from '../src/token-cache.js';
 import {
   configError,
   keyEventLog,
@@ -100,6 +101,23 @@ describe('several issuers: choosing by iss', () => {
     await verifier.verify(await tokenA());
     expect(serverA.hits).toBe(1);
     expect(serverC.hits).toBe(1);
+  });
+
+  it("answers a reused token from its own issuer's cache, re-checking its claims", async () => {
+    const { issuers } = await setup();
+    let now = new Date();
+    const verifier = multi(issuers, { currentDate: () => now });
+    const tokens = [await tokenA(), await tokenB(), await tokenC()];
+    for (let use = 0; use < 3; use++) {
+      for (const [index, token] of tokens.entries()) {
+        await expect(verifier.verify(token)).resolves.toMatchObject({ token, payload: { iss: [ISS_A, ISS_B, ISS_C][index] } });
+      }
+    }
+    const lookup = cacheLookupOf(verifier)!;
+    for (const token of tokens) expect(lookup(token)).toMatchObject({ token });
+    expect(lookup(await tokenA({ jti: 'never-verified' }))).toBeUndefined();
+    now = new Date(Date.now() + 3_600_000);
+    for (const token of tokens) await rejection(verifier.verify(token), 'token_expired', 401);
   });
 
   it.each<[string, unknown]>([

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VerificationKey } from '../src/keys/verification-key.js';
 import type { AuthContext, JWTPayload } from '../src/options.js';
-import { TokenCache, type CachedVerdict } from '../src/token-cache.js';
+import { keyOf, TokenCache, type CachedVerdict } from '../src/token-cache.js';
 
 const verdict = (token: string): CachedVerdict<JWTPayload> => ({
   auth: { token } as unknown as AuthContext<JWTPayload>,
@@ -99,5 +99,55 @@ describe('TokenCache admission', () => {
       if (cache.admit(token(n))) admitted++;
     }
     expect(admitted).toBeGreaterThan(950);
+  });
+});
+
+describe('TokenCache fingerprint collisions', () => {
+  /** Two distinct tokens with one table key, found by a birthday search (30 bits: ~2^15 tries). */
+  let pair: [string, string] | undefined;
+  function collidingPair(): [string, string] {
+    return (pair ??= searchPair());
+  }
+  function searchPair(): [string, string] {
+    const seen = new Map<number, string>();
+    for (let n = 0; ; n++) {
+      const token = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.sig-${n.toString(36).padStart(12, '0')}`;
+      const earlier = seen.get(keyOf(token));
+      if (earlier !== undefined) return [earlier, token];
+      seen.set(keyOf(token), token);
+    }
+  }
+
+  it('answers only for the exact token stored: a token sharing its fingerprint is a miss, never its verdict', () => {
+    const [first, second] = collidingPair();
+    expect(first).not.toBe(second);
+    expect(keyOf(first)).toBe(keyOf(second));
+    const cache = new TokenCache<JWTPayload>(10);
+    cache.set(first, verdict(first));
+    expect(cache.get(second)).toBeUndefined();
+    cache.delete(second); // not the stored token: nothing happens
+    expect(cache.get(first)?.auth.token).toBe(first);
+    // The later token takes the slot; the earlier one is re-verified on its next use.
+    cache.set(second, verdict(second));
+    expect(cache.get(second)?.auth.token).toBe(second);
+    expect(cache.get(first)).toBeUndefined();
+    expect(cache.size).toBe(1);
+    cache.set(first, verdict(first));
+    expect(cache.get(first)?.auth.token).toBe(first);
+    expect(cache.size).toBe(1);
+  });
+
+  it('keeps its recency list consistent when a colliding token replaces an entry', () => {
+    const [first, second] = collidingPair();
+    const cache = new TokenCache<JWTPayload>(2);
+    cache.set(first, verdict(first));
+    cache.set('other', verdict('other'));
+    cache.set(second, verdict(second)); // replaces `first`, evicts nothing else
+    expect(cache.get('other')?.auth.token).toBe('other');
+    cache.set('third', verdict('third')); // full: the least recently used (`second`) goes
+    expect(cache.get(second)).toBeUndefined();
+    expect(cache.get('other')?.auth.token).toBe('other');
+    expect(cache.get('third')?.auth.token).toBe('third');
+    expect(cache.size).toBe(2);
   });
 });

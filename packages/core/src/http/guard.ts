@@ -2,7 +2,8 @@ import { configError, JwtGuardError } from '../errors.js';
 import type { AuthContext, JWTPayload, JwtGuardClaims, TokenHeader, Verifier, VerifierOptions } from '../options.js';
 import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
 import { isCorsPreflight, type GuardRequest } from './request.js';
-import { fromAuthorizationHeader, type TokenGetter } from './token-extraction.js';
+import { cacheLookupOf } from '../token-cache.js';
+import { bearerCandidate, fromAuthorizationHeader, type TokenGetter } from './token-extraction.js';
 
 /** Passed to `onVerified`: what was verified, never the token itself. */
 export interface VerifiedEvent<Claims extends JWTPayload = JwtGuardClaims> {
@@ -96,6 +97,9 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     throw configError('realm must be a string without quotes, backslashes or line breaks.');
   }
   const allowPreflight = options.allowPreflight ?? true;
+  // With the default Bearer header, a reused token is looked up in the cache before the header's
+  // syntax is checked: the check reads every character, the lookup only the token's end.
+  const cachedNow = getToken === fromAuthorizationHeader ? cacheLookupOf(verifier) : undefined;
   const { onVerified, onRejected } = options;
 
   // Hooks get a duration; without hooks no clock is read.
@@ -148,14 +152,17 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   function authenticate(request: GuardRequest): GuardOutcome<Claims> | Promise<GuardOutcome<Claims>> {
     if (allowPreflight && isCorsPreflight(request)) return PREFLIGHT;
     const started = timed ? performance.now() : 0;
-    let token: string | undefined;
-    let result: AuthContext<Claims> | Promise<AuthContext<Claims>>;
+    let result: AuthContext<Claims> | Promise<AuthContext<Claims>> | undefined;
     try {
-      token = getToken(request);
-      if (token === undefined) {
-        return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.'), started);
+      const candidate = cachedNow === undefined ? undefined : bearerCandidate(request);
+      if (candidate !== undefined) result = cachedNow!(candidate);
+      if (result === undefined) {
+        const token = getToken(request);
+        if (token === undefined) {
+          return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.'), started);
+        }
+        result = verifier.verifyNow(token);
       }
-      result = verifier.verifyNow(token);
     } catch (error) {
       return refusal(request, asGuardError(error), started);
     }

@@ -38,6 +38,18 @@ export const fromAuthorizationHeader: TokenGetter = (request) => {
   return token;
 };
 
+/**
+ * The token of the form nearly every client sends, `Bearer <token>`, taken without any syntax check
+ * (which costs ~1 ns a character): only for a cache lookup, which answers for nothing but a string
+ * that passed every check when first verified. Undefined wherever `fromAuthorizationHeader` has
+ * more to say (repeated header, a token in the query too).
+ */
+export function bearerCandidate(request: GuardRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string' || !header.startsWith('Bearer ') || request.url.includes('access_token=')) return undefined;
+  return header.slice(7);
+}
+
 /** The token of a Bearer header; undefined for another scheme; throws for a malformed Bearer header. */
 function bearerToken(header: string): string | undefined {
   // The form nearly every client sends, checked without regex captures: exactly "Bearer <token68>".
