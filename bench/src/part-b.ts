@@ -1,12 +1,13 @@
 /**
  * Part B: HTTP throughput and p99 latency with autocannon, against servers in their own
  * processes (src/server.ts), for Express, Koa and Fastify: bare, jwt-guard, and the peer
- * middleware, with a reused token and with distinct tokens; plus revocation (memory, Redis).
+ * middleware, with a reused token and with distinct tokens; plus a no-op middleware (the
+ * framework's own cost of one more layer) and revocation (memory, Redis).
  *
- * Per framework: start every server, check each once (valid → 200, tampered → 401), warm each up,
- * then `rounds` rounds; a round runs every case in both token modes, in a rotating order, with a
- * bare run before and after every two cases. Each case's ratio is to the mean of its two
- * neighbouring bare runs (same framework, same mode); medians over rounds.
+ * Per framework, `rounds` rounds; in a round a bare server is started, then each case in a
+ * rotating order is started, checked (valid → 200, tampered → 401), warmed up, and run in both
+ * token modes, every run followed by a bare run, then stopped. Each case's ratio is to the mean of
+ * its two neighbouring bare runs (same framework, same mode); medians over rounds.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,7 +23,6 @@ import {
   formatRatio,
   ISSUER,
   log,
-  mapLimit,
   markdownTable,
   median,
   REPO_DIR,
@@ -104,7 +104,13 @@ export interface PartBResult {
 export function caseLabel(def: Pick<CaseDef, 'impl' | 'revocation'>): string {
   if (def.revocation === 'memory') return 'jwt-guard + memoryRevocationStore';
   if (def.revocation === 'redis') return 'jwt-guard + redisRevocationStore';
+  if (def.impl === 'noop') return 'no-op middleware (no auth)';
   return def.impl === 'bare' ? 'bare (no auth)' : def.impl;
+}
+
+/** bare and no-op servers answer every request, whatever its token. */
+function authenticates(impl: Impl): boolean {
+  return impl !== 'bare' && impl !== 'noop';
 }
 
 const PEERS: Record<Framework, Impl[]> = {
@@ -122,7 +128,11 @@ export function redisUnavailable(): string | undefined {
 }
 
 function caseDefs(framework: Framework, withRedis: boolean): CaseDef[] {
-  const defs: CaseDef[] = [{ id: `${framework}/bare`, framework, impl: 'bare', algorithm: undefined }];
+  const defs: CaseDef[] = [
+    { id: `${framework}/bare`, framework, impl: 'bare', algorithm: undefined },
+    // What the framework itself charges for one more middleware: the floor under any auth middleware.
+    { id: `${framework}/noop`, framework, impl: 'noop', algorithm: undefined },
+  ];
   for (const algorithm of ['RS256', 'HS256'] as const) {
     defs.push({ id: `${framework}/jwt-guard/${algorithm}`, framework, impl: 'jwt-guard', algorithm });
     for (const peer of PEERS[framework]) defs.push({ id: `${framework}/${peer}/${algorithm}`, framework, impl: peer, algorithm });
@@ -362,114 +372,118 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
   try {
     for (const framework of ['express', 'koa', 'fastify'] as const) {
       const defs = caseDefs(framework, redis !== undefined);
-      const startAll = () =>
-        mapLimit(defs, 3, async (def) => {
-          const config: ServerConfig = {
-            framework,
-            impl: def.impl,
-            ...(def.algorithm === undefined ? {} : { algorithm: def.algorithm }),
-            ...(def.revocation === undefined ? {} : { revocation: def.revocation, revokedJtis: options.revokedJtis }),
-            ...(def.revocation === 'redis' ? { redisUrl: redis!.url } : {}),
-            issuer: ISSUER,
-            audience: AUDIENCE,
-            publicKeyPem: rsKeys.publicKeyPem!,
-            secret: hsKeys.secretString!,
-            repoDir: REPO_DIR,
-          };
-          return startServer(config);
-        });
-      // Bare servers get RS256 tokens (the longer header); they ignore them.
+      const configOf = (def: CaseDef): ServerConfig => ({
+        framework,
+        impl: def.impl,
+        ...(def.algorithm === undefined ? {} : { algorithm: def.algorithm }),
+        ...(def.revocation === undefined ? {} : { revocation: def.revocation, revokedJtis: options.revokedJtis }),
+        ...(def.revocation === 'redis' ? { redisUrl: redis!.url } : {}),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        publicKeyPem: rsKeys.publicKeyPem!,
+        secret: hsKeys.secretString!,
+        repoDir: REPO_DIR,
+      });
+      // Servers without auth (bare, no-op) get RS256 tokens (the longer header); they ignore them.
       const tokensOf = defs.map((def) => ({ ...material[def.algorithm ?? 'RS256'], cursor: { next: 0 } }));
       /**
-       * Fresh processes for every round: a server process settles into a faster or a slower steady
-       * state (seen here: bare Fastify at 24–28 or at 40–50 µs/req for as long as the process lives),
-       * so one process per case for the whole run would bias that case in every round alike. Each
-       * round's servers are checked, then warmed up by request count — V8 needs thousands of requests
-       * through a server's hot paths before its CPU per request settles, however slowly a busy machine
-       * serves them — capped at 3 s per server and mode for the slowest middleware.
+       * A fresh process for every case in every round: a server process settles into a faster or a
+       * slower steady state (seen here: bare Fastify at 24–28 or at 40–50 µs/req for as long as the
+       * process lives), so one process per case for the whole run would bias that case in every
+       * round alike. Each is checked, then warmed up by request count — V8 needs thousands of
+       * requests through a server's hot paths before its CPU per request settles, however slowly a
+       * busy machine serves them — capped at 3 s per token mode for the slowest middleware.
        */
-      const prepare = async (round: number): Promise<Running[]> => {
-        const started = await startAll();
+      const ready = async (index: number): Promise<Running> => {
+        const def = defs[index]!;
+        const server = await startServer(configOf(def));
+        const tokens = tokensOf[index]!;
         try {
-          for (const [index, def] of defs.entries()) {
-            const { port, stderr } = started[index]!;
-            const tokens = tokensOf[index]!;
-            try {
-              await check(port, tokens.single, 200, `${def.id}: valid token`);
-              await check(port, tokens.pool[0]!, 200, `${def.id}: valid pool token`);
-              await check(port, tamper(tokens.single), def.impl === 'bare' ? 200 : 401, `${def.id}: tampered token`);
-            } catch (error) {
-              throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver stderr: ${stderr()}`);
-            }
-            if (options.warmup > 0) {
-              for (const mode of MODES) await warmUp(started[index]!, mode, tokens, options);
-            }
+          try {
+            await check(server.port, tokens.single, 200, `${def.id}: valid token`);
+            await check(server.port, tokens.pool[0]!, 200, `${def.id}: valid pool token`);
+            await check(server.port, tamper(tokens.single), authenticates(def.impl) ? 401 : 200, `${def.id}: tampered token`);
+          } catch (error) {
+            throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver stderr: ${server.stderr()}`);
+          }
+          if (options.warmup > 0) {
+            for (const mode of MODES) await warmUp(server, mode, tokens, options);
           }
         } catch (error) {
-          await Promise.all(started.map(stopServer));
+          await stopServer(server);
           throw error;
         }
-        log(`B: ${framework}: round ${round + 1}: ${defs.length} servers started, checked and warmed up`);
-        return started;
+        return server;
       };
-      let servers: Running[] = [];
-      try {
-        // A round, per token mode: bare, c1, c2, bare, c3, c4, bare, … — each case between two bare
-        // runs, its ratio taken to their mean, so that load from outside (a shared machine) that
-        // drifts over tens of seconds cancels out. The case order rotates from round to round.
-        const bareIndex = defs.findIndex((def) => def.impl === 'bare');
-        const others = defs.map((_, i) => i).filter((i) => i !== bareIndex);
-        interface Normalised {
-          measurement: Measurement;
-          /** req/s ÷ mean req/s of the neighbouring bare runs */
-          rps: number;
-          /** CPU/request ÷ mean CPU/request of the neighbouring bare runs */
-          cpu: number;
-          /** CPU/request − mean CPU/request of the neighbouring bare runs: what auth adds, µs */
-          addedCpuUs: number;
-        }
-        const perRound: Map<string, Normalised>[] = [];
-        const bareRuns = new Map<TokenMode, Measurement[]>(MODES.map((mode) => [mode, []]));
-        const run = async (index: number, mode: TokenMode) => {
-          // A short unmeasured pre-run: a server that sat idle while the others warmed up (or ran) is
-          // brought back to its steady state first, so no case pays for having waited its turn.
-          if (options.warmup > 0) await load(servers[index]!, mode, tokensOf[index]!, { requests: 1000 }, options.connections);
-          const measurement = await load(servers[index]!, mode, tokensOf[index]!, { seconds: options.duration }, options.connections);
-          await sleep(50);
-          return measurement;
-        };
-        for (let round = 0; round < options.rounds; round++) {
-          await Promise.all(servers.map(stopServer));
-          servers = [];
-          servers = await prepare(round);
-          const measured = new Map<string, Normalised>();
-          for (const mode of round % 2 === 0 ? MODES : [...MODES].reverse()) {
-            const order = roundOrder(others, round);
-            let before = await run(bareIndex, mode);
-            bareRuns.get(mode)!.push(before);
-            for (let start = 0; start < order.length; start += 2) {
-              const pair = order.slice(start, start + 2);
-              const results: [number, Measurement][] = [];
-              for (const index of pair) results.push([index, await run(index, mode)]);
-              const after = await run(bareIndex, mode);
-              bareRuns.get(mode)!.push(after);
-              const bareRps = (before.rps + after.rps) / 2;
-              const bareCpu = (before.cpuUs + after.cpuUs) / 2;
-              for (const [index, measurement] of results) {
+      /*
+       * A round: the bare server is started and warmed up, then every case in turn (the order
+       * rotates from round to round) is started, warmed up and measured in both token modes, each
+       * measured run followed by a run of the bare server, and stopped. A case's ratio is to the mean
+       * of the bare runs just before and after it, so load from outside (a shared machine) that
+       * drifts over tens of seconds cancels out; and no case waits long between its warm-up and its
+       * runs (an earlier layout started every server at once, and a server that sat idle for half a
+       * minute measured slower than one that had just run).
+       */
+      const bareIndex = defs.findIndex((def) => def.impl === 'bare');
+      const others = defs.map((_, i) => i).filter((i) => i !== bareIndex);
+      interface Normalised {
+        measurement: Measurement;
+        /** req/s ÷ mean req/s of the neighbouring bare runs */
+        rps: number;
+        /** CPU/request ÷ mean CPU/request of the neighbouring bare runs */
+        cpu: number;
+        /** CPU/request − mean CPU/request of the neighbouring bare runs: what auth adds, µs */
+        addedCpuUs: number;
+      }
+      const perRound: Map<string, Normalised>[] = [];
+      const bareRuns = new Map<TokenMode, Measurement[]>(MODES.map((mode) => [mode, []]));
+      const run = async (server: Running, index: number, mode: TokenMode) => {
+        // A short unmeasured pre-run: the bare server waits while each case starts and warms up, so
+        // it is brought back to its steady state first (and every case alike, for symmetry).
+        if (options.warmup > 0) await load(server, mode, tokensOf[index]!, { requests: 1000 }, options.connections);
+        const measurement = await load(server, mode, tokensOf[index]!, { seconds: options.duration }, options.connections);
+        await sleep(50);
+        return measurement;
+      };
+      for (let round = 0; round < options.rounds; round++) {
+        const modes = round % 2 === 0 ? MODES : [...MODES].reverse();
+        const measured = new Map<string, Normalised>();
+        const bare = await ready(bareIndex);
+        try {
+          const before = new Map<TokenMode, Measurement>();
+          for (const mode of modes) {
+            const first = await run(bare, bareIndex, mode);
+            bareRuns.get(mode)!.push(first);
+            before.set(mode, first);
+          }
+          for (const index of roundOrder(others, round)) {
+            const server = await ready(index);
+            try {
+              for (const mode of modes) {
+                const measurement = await run(server, index, mode);
+                const after = await run(bare, bareIndex, mode);
+                bareRuns.get(mode)!.push(after);
+                const bareRps = (before.get(mode)!.rps + after.rps) / 2;
+                const bareCpu = (before.get(mode)!.cpuUs + after.cpuUs) / 2;
                 measured.set(`${defs[index]!.id}\0${mode}`, {
                   measurement,
                   rps: measurement.rps / bareRps,
                   cpu: measurement.cpuUs / bareCpu,
                   addedCpuUs: measurement.cpuUs - bareCpu,
                 });
+                before.set(mode, after);
               }
-              before = after;
+            } finally {
+              await stopServer(server);
             }
           }
-          perRound.push(measured);
-          log(`B: ${framework}: round ${round + 1}/${options.rounds} done`);
+        } finally {
+          await stopServer(bare);
         }
-
+        perRound.push(measured);
+        log(`B: ${framework}: round ${round + 1}/${options.rounds} done`);
+      }
+      {
         const bareId = defs[bareIndex]!.id;
         const normalised = (id: string, mode: TokenMode, round: Map<string, Normalised>): Omit<Normalised, 'measurement'> =>
           id === bareId ? { rps: 1, cpu: 1, addedCpuUs: 0 } : round.get(`${id}\0${mode}`)!;
@@ -515,9 +529,6 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
             }
           }
         }
-      } finally {
-        await Promise.all(servers.map(stopServer));
-        log(`B: ${framework}: servers stopped`);
       }
     }
   } finally {
@@ -534,12 +545,12 @@ export function partBMarkdown(result: PartBResult, options: PartBOptions): strin
   out.push('');
   out.push(
     `Each server runs in its own node process; autocannon (in the bench process, same machine) drives it with ` +
-      `${options.connections} connections, pipelining 1, for ${options.duration} s per run, ${options.rounds} rounds; every server ` +
-      `is started afresh for every round, checked (valid token 200, tampered 401) and warmed up with ${options.warmup} requests per token mode (at most 3 s) first. Route: \`GET /r\` → \`{"ok":true}\`. ` +
+      `${options.connections} connections, pipelining 1, for ${options.duration} s per run, ${options.rounds} rounds. In a round the bare server ` +
+      `is started, then each case in a rotating order is started, checked (valid token 200, tampered 401; the no-op and bare servers answer both), warmed up with ${options.warmup} requests per token mode (at most 3 s), run in both modes and stopped — a fresh process per case and round, measured right after its warm-up. Every run is preceded by an unmeasured 1000-request pre-run. Route: \`GET /r\` → \`{"ok":true}\`. ` +
       '**reused**: every request carries the same valid token; **distinct**: each request takes the next token of a pool of ' +
       `${options.poolSize} pre-minted tokens per algorithm (one cursor per server, kept across runs). In each round and mode the ` +
-      'cases run in a rotating order with a run of the bare server of the same framework before and after every two cases; ' +
-      '**×bare** = req/s ÷ the mean req/s of those two neighbouring bare runs, median over rounds. **server CPU µs/req** is the ' +
+      'bare server runs before the first case and after every case run; ' +
+      '**×bare** = req/s ÷ the mean req/s of the two bare runs around it, median over rounds. **server CPU µs/req** is the ' +
       "server process's CPU time (all threads, from /proc) over the run ÷ requests completed; **+auth µs/req** is that minus the " +
       "neighbouring bare runs' — what the middleware costs per request. CPU per request barely moves when other processes compete " +
       'for the cores; req/s and p99 do (see the load average above). req/s, p99 and CPU are medians over rounds (bare: over all its runs).',

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { RevocationStore } from '@jwt-guard/core';
 
 export type Framework = 'express' | 'koa' | 'fastify';
-export type Impl = 'bare' | 'jwt-guard' | 'express-jwt' | 'express-oauth2-jwt-bearer' | 'koa-jwt' | '@fastify/jwt';
+export type Impl = 'bare' | 'noop' | 'jwt-guard' | 'express-jwt' | 'express-oauth2-jwt-bearer' | 'koa-jwt' | '@fastify/jwt';
 
 export interface ServerConfig {
   framework: Framework;
@@ -99,6 +99,9 @@ async function main(): Promise<void> {
     switch (config.impl) {
       case 'bare':
         break;
+      case 'noop':
+        app.use((_req, _res, next) => next());
+        break;
       case 'jwt-guard': {
         const { jwtGuard } = await import('@jwt-guard/express');
         app.use(jwtGuard(ours));
@@ -137,6 +140,9 @@ async function main(): Promise<void> {
     switch (config.impl) {
       case 'bare':
         break;
+      case 'noop':
+        app.use((_ctx, next) => next());
+        break;
       case 'jwt-guard': {
         const { jwtGuard } = await import('@jwt-guard/koa');
         app.use(jwtGuard(ours));
@@ -163,6 +169,9 @@ async function main(): Promise<void> {
     const app = Fastify({ logger: false });
     switch (config.impl) {
       case 'bare':
+        break;
+      case 'noop':
+        app.addHook('onRequest', (_request, _reply, done) => done());
         break;
       case 'jwt-guard': {
         const { jwtGuard } = await import('@jwt-guard/fastify');

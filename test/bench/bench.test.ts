@@ -111,6 +111,7 @@ describe('bench --quick', () => {
     const expected: string[] = [];
     for (const mode of MODES) {
       expected.push(`| ${framework} | bare (no auth) | — | ${mode} |`);
+      expected.push(`| ${framework} | no-op middleware (no auth) | — | ${mode} |`);
       for (const alg of ['RS256', 'HS256']) {
         expected.push(`| ${framework} | jwt-guard | ${alg} | ${mode} |`);
         for (const peer of PEERS[framework]) expected.push(`| ${framework} | ${peer} | ${alg} | ${mode} |`);
