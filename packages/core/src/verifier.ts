@@ -1,27 +1,15 @@
-import { isAlgorithm } from './algorithms.js';
-import { checkHeader, normalizeTyp, validateClaims, type ClaimRules } from './claims.js';
-import { nodeSignatureVerifier, webCryptoSignatureVerifier } from './jws/signature.js';
+import { normalizeTyp, validateClaims, type ClaimRules } from './claims.js';
+import { jwsVerifier, type VerifiedJws } from './jws/verify-jws.js';
 import type { VerificationKey } from './keys/verification-key.js';
 import { durationToSeconds } from './duration.js';
-import { configError, JwtGuardError, quotedStringSafe } from './errors.js';
+import { configError, JwtGuardError } from './errors.js';
 import { checkOptionNames, resolveAlgorithms, selectKeySource } from './config.js';
-import { mapJoseError } from './jose-errors.js';
 import { multiIssuerVerifier } from './multi-issuer.js';
 import type { Algorithm, AuthContext, JWTPayload, JwtGuardClaims, KeySourceOptions, TokenHeader, Verifier, VerifierOptions } from './options.js';
 import { revocationCheck } from './revocation/check.js';
 import { scopeReader } from './scopes.js';
 import { registerCacheLookup, TokenCache } from './token-cache.js';
-import { DEFAULT_MAX_TOKEN_LENGTH, idTokenHint, parseToken, type ParsedToken } from './token.js';
-
-
-/** A token whose signature holds, and the key that verified it. */
-interface VerifiedJws {
-  parsed: ParsedToken;
-  key: VerificationKey;
-}
-
-/** Bounds the signature checks one token can cause when it carries no `kid`. */
-const MAX_KEYS_TRIED = 16;
+import { DEFAULT_MAX_TOKEN_LENGTH, idTokenHint } from './token.js';
 
 export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
   'secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery', 'algorithms', 'issuer', 'audience',
@@ -51,7 +39,6 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
 ): Verifier<Claims> & { verifyJws(token: string): Promise<VerifiedJws> } {
   const source = selectKeySource(options);
   const algorithms = resolveAlgorithms(options, source, !jwsOnly);
-  const allowed = new Set<string>(algorithms);
 
   const issuer = expectedValues(options.issuer, 'issuer', 'iss');
   const audience = expectedValues(options.audience, 'audience', 'aud');
@@ -106,86 +93,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   // asynchronous revocation store): a promise appears only then, so the common case — keys held,
   // revocation answered from memory — costs no promise and no microtask per token.
 
-  /** The candidate key that verifies the signature, if any: node:crypto answers synchronously. */
-  function signingKeyNow(parsed: ParsedToken, alg: Algorithm, keys: readonly VerificationKey[]): VerificationKey | undefined {
-    const tried = Math.min(keys.length, MAX_KEYS_TRIED);
-    for (let index = 0; index < tried; index++) {
-      const key = keys[index]!;
-      let valid: boolean;
-      try {
-        valid = nodeSignatureVerifier(alg, key.key, parsed.signingInput, parsed.signature);
-      } catch (error) {
-        throw mapJoseError(error, undefined);
-      }
-      if (valid) return key;
-    }
-    return undefined;
-  }
-
-  /** The same through WebCrypto (jose), one key after the other. */
-  async function signingKeyWebCrypto(alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<VerificationKey | undefined> {
-    for (const key of keys.slice(0, MAX_KEYS_TRIED)) {
-      let valid: boolean;
-      try {
-        valid = await webCryptoSignatureVerifier(alg, key.key, token);
-      } catch (error) {
-        throw mapJoseError(error, undefined);
-      }
-      if (valid) return key;
-    }
-    return undefined;
-  }
-
-  function foundKey(parsed: ParsedToken, key: VerificationKey | undefined): VerifiedJws {
-    if (key === undefined) throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.');
-    return { parsed, key };
-  }
-
-  /** Structure, algorithm and header: everything decided before a key is looked for. */
-  function checkJwsHeader(token: string): { parsed: ParsedToken; alg: Algorithm; kid: string | undefined } {
-    const parsed = parseToken(token, maxTokenLength);
-    const { header } = parsed;
-    const alg = header.alg;
-    if (typeof alg !== 'string') {
-      throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the header has no "alg"' });
-    }
-    if (!allowed.has(alg) || !isAlgorithm(alg)) {
-      throw new JwtGuardError('algorithm_not_allowed', 'The access token is signed with an algorithm that is not allowed.', {
-        hint: `header alg "${quotedStringSafe(alg).slice(0, 32)}"; allowed: ${algorithms.join(', ')}`,
-      });
-    }
-    checkHeader(header);
-    const kid = header.kid;
-    if (kid !== undefined && typeof kid !== 'string') {
-      throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the header "kid" is not a string' });
-    }
-    return { parsed, alg, kid };
-  }
-
-  /** The key, among the key source's candidates, whose signature check passes; throws otherwise. */
-  function signedWith(
-    token: string,
-    parsed: ParsedToken,
-    alg: Algorithm,
-    kid: string | undefined,
-    candidates: readonly VerificationKey[],
-  ): VerifiedJws | Promise<VerifiedJws> {
-    if (candidates.length === 0) {
-      throw new JwtGuardError('key_not_found', 'No key is known for the access token.', {
-        hint: kid === undefined ? `no configured key verifies ${alg}` : `no configured ${alg} key has the token's kid`,
-      });
-    }
-    if (backend === 'node') return foundKey(parsed, signingKeyNow(parsed, alg, candidates));
-    return signingKeyWebCrypto(alg, candidates, token).then((key) => foundKey(parsed, key));
-  }
-
-  /** The JWS layer: structure, algorithm, header, key selection, signature. No claim is looked at. */
-  function verifyJwsNow(token: string): VerifiedJws | Promise<VerifiedJws> {
-    const { parsed, alg, kid } = checkJwsHeader(token);
-    const candidates = source.candidates(parsed.header, alg, kid, token, parsed.untrustedPayload);
-    if (Array.isArray(candidates)) return signedWith(token, parsed, alg, kid, candidates);
-    return candidates.then((keys) => signedWith(token, parsed, alg, kid, keys));
-  }
+  const verifyJwsNow = jwsVerifier({ algorithms, source, maxTokenLength, backend });
 
   async function verifyJws(token: string): Promise<VerifiedJws> {
     return verifyJwsNow(token);
