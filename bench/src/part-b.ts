@@ -7,18 +7,14 @@
  * Per framework, `rounds` rounds; in a round a bare server is started, then each case in a
  * rotating order is started, checked (valid → 200, tampered → 401), warmed up, and run in both
  * token modes, every run followed by a bare run, then stopped. Each case's ratio is to the mean of
- * its two neighbouring bare runs (same framework, same mode); medians over rounds.
+ * its two neighbouring bare runs (same framework, same mode); medians over rounds. Then, per
+ * framework and algorithm, the same-process runs of part-b-same-process.ts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import {
   AUDIENCE,
-  BENCH_DIR,
   formatNumber,
   formatRatio,
   ISSUER,
@@ -30,6 +26,22 @@ import {
   sleep,
   tamper,
 } from './common.js';
+import {
+  check,
+  load,
+  pinningFor,
+  pinSelf,
+  pinServers,
+  startRedis,
+  startServer,
+  stopServer,
+  warmUp,
+  type Measurement,
+  type Pinning,
+  type Running,
+  type TokenMode,
+} from './http-load.js';
+import { runSameProcess, sameProcessMarkdown, type SameProcessRow } from './part-b-same-process.js';
 import type { Framework, Impl, ServerConfig } from './server.js';
 import { keysFor, mintOne, poolFor } from './tokens.js';
 
@@ -46,7 +58,7 @@ export interface PartBOptions {
   revokedJtis: number;
 }
 
-export type TokenMode = 'reused' | 'distinct';
+export type { TokenMode };
 const MODES: readonly TokenMode[] = ['reused', 'distinct'];
 
 interface CaseDef {
@@ -98,6 +110,8 @@ export interface PartBResult {
     oursAddedCpuUs: number;
     peerAddedCpuUs: number;
   }[];
+  /** the guarded and an unguarded route of one process, alternately (reused token) */
+  sameProcess: SameProcessRow[];
   notes: string[];
 }
 
@@ -145,210 +159,12 @@ function caseDefs(framework: Framework, withRedis: boolean): CaseDef[] {
   return defs;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-}
-
-/** server.ts, compiled next to this file by bin/run.mjs. */
-const SERVER_FILE = fileURLToPath(new URL('./server.js', import.meta.url));
-
-/**
- * CPU pinning: the server under test on one core, the load generator (this process, autocannon) on
- * another. Unpinned, the scheduler moves both around, and whether they share a core changes a
- * server's CPU per request by up to 2× from one run to the next; pinned, runs of the same server
- * agree within a few per cent. Needs `taskset` (util-linux) and two cores; otherwise nothing is pinned.
- */
-interface Pinning {
-  serverCpu: number;
-  loadCpu: number;
-}
-
-function pinningFor(cores: number): Pinning | undefined {
-  if (cores < 2 || spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
-  return { serverCpu: 0, loadCpu: 1 };
-}
-
-/** Pins every thread of this process (autocannon's and V8's) to `cpus`; returns whether it worked. */
-function pinSelf(cpus: string): boolean {
-  return spawnSync('taskset', ['-a', '-cp', cpus, String(process.pid)], { stdio: 'ignore' }).status === 0;
-}
-
-let pinning: Pinning | undefined;
-
-async function startServer(config: ServerConfig): Promise<Running> {
-  const command = pinning === undefined ? [process.execPath, SERVER_FILE] : ['taskset', '-c', String(pinning.serverCpu), process.execPath, SERVER_FILE];
-  const child = spawn(command[0]!, command.slice(1), {
-    cwd: BENCH_DIR,
-    env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify(config) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-8000);
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`server ${config.framework}/${config.impl} did not start in 30 s: ${stderr}`)), 30_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /LISTENING (\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server ${config.framework}/${config.impl} exited (${code}) before listening: ${stderr}`));
-    });
-  });
-  return { child, port, stderr: () => stderr };
-}
-
-async function stopServer(running: Running): Promise<void> {
-  if (running.child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => running.child.once('exit', () => resolve()));
-  running.child.stdin!.end();
-  const timer = setTimeout(() => running.child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited (${code}): ${out}`));
-    });
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-async function check(port: number, token: string, expected: number, what: string): Promise<void> {
-  const response = await fetch(`http://127.0.0.1:${port}/r`, { headers: { authorization: `Bearer ${token}` } });
-  const body = await response.text();
-  if (response.status !== expected) throw new Error(`${what}: expected ${expected}, got ${response.status} ${body.slice(0, 200)}`);
-}
-
-interface Measurement {
-  rps: number;
-  p99: number;
-  /** CPU time of the whole server process (all its threads) per completed request, µs */
-  cpuUs: number;
-  errors: number;
-  non2xx: number;
-}
-
-/**
- * CPU time used so far by every thread of process `pid`, in ns: the scheduler's run time of each
- * task (/proc/PID/task/TID/schedstat). Unlike req/s, CPU per request hardly moves when other
- * processes compete for the cores — the point on a shared machine.
- */
-function processCpuNs(pid: number): number {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1');
-      total += Number(text.slice(0, text.indexOf(' ')));
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return total;
-}
-
-/** A reused token: one prebuilt request. Distinct tokens: each request takes the next token of the pool (one cursor per server, kept across runs). */
-/** `options.warmup` requests in chunks, stopping early after 3 s (the slowest middleware). */
-async function warmUp(server: Running, mode: TokenMode, tokens: Parameters<typeof load>[2], options: PartBOptions): Promise<void> {
-  const until = performance.now() + 3000;
-  for (let sent = 0; sent < options.warmup && performance.now() < until; sent += 2000) {
-    await load(server, mode, tokens, { requests: Math.min(2000, options.warmup - sent) }, options.connections);
-  }
-}
-
-async function load(
-  server: Running,
-  mode: TokenMode,
-  tokens: { single: string; pool: readonly string[]; cursor: { next: number } },
-  length: { seconds: number } | { requests: number },
-  connections: number,
-): Promise<Measurement> {
-  // sampleInt: autocannon stops only on a sample tick (default every 1000 ms), which would round every run up to whole seconds.
-  const base = {
-    url: `http://127.0.0.1:${server.port}`,
-    connections,
-    pipelining: 1,
-    sampleInt: 50,
-    ...('seconds' in length ? { duration: length.seconds } : { amount: length.requests }),
-  };
-  const options: autocannon.Options =
-    mode === 'reused'
-      ? { ...base, requests: [{ method: 'GET', path: '/r', headers: { authorization: `Bearer ${tokens.single}` } }] }
-      : {
-          ...base,
-          requests: [
-            {
-              method: 'GET',
-              path: '/r',
-              setupRequest: (request) => {
-                const token = tokens.pool[tokens.cursor.next]!;
-                tokens.cursor.next = (tokens.cursor.next + 1) % tokens.pool.length;
-                return { ...request, headers: { authorization: `Bearer ${token}` } };
-              },
-            },
-          ],
-        };
-  const cpu0 = processCpuNs(server.child.pid!);
-  const result = await autocannon(options);
-  const cpu1 = processCpuNs(server.child.pid!);
-  return {
-    rps: result.requests.total / result.duration,
-    p99: result.latency.p99,
-    cpuUs: (cpu1 - cpu0) / 1000 / Math.max(1, result.requests.total),
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
-}
-
 export async function runPartB(options: PartBOptions): Promise<PartBResult> {
   const notes: string[] = [];
   const cores = os.availableParallelism();
-  pinning = pinningFor(cores);
+  let pinning: Pinning | undefined = pinningFor(cores);
   if (pinning !== undefined && !pinSelf(String(pinning.loadCpu))) pinning = undefined;
+  pinServers(pinning);
   notes.push(
     pinning === undefined
       ? `CPU pinning: off (${cores < 2 ? 'one core' : 'taskset not available'}); the scheduler placed servers and the load generator.`
@@ -369,6 +185,7 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
   const redis = redisReason === undefined ? await startRedis() : undefined;
   const rows: PartBRow[] = [];
   const versus: PartBResult['versus'] = [];
+  const sameProcess: SameProcessRow[] = [];
   try {
     for (const framework of ['express', 'koa', 'fastify'] as const) {
       const defs = caseDefs(framework, redis !== undefined);
@@ -407,7 +224,7 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
             throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver stderr: ${server.stderr()}`);
           }
           if (options.warmup > 0) {
-            for (const mode of MODES) await warmUp(server, mode, tokens, options);
+            for (const mode of MODES) await warmUp(server, mode, tokens, options.warmup, options.connections);
           }
         } catch (error) {
           await stopServer(server);
@@ -530,12 +347,18 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
           }
         }
       }
+      for (const algorithm of ['RS256', 'HS256'] as const) {
+        const index = defs.findIndex((def) => def.impl === 'jwt-guard' && def.algorithm === algorithm && def.revocation === undefined);
+        const sameProcessOptions = { runs: options.rounds, duration: options.duration, warmup: options.warmup, connections: options.connections };
+        sameProcess.push(await runSameProcess(configOf(defs[index]!), tokensOf[index]!, sameProcessOptions));
+      }
+      log(`B: ${framework}: same-process runs done`);
     }
   } finally {
     await redis?.stop();
     if (pinning !== undefined) pinSelf(`0-${cores - 1}`);
   }
-  return { rows, versus, notes };
+  return { rows, versus, sameProcess, notes };
 }
 
 export function partBMarkdown(result: PartBResult, options: PartBOptions): string {
@@ -600,6 +423,8 @@ export function partBMarkdown(result: PartBResult, options: PartBOptions): strin
       ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r'],
     ),
   );
+  out.push('');
+  out.push(sameProcessMarkdown(result.sameProcess, { runs: options.rounds, duration: options.duration, warmup: options.warmup, connections: options.connections }));
   out.push('');
   out.push('### Revocation (Express, jwt-guard HS256, against the same guard without revocation)');
   out.push('');

@@ -24,6 +24,11 @@ export interface ServerConfig {
   publicKeyPem: string;
   /** HS256 secret: the UTF-8 bytes of this string. */
   secret: string;
+  /**
+   * jwt-guard only: guard `GET /g` alone and serve `GET /r` without auth from the same process, for
+   * same-process A/B runs (the framework's own way to guard one route).
+   */
+  sameProcess?: boolean;
   /** jtis put on the denylist beforehand, so revocation lookups search a non-empty store. */
   revokedJtis?: number;
   repoDir: string;
@@ -96,6 +101,7 @@ async function main(): Promise<void> {
     const { default: express } = await import('express');
     const app = express();
     app.disable('x-powered-by');
+    let guardedRoute: import('express').RequestHandler | undefined;
     switch (config.impl) {
       case 'bare':
         break;
@@ -104,7 +110,9 @@ async function main(): Promise<void> {
         break;
       case 'jwt-guard': {
         const { jwtGuard } = await import('@jwt-guard/express');
-        app.use(jwtGuard(ours));
+        // Same process: /g is routed after /r (below), so only the guarded route pays for the route before it.
+        if (config.sameProcess === true) guardedRoute = jwtGuard(ours);
+        else app.use(jwtGuard(ours));
         break;
       }
       case 'express-jwt': {
@@ -130,6 +138,11 @@ async function main(): Promise<void> {
     app.get('/r', (_req, res) => {
       res.json(BODY);
     });
+    if (guardedRoute !== undefined) {
+      app.get('/g', guardedRoute, (_req, res) => {
+        res.json(BODY);
+      });
+    }
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
     port = (server.address() as AddressInfo).port;
@@ -145,7 +158,17 @@ async function main(): Promise<void> {
         break;
       case 'jwt-guard': {
         const { jwtGuard } = await import('@jwt-guard/koa');
-        app.use(jwtGuard(ours));
+        if (config.sameProcess === true) {
+          // Koa has no per-route middleware without a router: /r is answered before the guard, as by the bare server.
+          app.use((ctx, next) => {
+            if (ctx.method === 'GET' && ctx.path === '/r') ctx.body = BODY;
+            else return next();
+          });
+          app.use(jwtGuard(ours));
+          app.use((ctx) => {
+            if (ctx.method === 'GET' && ctx.path === '/g') ctx.body = BODY;
+          });
+        } else app.use(jwtGuard(ours));
         break;
       }
       case 'koa-jwt': {
@@ -175,7 +198,13 @@ async function main(): Promise<void> {
         break;
       case 'jwt-guard': {
         const { jwtGuard } = await import('@jwt-guard/fastify');
-        await app.register(jwtGuard, ours);
+        if (config.sameProcess === true) {
+          // An encapsulated context: the guard's hook runs for its routes only.
+          await app.register(async (guarded) => {
+            await guarded.register(jwtGuard, ours);
+            guarded.get('/g', async () => BODY);
+          });
+        } else await app.register(jwtGuard, ours);
         break;
       }
       case '@fastify/jwt': {

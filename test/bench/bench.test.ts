@@ -37,6 +37,7 @@ interface Results {
   partB: {
     rows: { framework: string; label: string; algorithm: string; mode: string; rps: number; p99: number; cpuUs: number; errors: number; non2xx: number }[];
     versus: unknown[];
+    sameProcess: { framework: string; algorithm: string; bareRps: number; guardedRps: number; ratio: number; problems: number }[];
     notes: string[];
   };
 }
@@ -124,6 +125,18 @@ describe('bench --quick', () => {
     }
     const versus = section('### jwt-guard against each peer');
     for (const peer of PEERS[framework]) expect(versus).toContain(`| ${framework} | ${peer} |`);
+  });
+
+  it('Part B has a same-process row (guarded and unguarded route of one server) per framework and algorithm', () => {
+    const table = section('### Same process: a guarded route against an unguarded one (reused token)');
+    for (const framework of Object.keys(PEERS)) {
+      for (const alg of ['RS256', 'HS256']) expect(table).toContain(`\n| ${framework} | ${alg} |`);
+    }
+    expect(results.partB.sameProcess).toHaveLength(6);
+    for (const row of results.partB.sameProcess) {
+      expect(row.bareRps > 0 && row.guardedRps > 0 && Number.isFinite(row.ratio), `${row.framework} ${row.algorithm}`).toBe(true);
+      expect(row.problems, `${row.framework} ${row.algorithm}: errors or non-2xx answers`).toBe(0);
+    }
   });
 
   it('Part B has the revocation rows (Redis: a row, or a note saying why not)', () => {
