@@ -1,98 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import {
-  durationToSeconds,
-  memoryRevocationStore,
-  type Duration,
-  type RevocationStatus,
-  type RevocationStore,
-  type RevocationSubject,
-} from '@jwt-guard/core';
+import { durationToSeconds, memoryRevocationStore, type RevocationStatus } from '@jwt-guard/core';
 import type { RedisRevocationClient } from './client.js';
 import { configError } from './errors.js';
-import { PURGE_EXPIRED, REVOKE_SUBJECT } from './scripts.js';
+import { nowSeconds, parseMessage, redisCommands, redisKeys, type Change } from './redis-io.js';
+import type { RedisRevocationEvent, RedisRevocationStore, RedisRevocationStoreOptions } from './types.js';
 
-export interface RedisRevocationStoreOptions {
-  /**
-   * A node-redis v5 client, `createClient({ url })`. Connected or not: a client that is not open
-   * yet is connected by the store, which then also closes it in `close()`; a client you opened
-   * stays yours. The store adds one connection of its own, `client.duplicate()`, for pub/sub.
-   */
-  client: RedisRevocationClient;
-  /** Prefix of the Redis keys and of the pub/sub channel. Default `'jwt-guard:revocation'`. */
-  keyPrefix?: string;
-  /**
-   * How long after losing Redis the in-memory copy is still trusted. Past that, `check` answers
-   * `'unknown'` (the verifier then fails closed with 503, or open, as configured) — except for
-   * tokens the copy knows to be revoked, which stay refused. Seconds or `'10s'`. Default `'10s'`.
-   */
-  maxStaleness?: Duration;
-  /**
-   * The longest lifetime of any token you accept: a subject revocation is kept this long past its
-   * `issuedBefore`, by when every token it names has expired. Default `'24h'`.
-   */
-  maxTokenLifetime?: Duration;
-  /** Connection, synchronisation and staleness events, for logs and metrics. Must not throw. */
-  onEvent?: (event: RedisRevocationEvent) => void;
-}
-
-/** What {@link RedisRevocationStoreOptions.onEvent} is told. Times are milliseconds. */
-export type RedisRevocationEvent =
-  /** The in-memory copy was (re)loaded from Redis and is live. `initial` on the first load. */
-  | { type: 'synced'; initial: boolean; jtis: number; subjects: number; durationMs: number }
-  /** The pub/sub connection was lost; the copy is answered from until `maxStaleness` passes. */
-  | { type: 'disconnected'; error: Error | undefined }
-  /**
-   * Redis has been out of reach for longer than `maxStaleness` — disconnected, or connected but
-   * not answering the store's heartbeat — so `check` answers `'unknown'` until it is back.
-   */
-  | { type: 'stale'; unreachableForMs: number }
-  /** Loading from Redis failed; retried after `retryInMs` while the pub/sub connection is up. */
-  | { type: 'sync_failed'; error: Error; retryInMs: number }
-  /**
-   * Anything else that went wrong: an error of the client you passed (`client`), of the store's
-   * pub/sub connection (`subscriber`: e.g. each failed reconnect attempt), or an unreadable
-   * pub/sub message (`message`).
-   */
-  | { type: 'error'; source: 'client' | 'subscriber' | 'message'; error: Error };
-
-/** `starting`: not loaded yet; `live`: loaded and subscribed; `disconnected`: answering from the copy; `stale`: past `maxStaleness`. */
-export type RedisRevocationState = 'starting' | 'live' | 'disconnected' | 'stale' | 'closed';
-
-export interface RedisRevocationStore extends RevocationStore {
-  /** Answered from the in-memory copy: no network round trip. */
-  check(token: RevocationSubject): RevocationStatus;
-  /**
-   * Revokes many tokens at once, `[jti, exp]` pairs: batched into few transactions and few
-   * pub/sub messages. Same effect as `revoke` on each.
-   */
-  revokeMany(entries: Iterable<readonly [jti: string, expiresAt: number]>): Promise<void>;
-  /** Resolves once subscribed and loaded from Redis (until then `check` answers `'unknown'`). */
-  ready(): Promise<void>;
-  /** Unsubscribes and closes the store's own connection (and the client, if the store opened it). */
-  close(): Promise<void>;
-  /** Removes what has expired from Redis now (writes and resyncs do it too). */
-  purgeExpired(): Promise<{ jtis: number; subjects: number }>;
-  /** Live entries (jtis + subjects) in this instance's in-memory copy. */
-  size(): number;
-  state(): RedisRevocationState;
-}
-
-/**
- * An applied change: a batch of jtis with their exp, or of subjects with their issuedBefore, as
- * one flat list `[key, time, key, time, …]` — the very list a pub/sub message carries.
- */
-type Change = { kind: 'jtis' | 'subjects'; pairs: Array<string | number> };
+export type { RedisRevocationEvent, RedisRevocationState, RedisRevocationStore, RedisRevocationStoreOptions } from './types.js';
 
 const DEFAULT_PREFIX = 'jwt-guard:revocation';
 /** Entries per MULTI (and per pub/sub message) in `revokeMany`, and transactions in flight. */
 const BATCH = 5_000;
 const BATCHES_IN_FLIGHT = 16;
-const SCAN_COUNT = '5000';
-/** Default reply types (strings), whatever `typeMapping` the caller's client has. */
-const PLAIN = { typeMapping: {} };
 
 const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
-const nowSeconds = () => Date.now() / 1000;
 
 /**
  * A revocation store shared through Redis by every instance of an API. Each instance keeps an
@@ -119,17 +39,12 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   const maxTokenLifetime = durationToSeconds(options.maxTokenLifetime ?? '24h', 'maxTokenLifetime');
   if (onEvent !== undefined && typeof onEvent !== 'function') throw configError('onEvent must be a function.');
 
-  const keys = {
-    jtis: `${prefix}:jtis`,
-    subjects: `${prefix}:subjects`,
-    subjectExpiry: `${prefix}:subjects:expiry`,
-    channel: `${prefix}:events`,
-  };
-  const scriptKeys = ['3', keys.jtis, keys.subjects, keys.subjectExpiry];
+  const keys = redisKeys(prefix);
   const mirror = memoryRevocationStore({ maxTokenLifetime });
   /** Our own messages start with this; the changes they carry were applied when written. */
   const origin = randomUUID();
   const ownMessage = `{"o":${JSON.stringify(origin)},`;
+  const { purge, scanAll, writeJtis, writeSubject } = redisCommands(client, keys, origin);
 
   let closed = false;
   let synced = false;
@@ -268,35 +183,6 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
 
   // --- loading -------------------------------------------------------------------------------
 
-  async function command(args: string[]): Promise<unknown> {
-    return client.sendCommand(args, PLAIN);
-  }
-
-  async function purge(): Promise<{ jtis: number; subjects: number }> {
-    const reply = await command(['EVAL', PURGE_EXPIRED, ...scriptKeys, String(nowSeconds())]);
-    const [jtis, subjects] = Array.isArray(reply) ? (reply as unknown[]) : [];
-    return { jtis: Number(jtis ?? 0), subjects: Number(subjects ?? 0) };
-  }
-
-  /** Every [member, score] of a sorted set or [field, value] of a hash, by SCAN (never one huge reply). */
-  async function scanAll(scan: 'ZSCAN' | 'HSCAN', key: string): Promise<Array<[string, number]>> {
-    const entries: Array<[string, number]> = [];
-    let cursor = '0';
-    do {
-      const reply = await command([scan, key, cursor, 'COUNT', SCAN_COUNT]);
-      if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) {
-        throw new Error(`unexpected ${scan} reply from Redis`);
-      }
-      cursor = String(reply[0]);
-      const flat = reply[1] as unknown[];
-      for (let index = 0; index + 1 < flat.length; index += 2) {
-        const value = Number(flat[index + 1]);
-        if (Number.isFinite(value)) entries.push([String(flat[index]), value]);
-      }
-    } while (cursor !== '0');
-    return entries;
-  }
-
   async function load(): Promise<void> {
     const startedEpoch = epoch;
     const started = performance.now();
@@ -389,17 +275,6 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
 
   // --- writing -------------------------------------------------------------------------------
 
-  async function writeJtis(pairs: Array<string | number>): Promise<void> {
-    const zadd = ['ZADD', keys.jtis, 'GT'];
-    for (let index = 0; index + 1 < pairs.length; index += 2) zadd.push(String(pairs[index + 1]), String(pairs[index]));
-    await client
-      .multi()
-      .addCommand(['ZREMRANGEBYSCORE', keys.jtis, '-inf', String(nowSeconds())])
-      .addCommand(zadd)
-      .addCommand(['PUBLISH', keys.channel, JSON.stringify({ o: origin, j: pairs })])
-      .exec();
-  }
-
   function checkJti(jti: unknown, expiresAt: unknown): void {
     if (typeof jti !== 'string' || jti === '') throw new TypeError('revoke(jti, expiresAt) needs the token jti.');
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
@@ -460,11 +335,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       if (!(expiresAt > now)) return; // every token it names has expired
       const pairs = [sub, issuedBefore];
       apply({ kind: 'subjects', pairs });
-      await client
-        .multi()
-        .addCommand(['EVAL', REVOKE_SUBJECT, ...scriptKeys, String(now), sub, String(issuedBefore), String(expiresAt)])
-        .addCommand(['PUBLISH', keys.channel, JSON.stringify({ o: origin, s: pairs })])
-        .exec();
+      await writeSubject(sub, issuedBefore, expiresAt);
     },
 
     check(token) {
@@ -517,16 +388,4 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       return disconnectedAt === undefined ? 'live' : 'disconnected';
     },
   };
-}
-
-/** A pub/sub message: `{ o: origin, j: [jti, exp, jti, exp, …] }` or `{ o: origin, s: [sub, issuedBefore, …] }`. */
-function parseMessage(message: string): Change {
-  const parsed: unknown = JSON.parse(message);
-  if (typeof parsed === 'object' && parsed !== null) {
-    const { j, s } = parsed as { j?: unknown; s?: unknown };
-    // Entries of the wrong type are skipped when applied.
-    if (Array.isArray(j)) return { kind: 'jtis', pairs: j as Array<string | number> };
-    if (Array.isArray(s)) return { kind: 'subjects', pairs: s as Array<string | number> };
-  }
-  throw new Error('unreadable revocation message');
 }
