@@ -224,3 +224,30 @@ export async function load(
   };
 }
 
+
+/**
+ * One measured run of `seconds`, after an unmeasured pre-run of 1000 requests (when warming up at
+ * all): a server or route that just waited — while another case started, warmed up or ran — is
+ * brought back to its steady state first, so no run pays for having waited its turn.
+ */
+export async function measuredRun(
+  server: Running,
+  mode: TokenMode,
+  tokens: ServerTokens,
+  options: { warmup: number; duration: number; connections: number },
+  route = '/r',
+): Promise<Measurement> {
+  if (options.warmup > 0) await load(server, mode, tokens, { requests: 1000 }, options.connections, route);
+  return load(server, mode, tokens, { seconds: options.duration }, options.connections, route);
+}
+
+/** A run against the mean of the bare runs just before and after it (load drifting over tens of seconds cancels out). */
+export function againstNeighbours(
+  measurement: Measurement,
+  before: Measurement,
+  after: Measurement,
+): { rps: number; cpu: number; addedCpuUs: number } {
+  const bareRps = (before.rps + after.rps) / 2;
+  const bareCpu = (before.cpuUs + after.cpuUs) / 2;
+  return { rps: measurement.rps / bareRps, cpu: measurement.cpuUs / bareCpu, addedCpuUs: measurement.cpuUs - bareCpu };
+}

@@ -6,7 +6,7 @@
  * is the steadier measure of what the guard adds to a request, next to the separate-process rows.
  */
 import { formatNumber, formatRatio, markdownTable, median, tamper } from './common.js';
-import { check, load, startServer, stopServer, warmUp, type Measurement, type ServerTokens } from './http-load.js';
+import { againstNeighbours, check, measuredRun, startServer, stopServer, warmUp, type Measurement, type ServerTokens } from './http-load.js';
 import type { Framework, ServerConfig } from './server.js';
 
 export interface SameProcessOptions {
@@ -49,11 +49,7 @@ export async function runSameProcess(config: ServerConfig, tokens: ServerTokens,
     for (const route of ['/r', '/g']) {
       if (options.warmup > 0) await warmUp(server, 'reused', tokens, options.warmup, options.connections, route);
     }
-    const run = async (route: string): Promise<Measurement> => {
-      // As in the main table: a short unmeasured pre-run, so the route that just waited starts in its steady state.
-      if (options.warmup > 0) await load(server, 'reused', tokens, { requests: 1000 }, options.connections, route);
-      return load(server, 'reused', tokens, { seconds: options.duration }, options.connections, route);
-    };
+    const run = (route: string): Promise<Measurement> => measuredRun(server, 'reused', tokens, options, route);
     const bare: Measurement[] = [await run('/r')];
     const guarded: Measurement[] = [];
     const ratios: number[] = [];
@@ -61,9 +57,9 @@ export async function runSameProcess(config: ServerConfig, tokens: ServerTokens,
     for (let index = 0; index < options.runs; index++) {
       const measurement = await run('/g');
       const after = await run('/r');
-      const before = bare.at(-1)!;
-      ratios.push(measurement.rps / ((before.rps + after.rps) / 2));
-      added.push(measurement.cpuUs - (before.cpuUs + after.cpuUs) / 2);
+      const { rps, addedCpuUs } = againstNeighbours(measurement, bare.at(-1)!, after);
+      ratios.push(rps);
+      added.push(addedCpuUs);
       guarded.push(measurement);
       bare.push(after);
     }

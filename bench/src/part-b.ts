@@ -27,8 +27,9 @@ import {
   tamper,
 } from './common.js';
 import {
+  againstNeighbours,
   check,
-  load,
+  measuredRun,
   pinningFor,
   pinSelf,
   pinServers,
@@ -254,11 +255,10 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
       }
       const perRound: Map<string, Normalised>[] = [];
       const bareRuns = new Map<TokenMode, Measurement[]>(MODES.map((mode) => [mode, []]));
+      // The bare server waits while each case starts and warms up: measuredRun's pre-run brings it
+      // back to its steady state first (and every case alike, for symmetry).
       const run = async (server: Running, index: number, mode: TokenMode) => {
-        // A short unmeasured pre-run: the bare server waits while each case starts and warms up, so
-        // it is brought back to its steady state first (and every case alike, for symmetry).
-        if (options.warmup > 0) await load(server, mode, tokensOf[index]!, { requests: 1000 }, options.connections);
-        const measurement = await load(server, mode, tokensOf[index]!, { seconds: options.duration }, options.connections);
+        const measurement = await measuredRun(server, mode, tokensOf[index]!, options);
         await sleep(50);
         return measurement;
       };
@@ -280,14 +280,7 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
                 const measurement = await run(server, index, mode);
                 const after = await run(bare, bareIndex, mode);
                 bareRuns.get(mode)!.push(after);
-                const bareRps = (before.get(mode)!.rps + after.rps) / 2;
-                const bareCpu = (before.get(mode)!.cpuUs + after.cpuUs) / 2;
-                measured.set(`${defs[index]!.id}\0${mode}`, {
-                  measurement,
-                  rps: measurement.rps / bareRps,
-                  cpu: measurement.cpuUs / bareCpu,
-                  addedCpuUs: measurement.cpuUs - bareCpu,
-                });
+                measured.set(`${defs[index]!.id}\0${mode}`, { measurement, ...againstNeighbours(measurement, before.get(mode)!, after) });
                 before.set(mode, after);
               }
             } finally {
