@@ -25,6 +25,33 @@ const PLAIN = { typeMapping: {} };
 
 export const nowSeconds = (): number => Date.now() / 1000;
 
+/** Entries per MULTI (and per pub/sub message) in `revokeMany`. */
+const BATCH = 5_000;
+
+export function checkJti(jti: unknown, expiresAt: unknown): void {
+  if (typeof jti !== 'string' || jti === '') throw new TypeError('revoke(jti, expiresAt) needs the token jti.');
+  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
+    throw new TypeError('revoke(jti, expiresAt) needs the token exp (Unix seconds).');
+  }
+}
+
+/** `[jti, exp]` entries, each checked, the expired dropped, as flat `[jti, exp, …]` lists of at most BATCH entries. */
+export function jtiBatches(input: Iterable<readonly [jti: string, expiresAt: number]>, now: number): Array<Array<string | number>> {
+  const batches: Array<Array<string | number>> = [];
+  let batch: Array<string | number> = [];
+  for (const [jti, expiresAt] of input) {
+    checkJti(jti, expiresAt);
+    if (!(expiresAt > now)) continue;
+    batch.push(jti, expiresAt);
+    if (batch.length === 2 * BATCH) {
+      batches.push(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 /**
  * What the store reads from and writes to Redis: stateless commands on `client`. Every write is
  * one MULTI with the PUBLISH that tells the other instances, tagged with `origin` so that the

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { durationToSeconds, memoryRevocationStore, type RevocationStatus } from '@jwt-guard/core';
 import type { RedisRevocationClient } from './client.js';
 import { configError } from './errors.js';
-import { nowSeconds, parseMessage, redisCommands, redisKeys, type Change } from './redis-io.js';
+import { redisLiveness } from './liveness.js';
+import { checkJti, jtiBatches, nowSeconds, parseMessage, redisCommands, redisKeys, type Change } from './redis-io.js';
 import type { RedisRevocationEvent, RedisRevocationStore, RedisRevocationStoreOptions } from './types.js';
 
 export type { RedisRevocationEvent, RedisRevocationState, RedisRevocationStore, RedisRevocationStoreOptions } from './types.js';
 
 const DEFAULT_PREFIX = 'jwt-guard:revocation';
-/** Entries per MULTI (and per pub/sub message) in `revokeMany`, and transactions in flight. */
-const BATCH = 5_000;
+/** Transactions in flight in `revokeMany`. */
 const BATCHES_IN_FLIGHT = 16;
 
 const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
@@ -48,26 +48,19 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
 
   let closed = false;
   let synced = false;
-  /** When the pub/sub connection was lost (ms); undefined while live or before the first load. */
-  let disconnectedAt: number | undefined;
-  /** Bumped on each disconnect: a load that saw one cannot vouch for having missed nothing. */
-  let epoch = 0;
-  let staleTimer: NodeJS.Timeout | undefined;
-  let staleReported = false;
-  /**
-   * Last sign of life on the pub/sub connection (ms): a message, a heartbeat reply, a load. A
-   * connection cut without a reset (a partition) stays "up" to node-redis until TCP gives up; the
-   * heartbeat makes such silence count as unreachable after maxStaleness all the same.
-   */
-  let lastHeardAt = Date.now();
-  const heartbeatMs = Math.min(Math.max(maxStalenessMs / 4, 100), 2_500);
-  let heartbeat: NodeJS.Timeout | undefined;
-  let pingInFlight = false;
   /** Changes applied while a load runs, applied again on top of what it loaded. */
   let duringSync: Change[] | undefined;
   let subscribed = false;
   let ownsClient = false;
   let subscriber: RedisRevocationClient | undefined;
+  const liveness = redisLiveness({
+    maxStalenessMs,
+    emit,
+    isClosed: () => closed,
+    isSynced: () => synced,
+    subscriber: () => subscriber,
+  });
+  const { heard, markDisconnected, isStale, reportStale } = liveness;
 
   let resolveReady!: () => void;
   let rejectReady!: (error: Error) => void;
@@ -105,11 +98,6 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
 
   // --- pub/sub -------------------------------------------------------------------------------
 
-  function heard(): void {
-    lastHeardAt = Date.now();
-    if (disconnectedAt === undefined) staleReported = false;
-  }
-
   function onMessage(message: string): void {
     heard();
     if (message.startsWith(ownMessage)) return;
@@ -118,52 +106,6 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     } catch (error) {
       emit({ type: 'error', source: 'message', error: toError(error) });
     }
-  }
-
-  function markDisconnected(error: Error | undefined): void {
-    if (closed) return;
-    epoch += 1;
-    if (disconnectedAt !== undefined) return;
-    disconnectedAt = Date.now();
-    staleReported = false;
-    emit({ type: 'disconnected', error });
-    clearTimeout(staleTimer);
-    staleTimer = setTimeout(reportStale, maxStalenessMs + 1);
-    staleTimer.unref();
-  }
-
-  /**
-   * Since when Redis counts as out of reach (ms), if it does: since the disconnect, or since a
-   * heartbeat reply is overdue (two heartbeats without a sign of life).
-   */
-  function unreachableSince(): number {
-    return disconnectedAt ?? lastHeardAt + 2 * heartbeatMs;
-  }
-
-  function isStale(now: number): boolean {
-    return now - unreachableSince() > maxStalenessMs;
-  }
-
-  function reportStale(): void {
-    if (staleReported || closed) return;
-    staleReported = true;
-    emit({ type: 'stale', unreachableForMs: Date.now() - unreachableSince() });
-  }
-
-  function ping(): void {
-    if (synced && isStale(Date.now())) reportStale();
-    const sub = subscriber;
-    if (pingInFlight || closed || sub?.isReady !== true) return;
-    pingInFlight = true;
-    sub.sendCommand(['PING']).then(
-      () => {
-        pingInFlight = false;
-        heard();
-      },
-      () => {
-        pingInFlight = false; // a lost connection is reported by its own events
-      },
-    );
   }
 
   const onSubscriberError = (error: Error) => {
@@ -184,7 +126,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   // --- loading -------------------------------------------------------------------------------
 
   async function load(): Promise<void> {
-    const startedEpoch = epoch;
+    const startedEpoch = liveness.epoch();
     const started = performance.now();
     duringSync = [];
     try {
@@ -198,11 +140,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       for (const change of replay) apply(change);
       const initial = !synced;
       synced = true;
-      if (epoch === startedEpoch) {
-        disconnectedAt = undefined;
-        clearTimeout(staleTimer);
-        heard();
-      }
+      liveness.loaded(startedEpoch);
       emit({ type: 'synced', initial, jtis: jtis.length, subjects: subjects.length, durationMs: Math.round(performance.now() - started) });
       if (initial) resolveReady();
     } finally {
@@ -261,8 +199,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     await sub.subscribe(keys.channel, onMessage);
     subscribed = true;
     if (closed) return;
-    heartbeat = setInterval(ping, heartbeatMs);
-    heartbeat.unref();
+    liveness.startHeartbeat();
     requestSync();
   }
 
@@ -274,13 +211,6 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   });
 
   // --- writing -------------------------------------------------------------------------------
-
-  function checkJti(jti: unknown, expiresAt: unknown): void {
-    if (typeof jti !== 'string' || jti === '') throw new TypeError('revoke(jti, expiresAt) needs the token jti.');
-    if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
-      throw new TypeError('revoke(jti, expiresAt) needs the token exp (Unix seconds).');
-    }
-  }
 
   function assertOpen(): void {
     if (closed) throw new Error('redisRevocationStore: the store is closed.');
@@ -298,19 +228,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
 
     async revokeMany(input) {
       assertOpen();
-      const now = nowSeconds();
-      const batches: Array<Array<string | number>> = [];
-      let batch: Array<string | number> = [];
-      for (const [jti, expiresAt] of input) {
-        checkJti(jti, expiresAt);
-        if (!(expiresAt > now)) continue;
-        batch.push(jti, expiresAt);
-        if (batch.length === 2 * BATCH) {
-          batches.push(batch);
-          batch = [];
-        }
-      }
-      if (batch.length > 0) batches.push(batch);
+      const batches = jtiBatches(input, nowSeconds());
       let next = 0;
       const worker = async () => {
         while (next < batches.length) {
@@ -357,9 +275,8 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     async close() {
       if (closed) return;
       closed = true;
-      clearTimeout(staleTimer);
+      liveness.stop();
       clearTimeout(retryTimer);
-      clearInterval(heartbeat);
       rejectReady(new Error('redisRevocationStore: closed before it was ready.'));
       const sub = subscriber;
       if (sub !== undefined) {
@@ -385,7 +302,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       if (!synced) return 'starting';
       const now = Date.now();
       if (isStale(now)) return 'stale';
-      return disconnectedAt === undefined ? 'live' : 'disconnected';
+      return liveness.isDisconnected() ? 'disconnected' : 'live';
     },
   };
 }
