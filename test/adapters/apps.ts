@@ -26,16 +26,24 @@ export interface TestApp {
  * - GET /orders: scope orders:read; POST /orders: scope orders:write
  * - GET /reports: any of reports:read, admin
  * - GET /admin: claim role = admin
+ * - GET /mutate: any valid token; the handler tries to grant itself `admin` (scope and role claim) on
+ *   its own `auth`, as a careless handler might — what it changes must never reach another request
  * Every handler answers `{ sub, scopes }` or `{ anonymous, reason }`, so success bodies compare too.
  */
-export async function startApp(adapter: AdapterName, options: GuardOptions): Promise<TestApp> {
+export interface AppOptions {
+  /** Register the framework's cookie parser (cookie-parser, @fastify/cookie) before the guard. Default true. */
+  cookieParser?: boolean;
+}
+
+export async function startApp(adapter: AdapterName, options: GuardOptions, appOptions: AppOptions = {}): Promise<TestApp> {
+  const withCookies = appOptions.cookieParser ?? true;
   switch (adapter) {
     case 'express':
-      return listen(expressApp(options));
+      return listen(expressApp(options, withCookies));
     case 'koa':
       return listen(koaApp(options).callback());
     case 'fastify': {
-      const app = await fastifyApp(options);
+      const app = await fastifyApp(options, withCookies);
       await app.ready();
       return { server: app.server, close: () => app.close() };
     }
@@ -48,10 +56,25 @@ function describeAuth(auth: { payload: { sub?: string | undefined }; scopes: Rea
     : { sub: auth.payload.sub ?? null, scopes: [...auth.scopes].sort() };
 }
 
-function expressApp(options: GuardOptions) {
+/** What a careless handler does to its request's verified token; frozen objects throw, which is fine. */
+function tamperWith(auth: { payload: Record<string, unknown>; scopes: ReadonlySet<string> } | undefined): void {
+  if (auth === undefined) return;
+  try {
+    (auth.scopes as Set<string>).add('admin');
+  } catch {
+    // frozen or read-only: the change is refused
+  }
+  try {
+    auth.payload.role = 'admin';
+  } catch {
+    // frozen
+  }
+}
+
+function expressApp(options: GuardOptions, withCookies: boolean) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim } = expressGuard;
   const app = express();
-  app.use(cookieParser());
+  if (withCookies) app.use(cookieParser());
   app.get('/public', (_req, res) => {
     res.json({ public: true });
   });
@@ -66,6 +89,10 @@ function expressApp(options: GuardOptions) {
   });
   app.get('/reports', requireAnyScope('reports:read', 'admin'), reply);
   app.get('/admin', requireClaim('role', 'admin'), reply);
+  app.get('/mutate', (req, res) => {
+    tamperWith(req.auth);
+    reply(req, res);
+  });
   app.options('/me', (_req, res) => {
     res.status(204).end();
   });
@@ -93,6 +120,10 @@ function koaApp(options: GuardOptions) {
   });
   router.get('/reports', requireAnyScope('reports:read', 'admin'), reply);
   router.get('/admin', requireClaim('role', 'admin'), reply);
+  router.get('/mutate', (ctx) => {
+    tamperWith(ctx.state.auth);
+    reply(ctx);
+  });
   router.options('/me', (ctx) => {
     ctx.status = 204;
   });
@@ -100,10 +131,10 @@ function koaApp(options: GuardOptions) {
   return app;
 }
 
-async function fastifyApp(options: GuardOptions) {
+async function fastifyApp(options: GuardOptions, withCookies: boolean) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim } = fastifyGuard;
   const app = Fastify();
-  await app.register(fastifyCookie);
+  if (withCookies) await app.register(fastifyCookie);
   app.get('/public', async () => ({ public: true }));
   await app.register(async (api) => {
     await api.register(jwtGuard, options);
@@ -116,6 +147,10 @@ async function fastifyApp(options: GuardOptions) {
       describeAuth(request.auth, request.authError),
     );
     api.get('/admin', { preHandler: requireClaim('role', 'admin') }, async (request) => describeAuth(request.auth, request.authError));
+    api.get('/mutate', async (request) => {
+      tamperWith(request.auth);
+      return describeAuth(request.auth, request.authError);
+    });
     api.options('/me', async (_request, reply) => reply.code(204).send());
   });
   return app;
