@@ -26,6 +26,7 @@ export interface TestApp {
  * - GET /orders: scope orders:read; POST /orders: scope orders:write
  * - GET /reports: any of reports:read, admin
  * - GET /admin: claim role = admin
+ * - GET /constructor-claim: claim `constructor` must be present (a name every object inherits)
  * - GET /mutate: any valid token; the handler tries to grant itself `admin` (scope and role claim) on
  *   its own `auth`, as a careless handler might — what it changes must never reach another request
  * Every handler answers `{ sub, scopes }` or `{ anonymous, reason }`, so success bodies compare too.
@@ -89,6 +90,7 @@ function expressApp(options: GuardOptions, withCookies: boolean) {
   });
   app.get('/reports', requireAnyScope('reports:read', 'admin'), reply);
   app.get('/admin', requireClaim('role', 'admin'), reply);
+  app.get('/constructor-claim', requireClaim('constructor', (value) => value != null), reply);
   app.get('/mutate', (req, res) => {
     tamperWith(req.auth);
     reply(req, res);
@@ -120,6 +122,7 @@ function koaApp(options: GuardOptions) {
   });
   router.get('/reports', requireAnyScope('reports:read', 'admin'), reply);
   router.get('/admin', requireClaim('role', 'admin'), reply);
+  router.get('/constructor-claim', requireClaim('constructor', (value) => value != null), reply);
   router.get('/mutate', (ctx) => {
     tamperWith(ctx.state.auth);
     reply(ctx);
@@ -147,6 +150,9 @@ async function fastifyApp(options: GuardOptions, withCookies: boolean) {
       describeAuth(request.auth, request.authError),
     );
     api.get('/admin', { preHandler: requireClaim('role', 'admin') }, async (request) => describeAuth(request.auth, request.authError));
+    api.get('/constructor-claim', { preHandler: requireClaim('constructor', (value) => value != null) }, async (request) =>
+      describeAuth(request.auth, request.authError),
+    );
     api.get('/mutate', async (request) => {
       tamperWith(request.auth);
       return describeAuth(request.auth, request.authError);

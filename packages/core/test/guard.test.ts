@@ -464,6 +464,16 @@ describe('requirements', () => {
     expectGuardError(throwing(context, undefined), 'claim_mismatch', 403);
   });
 
+  it('claimRequirement reads own claims only, never inherited properties', async () => {
+    const plain = await auth();
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const predicate = vi.fn((value: unknown) => value != null);
+      expectGuardError(claimRequirement(name, predicate)(plain, undefined), 'claim_mismatch', 403);
+      expect(predicate).toHaveBeenCalledWith(undefined, plain.payload);
+    }
+    expect(claimRequirement('constructor', 'own')(await auth({ constructor: 'own' }), undefined)).toBeUndefined();
+  });
+
   it('claimRequirement refuses a missing name or expectation', () => {
     expect(configError(() => claimRequirement('', 'x')).message).toContain('requireClaim(name, expected) needs a claim name');
     expect(configError(() => claimRequirement('role', undefined as unknown as string)).message).toContain(

@@ -33,8 +33,9 @@ export function scopeRequirement(scopes: readonly string[], mode: 'all' | 'any')
 export type ClaimExpectation<V = unknown> = string | number | boolean | readonly (string | number | boolean)[] | ((value: V, payload: JWTPayload) => boolean);
 
 /**
- * `requireClaim(name, expected)`. A claim that is an array passes when any element matches; an
- * expected array passes when the claim equals any of its values. A failure is a 403, never a 401:
+ * `requireClaim(name, expected)`. Only the token's own claims are read (never an inherited property
+ * such as `constructor`): a claim the token does not carry is `undefined`. A claim that is an array
+ * passes when any element matches; an expected array passes when the claim equals any of its values. A failure is a 403, never a 401:
  * the token is valid, it just does not grant this.
  */
 export function claimRequirement(name: string, expected: ClaimExpectation): Requirement {
@@ -50,7 +51,8 @@ export function claimRequirement(name: string, expected: ClaimExpectation): Requ
     if (auth === undefined) return unauthenticated(authError);
     let ok = false;
     try {
-      ok = matches(auth.payload[name], auth.payload);
+      // Own claims only: `requireClaim('constructor', …)` must not see Object.prototype.constructor.
+      ok = matches(Object.hasOwn(auth.payload, name) ? auth.payload[name] : undefined, auth.payload);
     } catch {
       ok = false;
     }
