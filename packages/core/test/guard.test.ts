@@ -240,12 +240,12 @@ describe('onVerified and onRejected', () => {
     const token = await goodToken({ scope: 'read write' });
     authenticated(
       await guard({ onVerified: (event) => events.push(event) }).authenticate(
-        request({ method: 'POST', url: '/orders?x=1', authorization: `Bearer ${token}` }),
+        request({ method: 'POST', url: `/orders?x=1&session=${token}`, authorization: `Bearer ${token}` }),
       ),
     );
     expect(events).toHaveLength(1);
     const event = events[0]!;
-    expect(event).toMatchObject({ header: { alg: 'HS256' }, payload: { sub: 'user-1' }, method: 'POST', url: '/orders?x=1' });
+    expect(event).toMatchObject({ header: { alg: 'HS256' }, payload: { sub: 'user-1' }, method: 'POST', url: '/orders' });
     expect([...event.scopes]).toEqual(['read', 'write']);
     expect(typeof event.durationMs).toBe('number');
     expect(event.durationMs).toBeGreaterThanOrEqual(0);
@@ -261,7 +261,7 @@ describe('onVerified and onRejected', () => {
     const opaque = 'opaque-access-token-abcdef';
     await g.authenticate(request({ url: '/a', authorization: `Bearer ${expired}` }));
     await g.authenticate(request({ url: '/b', authorization: `Bearer ${opaque}` }));
-    await g.authenticate(request({ url: '/c' }));
+    await g.authenticate(request({ url: `/c?access_token=${expired}#access_token=${opaque}` }));
     expect(events.map((event) => [event.code, event.status, event.url, event.passedAsAnonymous])).toEqual([
       ['token_expired', 401, '/a', false],
       ['token_malformed', 401, '/b', false],

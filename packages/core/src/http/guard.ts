@@ -13,6 +13,7 @@ export interface VerifiedEvent<Claims extends JWTPayload = JwtGuardClaims> {
   /** Wall time of verification, in milliseconds. */
   durationMs: number;
   method: string;
+  /** The request's path, without its query string (which may carry credentials: `?access_token=`). */
   url: string;
 }
 
@@ -27,6 +28,7 @@ export interface RejectedEvent {
   passedAsAnonymous: boolean;
   durationMs: number;
   method: string;
+  /** The request's path, without its query string (which may carry credentials: `?access_token=`). */
   url: string;
 }
 
@@ -116,7 +118,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
         passedAsAnonymous,
         durationMs: performance.now() - started,
         method: request.method,
-        url: request.url,
+        url: pathOf(request.url),
       });
     } catch {
       // A logging hook must never turn a refusal into a crash.
@@ -140,7 +142,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
           scopes: auth.scopes,
           durationMs: performance.now() - started,
           method: request.method,
-          url: request.url,
+          url: pathOf(request.url),
         });
       } catch {
         // See report(): hooks never break a request.
@@ -182,6 +184,12 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
       return shaped;
     },
   };
+}
+
+/** The path of a request URL: a query string (or a fragment) may carry credentials, so events never hold one. */
+function pathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
 }
 
 /** Anything unexpected becomes a 401 with a generic message: the client never sees internals. */
