@@ -8,7 +8,7 @@ import fastifyCookie from '@fastify/cookie';
 import * as expressGuard from '@jwt-guard/express';
 import * as koaGuard from '@jwt-guard/koa';
 import * as fastifyGuard from '@jwt-guard/fastify';
-import type { GuardOptions } from '@jwt-guard/core';
+import { errorResponse, JwtGuardError, type ErrorResponse, type GuardOptions } from '@jwt-guard/core';
 
 export type AdapterName = 'express' | 'koa' | 'fastify';
 export const ADAPTERS: readonly AdapterName[] = ['express', 'koa', 'fastify'];
@@ -30,6 +30,8 @@ export interface TestApp {
  * - GET /mutate: any valid token; the handler tries to grant itself `admin` (scope and role claim) on
  *   its own `auth`, as a careless handler might — what it changes must never reach another request
  * Every handler answers `{ sub, scopes }` or `{ anonymous, reason }`, so success bodies compare too.
+ * Each app has an error handler (what an `onError` hands on ends there): a `JwtGuardError` is
+ * answered like the guard's own refusal, anything else with `500 {"error":"server_error"}`.
  */
 export interface AppOptions {
   /** Register the framework's cookie parser (cookie-parser, @fastify/cookie) before the guard. Default true. */
@@ -49,6 +51,13 @@ export async function startApp(adapter: AdapterName, options: GuardOptions, appO
       return { server: app.server, close: () => app.close() };
     }
   }
+}
+
+/** The apps' error handler: the same answer on every framework for what reaches it. */
+function errorAnswer(error: unknown): ErrorResponse {
+  if (error instanceof JwtGuardError) return errorResponse(error);
+  const body = JSON.stringify({ error: 'server_error' });
+  return { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' }, body };
 }
 
 function describeAuth(auth: { payload: { sub?: string | undefined }; scopes: ReadonlySet<string> } | undefined, authError: { code: string } | undefined) {
@@ -98,12 +107,26 @@ function expressApp(options: GuardOptions, withCookies: boolean) {
   app.options('/me', (_req, res) => {
     res.status(204).end();
   });
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const answer = errorAnswer(error);
+    res.status(answer.status).set(answer.headers).send(answer.body);
+  });
   return app;
 }
 
 function koaApp(options: GuardOptions) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim } = koaGuard;
   const app = new Koa();
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const answer = errorAnswer(error);
+      ctx.status = answer.status;
+      ctx.set(answer.headers);
+      ctx.body = answer.body;
+    }
+  });
   const open = new Router();
   open.get('/public', (ctx) => {
     ctx.body = { public: true };
@@ -137,6 +160,10 @@ function koaApp(options: GuardOptions) {
 async function fastifyApp(options: GuardOptions, withCookies: boolean) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim } = fastifyGuard;
   const app = Fastify();
+  app.setErrorHandler((error, _request, reply) => {
+    const answer = errorAnswer(error);
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+  });
   if (withCookies) await app.register(fastifyCookie);
   app.get('/public', async () => ({ public: true }));
   await app.register(async (api) => {

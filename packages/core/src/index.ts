@@ -30,6 +30,7 @@ export {
 export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } from './http/token-extraction.js';
 export { type GuardRequest } from './http/request.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
+export { answerRefusal, type RefusalSeam } from './http/on-error.js';
 export {
   claimRequirement,
   defineRouteChecks,

@@ -298,6 +298,28 @@ describe('onVerified and onRejected', () => {
     expect(() => g.refuse(request(), new JwtGuardError('insufficient_scope', 'x'))).not.toThrow();
   });
 
+  it('async hooks that reject are ignored like a synchronous throw: no unhandled rejection, same outcome', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const g = guard({
+        onVerified: async () => {
+          await Promise.resolve();
+          throw new Error('metrics down');
+        },
+        onRejected: () => Promise.reject(new Error('logger down')),
+      });
+      authenticated(await g.authenticate(request({ authorization: `Bearer ${await goodToken()}` })));
+      rejected(await g.authenticate(request({ authorization: `Bearer ${await expiredToken()}` })), 'token_expired', 401);
+      expectGuardError(g.refuse(request(), new JwtGuardError('insufficient_scope', 'x')), 'insufficient_scope', 403);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('refuse() reports the refusal to onRejected', () => {
     const events: RejectedEvent[] = [];
     const g = guard({ onRejected: (event) => events.push(event) });

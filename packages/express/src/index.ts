@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
+  answerRefusal,
   createGuard,
   defineRouteChecks,
   errorResponse,
@@ -28,11 +29,17 @@ declare global {
   }
 }
 
-/** Shapes a refusal yourself; by default jwt-guard answers with its JSON body and `WWW-Authenticate`. */
-export type ExpressErrorHandler = (error: JwtGuardError, req: Request, res: Response, next: NextFunction) => void;
+/** Shapes a refusal yourself; by default jwt-guard answers with its JSON body and `WWW-Authenticate`. May be `async`. */
+export type ExpressErrorHandler = (error: JwtGuardError, req: Request, res: Response, next: NextFunction) => unknown;
 
 export interface ExpressGuardOptions<Claims extends JWTPayload = JwtGuardClaims> extends GuardOptions<Claims> {
-  /** Replaces the default refusal response; call `next(error)` to hand it to your error middleware. */
+  /**
+   * Replaces the default refusal response, for the guard and the route checks. Answer the request,
+   * or call `next(error)` to hand the refusal to your error middleware; what it throws, or the
+   * rejection of its promise, goes to `next` too. It cannot let the request through: `next()`,
+   * `next('route')` hand the refusal on instead, and if it returns (or its promise settles) having
+   * sent nothing and called nothing, the guard sends its default refusal.
+   */
   onError?: ExpressErrorHandler;
 }
 
@@ -46,12 +53,28 @@ const GUARD_STATE = Symbol('jwt-guard state');
 /** A property, not a WeakMap: a WeakMap entry per request is GC work on every request. */
 type Guarded = Request & { [GUARD_STATE]?: GuardState };
 
-const sendError: ExpressErrorHandler = (error, _req, res) => {
+function sendError(error: JwtGuardError, _req: Request, res: Response): void {
   const response = errorResponse(error);
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
   res.end(response.body);
-};
+}
+
+/** A refusal, answered through `onError`; the request ends refused whatever the handler does. */
+function refuseWith(onError: ExpressErrorHandler, error: JwtGuardError, req: Request, res: Response, next: NextFunction): void {
+  let handedOn = false;
+  const passOn = (value?: unknown): void => {
+    if (handedOn) return;
+    handedOn = true;
+    // next(), next('route') and next('router') would let the request go on: the refusal goes instead.
+    next(typeof value === 'object' && value !== null ? value : error);
+  };
+  void answerRefusal(error, () => onError(error, req, res, passOn), {
+    answered: () => handedOn || res.headersSent || res.writableEnded,
+    sendDefault: () => sendError(error, req, res),
+    passOn,
+  });
+}
 
 function toGuardRequest(req: Request): GuardRequest {
   const cookies = (req as { cookies?: Record<string, string | undefined> }).cookies;
@@ -81,7 +104,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: Ex
       case 'preflight':
         return next();
       case 'rejected':
-        return state.onError(outcome.error, req, res, next);
+        return refuseWith(state.onError, outcome.error, req, res, next);
     }
   };
   const middleware: RequestHandler = (req, res, next) => {
@@ -103,7 +126,7 @@ function routeCheck(requirement: Requirement): RequestHandler {
     if (state === undefined) return next(notGuardedError('app.use(jwtGuard(options)) before the routes.'));
     const error = requirement(req.auth, req.authError);
     if (error === undefined) return next();
-    state.onError(state.refuse(toGuardRequest(req), error), req, res, next);
+    refuseWith(state.onError, state.refuse(toGuardRequest(req), error), req, res, next);
   };
 }
 

@@ -1,6 +1,7 @@
 import fastifyPlugin from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import {
+  answerRefusal,
   createGuard,
   defineRouteChecks,
   errorResponse,
@@ -38,7 +39,11 @@ export type FastifyErrorHandler = (error: JwtGuardError, request: FastifyRequest
 export interface FastifyGuardOptions<Claims extends JWTPayload = JwtGuardClaims> extends GuardOptions<Claims> {
   /** Default true: every route of this instance is guarded, like `app.use`. False: only routes with `onRequest: app.authenticate`. */
   guardAllRoutes?: boolean;
-  /** Replaces the default refusal response. */
+  /**
+   * Replaces the default refusal response, for the guard and the route checks. Send a reply, or
+   * throw (or reject) to hand the error to your error handler. It cannot let the request through:
+   * if it returns (or its promise settles) having sent nothing, the guard sends its default refusal.
+   */
   onError?: FastifyErrorHandler;
 }
 
@@ -54,10 +59,51 @@ interface GuardState {
 const GUARD_STATE = Symbol('jwt-guard state');
 type GuardedRequest = FastifyRequest & { [GUARD_STATE]?: GuardState };
 
-const sendError: FastifyErrorHandler = (error, _request, reply) => {
+function sendError(error: JwtGuardError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const response = errorResponse(error);
   return reply.code(response.status).headers(response.headers).send(response.body);
-};
+}
+
+/**
+ * A refusal, answered through `onError`; the request ends refused whatever the handler does. While
+ * the handler runs, the reply is watched: `reply.sent` alone misses a send still passing through an
+ * asynchronous onSend hook, and an async handler's `return reply` must not wait for a reply it
+ * never sent.
+ */
+function refuseWith(
+  onError: FastifyErrorHandler,
+  error: JwtGuardError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  passOn: (error: unknown) => void,
+): void | Promise<void> {
+  let sent = false;
+  const send = reply.send.bind(reply);
+  const then = reply.then.bind(reply);
+  const watched: Pick<FastifyReply, 'send' | 'then'> = {
+    send: (payload) => {
+      sent = true;
+      return send(payload);
+    },
+    then: (fulfilled, rejected) => (sent ? then(fulfilled, rejected) : fulfilled()),
+  };
+  Object.assign(reply, watched);
+  const release = () => {
+    Reflect.deleteProperty(reply, 'send');
+    Reflect.deleteProperty(reply, 'then');
+  };
+  return answerRefusal(error, () => onError(error, request, reply), {
+    answered: () => {
+      release();
+      return sent || reply.sent;
+    },
+    sendDefault: () => void sendError(error, request, reply),
+    passOn: (thrown) => {
+      release();
+      passOn(thrown);
+    },
+  });
+}
 
 function toGuardRequest(request: FastifyRequest): GuardRequest {
   const cookies = (request as { cookies?: Record<string, string | undefined> }).cookies;
@@ -81,15 +127,8 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
 
   const settle = (outcome: GuardOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (outcome.type === 'rejected') {
-      // As with an async hook, Fastify stops at a sent reply; a handler that sends nothing lets the request on.
-      let sent: FastifyReply | Promise<FastifyReply>;
-      try {
-        sent = onError(outcome.error, request, reply);
-      } catch (error) {
-        return done(error as Error);
-      }
-      if (sent instanceof Promise) sent.then(() => done(), done);
-      else done();
+      // A refused request is answered, never handed on with done(): what onError throws goes to done(error).
+      void refuseWith(onError, outcome.error, request, reply, (thrown) => done(thrown as Error));
       return;
     }
     if (outcome.type === 'authenticated') request.auth = outcome.auth;
@@ -121,7 +160,12 @@ function routeCheck(requirement: Requirement): preHandlerHookHandler {
       throw notGuardedError('register jwtGuard in this scope, or add onRequest: app.authenticate to the route.');
     }
     const error = requirement(request.auth, request.authError);
-    if (error !== undefined) return guardState.onError(guardState.refuse(toGuardRequest(request), error), request, reply);
+    if (error === undefined) return;
+    await refuseWith(guardState.onError, guardState.refuse(toGuardRequest(request), error), request, reply, (thrown) => {
+      throw thrown;
+    });
+    // Resolving with the reply makes Fastify wait for it to be sent, then stop before the handler.
+    return reply;
   };
 }
 

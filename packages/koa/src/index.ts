@@ -1,5 +1,6 @@
 import type { Context, Middleware, Next } from 'koa';
 import {
+  answerRefusal,
   createGuard,
   defineRouteChecks,
   errorResponse,
@@ -28,7 +29,12 @@ export interface JwtGuardState<Claims extends JWTPayload = JwtGuardClaims> {
 export type KoaErrorHandler = (error: JwtGuardError, ctx: Context) => void | Promise<void>;
 
 export interface KoaGuardOptions<Claims extends JWTPayload = JwtGuardClaims> extends GuardOptions<Claims> {
-  /** Replaces the default refusal response. */
+  /**
+   * Replaces the default refusal response, for the guard and the route checks. Set `ctx.status` /
+   * `ctx.body`, or throw (or reject) to hand the error to your error middleware. It cannot let the
+   * request through: if it returns (or its promise settles) having changed neither, the guard sends
+   * its default refusal.
+   */
   onError?: KoaErrorHandler;
 }
 
@@ -41,12 +47,24 @@ const GUARD_STATE = Symbol('jwt-guard state');
 /** A property, not a WeakMap: a WeakMap entry per request is GC work on every request. */
 type Guarded = Context & { [GUARD_STATE]?: GuardState };
 
-const sendError: KoaErrorHandler = (error, ctx) => {
+function sendError(error: JwtGuardError, ctx: Context): void {
   const response = errorResponse(error);
   ctx.status = response.status;
   ctx.set(response.headers);
   ctx.body = response.body;
-};
+}
+
+/** A refusal, answered through `onError`; the request ends refused whatever the handler does. */
+function refuseWith(onError: KoaErrorHandler, error: JwtGuardError, ctx: Context): void | Promise<void> {
+  const { status, body } = ctx;
+  return answerRefusal(error, () => onError(error, ctx), {
+    answered: () => ctx.status !== status || ctx.body !== body || ctx.headerSent || ctx.respond === false || !ctx.writable,
+    sendDefault: () => sendError(error, ctx),
+    passOn: (thrown) => {
+      throw thrown;
+    },
+  });
+}
 
 function toGuardRequest(ctx: Context): GuardRequest {
   return {
@@ -83,7 +101,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
       case 'preflight':
         return next();
       case 'rejected':
-        return guardState.onError(outcome.error, ctx);
+        return refuseWith(guardState.onError, outcome.error, ctx);
     }
   };
   // Not an async function: when the outcome is synchronous, the only promise is the one next()
@@ -111,7 +129,7 @@ function routeCheck(requirement: Requirement): Middleware<JwtGuardState> {
     const { auth, authError } = stateOf(ctx);
     const error = requirement(auth, authError);
     if (error === undefined) return next();
-    return guardState.onError(guardState.refuse(toGuardRequest(ctx), error), ctx);
+    return refuseWith(guardState.onError, guardState.refuse(toGuardRequest(ctx), error), ctx);
   };
 }
 

@@ -1,8 +1,11 @@
 /** Misuse rows for the HTTP seams: hooks, onError, token location, cookies, request events (rules 1, 2, 4, 11, 13, 15). */
 import { expect } from 'vitest';
-import { fromCookie, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
+import { fromCookie, type GuardOptions, type JwtGuardError, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
+import type { ExpressGuardOptions } from '@jwt-guard/express';
+import type { KoaGuardOptions } from '@jwt-guard/koa';
+import type { FastifyGuardOptions } from '@jwt-guard/fastify';
 import type { AdapterName } from '../../adapters/apps.js';
-import type { MisuseCase } from './types.js';
+import type { MisuseCase, MisuseFixtures, MisuseRequest, MisuseAnswer } from './types.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -25,7 +28,175 @@ const asLogLine = (event: VerifiedEvent | RejectedEvent): string =>
 
 const rule13 = { log: eventLog(), token: '' };
 
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+/** One `onError` per adapter, as an integrator would write it for that framework. */
+interface OnErrors {
+  express: ExpressGuardOptions['onError'];
+  koa: KoaGuardOptions['onError'];
+  fastify: FastifyGuardOptions['onError'];
+}
+
+/** The guard's options with this adapter's `onError` (rows hand adapter options through unchanged). */
+const withOnError = (fx: MisuseFixtures, adapter: AdapterName, onErrors: OnErrors): GuardOptions =>
+  ({ ...fx.issuers.RS256.verifierOptions(), onError: onErrors[adapter] }) as GuardOptions;
+
+/** The same `onError` on every adapter (it ignores the framework's arguments). */
+const everywhere = (onError: (error: JwtGuardError) => unknown): OnErrors => ({
+  express: onError as OnErrors['express'],
+  koa: onError as OnErrors['koa'],
+  fastify: onError as OnErrors['fastify'],
+});
+
+/**
+ * What every onError row sends: no token and a token without the scope, on a guarded route and a
+ * route check (the route must never run), then a valid token (the handler does run).
+ */
+async function refusals(
+  fx: MisuseFixtures,
+  answers: { missing: MisuseAnswer; scope: MisuseAnswer; claim?: MisuseAnswer },
+): Promise<[MisuseRequest, MisuseAnswer][]> {
+  const rs = fx.issuers.RS256;
+  return [
+    [{ path: '/me' }, answers.missing],
+    [{ path: '/orders' }, answers.missing],
+    [{ path: '/orders', headers: bearer(await rs.tokenWithScopes('profile')) }, answers.scope],
+    [{ path: '/reports', headers: bearer(await rs.tokenWithScopes('profile')) }, answers.scope],
+    [{ path: '/admin', headers: bearer(await rs.sign({ role: 'user' })) }, answers.claim ?? answers.scope],
+    [{ path: '/orders', headers: bearer(await rs.tokenWithScopes('orders:read')) }, { status: 200 }],
+  ];
+}
+
+const REFUSED = {
+  missing: { status: 401, code: 'token_missing' },
+  scope: { status: 403, code: 'insufficient_scope' },
+  claim: { status: 403, code: 'claim_mismatch' },
+} as const;
+
+/** An `after` check: the bodies of the refusals (all but the last, valid, request) have this `error`. */
+const refusalBodies = (error: string) => ({ adapter, bodies }: { adapter: AdapterName; bodies: unknown[] }) => {
+  expect(bodies.slice(0, -1).map((body) => (body as { error?: unknown }).error), adapter).toEqual(bodies.slice(0, -1).map(() => error));
+};
+
 export const HTTP_SEAM_CASES: MisuseCase[] = [
+  // Rule 1: what hooks and onError throw or reject with never crashes the process.
+  {
+    rule: 1,
+    name: 'async onVerified/onRejected that reject are ignored like a synchronous throw',
+    options: (fx) => ({
+      ...fx.issuers.RS256.verifierOptions(),
+      onVerified: async () => {
+        await tick();
+        throw new Error('metrics down');
+      },
+      onRejected: () => Promise.reject(new Error('logger down')),
+    }),
+    exchange: async (fx) => [
+      ...(await refusals(fx, REFUSED)),
+      [{ path: '/me', headers: bearer(await fx.issuers.RS256.expiredToken()) }, { status: 401, code: 'token_expired' }],
+    ],
+  },
+  {
+    rule: 1,
+    name: 'onError: async (e) => { throw e } hands the refusal to the error handler (Express: next)',
+    options: (fx, adapter) =>
+      withOnError(fx, adapter, everywhere(async (error) => {
+        await tick();
+        throw error;
+      })),
+    exchange: (fx) => refusals(fx, REFUSED),
+  },
+  {
+    rule: 1,
+    name: 'onError that throws synchronously hands the error on',
+    options: (fx, adapter) =>
+      withOnError(fx, adapter, everywhere(() => {
+        throw new Error('error page renderer down');
+      })),
+    exchange: (fx) => refusals(fx, { missing: { status: 500, mustNotContain: ['renderer'] }, scope: { status: 500, mustNotContain: ['renderer'] } }),
+    after: refusalBodies('server_error'),
+  },
+  {
+    rule: 1,
+    name: 'onError that rejects with nothing (Promise.reject()) hands the refusal on instead of letting the request through',
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the point of the row: a rejection without an error
+    options: (fx, adapter) => withOnError(fx, adapter, everywhere(() => Promise.reject(undefined))),
+    exchange: (fx) => refusals(fx, REFUSED),
+  },
+
+  // Rule 2: an onError that sends nothing cannot let the request through.
+  {
+    rule: 2,
+    name: 'onError that only logs: the guard sends its default refusal, the route never runs',
+    options: (fx, adapter) =>
+      withOnError(fx, adapter, {
+        express: (error, req) => void req.get('x-log-' + error.code),
+        koa: (error, ctx) => void ctx.get('x-log-' + error.code),
+        fastify: ((error: JwtGuardError, request: import('fastify').FastifyRequest) => {
+          request.log.warn(error.code);
+        }) as unknown as OnErrors['fastify'],
+      }),
+    exchange: (fx) => refusals(fx, REFUSED),
+  },
+  {
+    rule: 2,
+    name: 'async onError that settles without sending: the guard sends its default refusal',
+    options: (fx, adapter) =>
+      withOnError(fx, adapter, everywhere(async () => {
+        await tick();
+      })),
+    exchange: (fx) => refusals(fx, REFUSED),
+  },
+  {
+    rule: 2,
+    name: 'async onError that returns the reply/response it never sent (Fastify would wait on it forever)',
+    options: (fx, adapter) =>
+      withOnError(fx, adapter, {
+        express: async (_error, _req, res) => {
+          await tick();
+          return res as never;
+        },
+        koa: async (_error, ctx) => {
+          await tick();
+          return ctx as never;
+        },
+        fastify: async (_error, _request, reply) => {
+          await tick();
+          return reply;
+        },
+      }),
+    exchange: (fx) => refusals(fx, REFUSED),
+  },
+  {
+    rule: 2,
+    name: "Express onError calling next() or next('route') hands the refusal on; the route never runs",
+    options: (fx, adapter) =>
+      withOnError(fx, adapter, {
+        express: (error, _req, _res, next) => (error.status === 403 ? next('route') : next()),
+        koa: () => undefined,
+        fastify: (() => undefined) as unknown as OnErrors['fastify'],
+      }),
+    exchange: (fx) => refusals(fx, REFUSED),
+  },
+  {
+    rule: 2,
+    name: 'onError that answers itself (sync or after a promise) is left alone',
+    options: (fx, adapter) =>
+      withOnError(fx, adapter, {
+        express: async (error, _req, res) => {
+          await tick();
+          res.status(error.status).json({ error: 'mine' });
+        },
+        koa: (error, ctx) => {
+          ctx.status = error.status;
+          ctx.body = { error: 'mine' };
+        },
+        fastify: (error, _request, reply) => reply.code(error.status).send({ error: 'mine' }),
+      }),
+    exchange: (fx) => refusals(fx, { missing: { status: 401 }, scope: { status: 403 } }),
+    after: refusalBodies('mine'),
+  },
+
   // Rule 4: a token in two places.
   {
     rule: 4,

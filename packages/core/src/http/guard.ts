@@ -44,10 +44,18 @@ export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extend
   realm?: string;
   /** Let CORS preflight requests (which never carry credentials) through unauthenticated. Default true. */
   allowPreflight?: boolean;
-  /** Called after each successful verification, e.g. for metrics. Errors it throws are ignored. */
-  onVerified?: (event: VerifiedEvent<Claims>) => void;
-  /** Called for each refusal with its reason code, e.g. for logs. Errors it throws are ignored. */
-  onRejected?: (event: RejectedEvent) => void;
+  /**
+   * Called after each successful verification, e.g. for metrics. Not awaited, and it cannot change
+   * the outcome: what it returns is ignored, and what it throws or its promise rejects with (an
+   * `async` hook) is caught and ignored.
+   */
+  onVerified?: (event: VerifiedEvent<Claims>) => unknown;
+  /**
+   * Called for each refusal with its reason code, e.g. for logs. Not awaited, and it cannot change
+   * the outcome: what it returns is ignored, and what it throws or its promise rejects with (an
+   * `async` hook) is caught and ignored.
+   */
+  onRejected?: (event: RejectedEvent) => unknown;
 }
 
 export type GuardOutcome<Claims extends JWTPayload = JwtGuardClaims> =
@@ -109,20 +117,16 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
 
   function report(request: GuardRequest, error: JwtGuardError, started: number, passedAsAnonymous: boolean): void {
     if (onRejected === undefined) return;
-    try {
-      onRejected({
-        code: error.code,
-        status: error.status,
-        error,
-        hint: error.hint,
-        passedAsAnonymous,
-        durationMs: performance.now() - started,
-        method: request.method,
-        url: pathOf(request.url),
-      });
-    } catch {
-      // A logging hook must never turn a refusal into a crash.
-    }
+    callHook(onRejected, {
+      code: error.code,
+      status: error.status,
+      error,
+      hint: error.hint,
+      passedAsAnonymous,
+      durationMs: performance.now() - started,
+      method: request.method,
+      url: pathOf(request.url),
+    });
   }
 
   function refusal(request: GuardRequest, error: JwtGuardError, started: number): GuardOutcome<Claims> {
@@ -135,18 +139,14 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
 
   function success(request: GuardRequest, auth: AuthContext<Claims>, started: number): GuardOutcome<Claims> {
     if (onVerified !== undefined) {
-      try {
-        onVerified({
-          header: auth.header,
-          payload: auth.payload,
-          scopes: auth.scopes,
-          durationMs: performance.now() - started,
-          method: request.method,
-          url: pathOf(request.url),
-        });
-      } catch {
-        // See report(): hooks never break a request.
-      }
+      callHook(onVerified, {
+        header: auth.header,
+        payload: auth.payload,
+        scopes: auth.scopes,
+        durationMs: performance.now() - started,
+        method: request.method,
+        url: pathOf(request.url),
+      });
     }
     return { type: 'authenticated', auth };
   }
@@ -185,6 +185,21 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     },
   };
 }
+
+/**
+ * Runs a logging or metrics hook: a hook must never turn a request into a crash, so what it throws
+ * is ignored, and so is the rejection of a promise it returns (never an unhandled rejection).
+ */
+function callHook<Event>(hook: (event: Event) => unknown, event: Event): void {
+  try {
+    const result = hook(event);
+    if (result instanceof Promise) result.catch(ignore);
+  } catch {
+    // ignored, like a rejection
+  }
+}
+
+function ignore(): void {}
 
 /** The path of a request URL: a query string (or a fragment) may carry credentials, so events never hold one. */
 function pathOf(url: string): string {
