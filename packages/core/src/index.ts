@@ -28,6 +28,7 @@ export {
   type VerifiedEvent,
 } from './http/guard.js';
 export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } from './http/token-extraction.js';
+export { readCookie } from './http/cookies.js';
 export { type GuardRequest } from './http/request.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
 export { answerRefusal, type RefusalSeam } from './http/on-error.js';

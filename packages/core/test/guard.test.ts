@@ -337,21 +337,44 @@ describe('onVerified and onRejected', () => {
 });
 
 describe('token getters', () => {
-  it('fromCookie reads the named cookie', async () => {
+  it('fromCookie reads the named cookie from the Cookie header itself: no cookie parser needed', async () => {
     const token = await goodToken();
     const g = guard({ getToken: fromCookie('access_token') });
-    const cookies: Record<string, string> = { access_token: token };
-    authenticated(await g.authenticate(request({ cookie: (name) => cookies[name] })));
-    rejected(await g.authenticate(request({ cookie: () => undefined })), 'token_missing', 401);
-    rejected(await g.authenticate(request({ cookie: () => '' })), 'token_missing', 401);
-    // The Authorization header is not read when a cookie getter is configured.
-    rejected(await g.authenticate(request({ cookie: () => undefined, authorization: `Bearer ${token}` })), 'token_missing', 401);
+    const withCookie = (cookie: string, init: Parameters<typeof request>[0] = {}) => request({ ...init, headers: { cookie } });
+    expect(authenticated(await g.authenticate(withCookie(`theme=dark; access_token=${token}; lang=en`))).token).toBe(token);
+    rejected(await g.authenticate(request()), 'token_missing', 401);
+    rejected(await g.authenticate(withCookie('theme=dark')), 'token_missing', 401);
+    rejected(await g.authenticate(withCookie('access_token=')), 'token_missing', 401);
+    // A name is compared exactly: neither a prefix nor another case is the cookie.
+    rejected(await g.authenticate(withCookie(`my_access_token=${token}; ACCESS_TOKEN=${token}`)), 'token_missing', 401);
+    // A Bearer header alone is a token in one place, not the configured one: no token here.
+    rejected(await g.authenticate(request({ authorization: `Bearer ${token}` })), 'token_missing', 401);
   });
 
-  it('fromCookie without a cookie reader is a configuration error', async () => {
-    const error = rejected(await guard({ getToken: fromCookie('access_token') }).authenticate(request()), 'config_invalid', 500);
-    expect(error.message).toContain('fromCookie("access_token") found no parsed cookies; register a cookie parser');
-    expect(error.wwwAuthenticate).toBeUndefined();
+  it('fromCookie decodes by one rule: one pair of quotes stripped, %XX decoded, nothing else', async () => {
+    const token = await goodToken();
+    const g = guard({ getToken: fromCookie('at') });
+    const withCookie = (cookie: string | string[]) => request({ headers: { cookie } });
+    for (const cookie of [`at="${token}"`, `at=${token.replaceAll('.', '%2E')}`, `at="${token.replaceAll('.', '%2e')}"`, ` at = ${token} ;`, ['a=1', `at=${token}`]]) {
+      expect(authenticated(await g.authenticate(withCookie(cookie))).token, JSON.stringify(cookie)).toBe(token);
+    }
+    for (const cookie of [`at=""${token}""`, `at=j:${JSON.stringify(token)}`, `at=s:${token}`, `at=${token}%ZZ`, `at=%22${token}%22`]) {
+      rejected(await g.authenticate(withCookie(cookie)), 'token_malformed', 401);
+    }
+  });
+
+  it('a cookie sent twice is a token in two places (400), even with the same value', async () => {
+    const token = await goodToken();
+    const g = guard({ getToken: fromCookie('at') });
+    for (const cookie of [`at=${token}; at=${token}`, `at=${token}; at=other`, `at=; at=${token}`]) {
+      const error = rejected(await g.authenticate(request({ headers: { cookie } })), 'invalid_request', 400);
+      expect(error.message).toBe('The access token was sent in more than one place.');
+      expect(error.hint).toBe('more than one cookie named at');
+    }
+  });
+
+  it('refuses a cookie name that is not an RFC 6265 token', () => {
+    for (const name of ['', 'a b', 'a;b', 'a=b', 'ü']) expect(() => fromCookie(name)).toThrow(TypeError);
   });
 
   it('fromHeader reads and trims a custom header', async () => {
@@ -361,6 +384,64 @@ describe('token getters', () => {
     rejected(await g.authenticate(request({ headers: { 'x-access-token': '  ' } })), 'token_missing', 401);
     rejected(await g.authenticate(request({ authorization: `Bearer ${token}` })), 'token_missing', 401);
     rejected(await g.authenticate(request({ headers: { 'x-access-token': [token, token] } })), 'invalid_request', 400);
+  });
+
+  it('whatever the getter, credentials in more than one place are 400 invalid_request (RFC 6750 §2)', async () => {
+    const token = await goodToken();
+    const cookieGuard = guard({ getToken: fromCookie('at') });
+    const headerGuard = guard({ getToken: fromHeader('x-access-token') });
+    const custom = guard({ getToken: (req) => (typeof req.headers['x-token'] === 'string' ? req.headers['x-token'] : undefined) });
+    const cases: [ReturnType<typeof guard>, Parameters<typeof request>[0], string][] = [
+      [cookieGuard, { headers: { cookie: `at=${token}` }, authorization: `Bearer ${token}` }, 'Authorization header and at cookie'],
+      [cookieGuard, { headers: { cookie: `at=${token}` }, authorization: 'Bearer garbage' }, 'Authorization header and at cookie'],
+      [cookieGuard, { headers: { cookie: `at=${token}` }, authorization: 'bearer' }, 'Authorization header and at cookie'],
+      [cookieGuard, { headers: { cookie: `at=${token}` }, url: `/orders?access_token=${token}` }, 'access_token query parameter and at cookie'],
+      [cookieGuard, { headers: { cookie: `at=${token}` }, url: `/orders?access%5Ftoken=${token}` }, 'access_token query parameter and at cookie'],
+      // No cookie, but still two places.
+      [cookieGuard, { authorization: `Bearer ${token}`, url: `/orders?access_token=${token}` }, 'Authorization header and access_token query parameter'],
+      [cookieGuard, { url: `/orders?access_token=a&access_token=b` }, 'access_token query parameter and access_token query parameter'],
+      [headerGuard, { headers: { 'x-access-token': token }, authorization: `Bearer ${token}` }, 'Authorization header and x-access-token header'],
+      [headerGuard, { headers: { 'x-access-token': token }, url: `/o?page=1&%61ccess_token=${token}` }, 'access_token query parameter and x-access-token header'],
+      [custom, { headers: { 'x-token': token }, authorization: 'Bearer other' }, 'Authorization header and getToken'],
+    ];
+    for (const [g, init, hint] of cases) {
+      const error = rejected(await g.authenticate(request(init)), 'invalid_request', 400);
+      expect(error.message).toBe('The access token was sent in more than one place.');
+      expect(error.hint, hint).toBe(hint);
+      expect(error.hint).not.toContain(token);
+    }
+    // Another scheme is not a bearer credential; a custom getter that read the Bearer header is one place.
+    authenticated(await cookieGuard.authenticate(request({ headers: { cookie: `at=${token}` }, authorization: 'Basic dXNlcjpwYXNz' })));
+    const readsHeader = guard({ getToken: (req) => String(req.headers.authorization).slice(7) });
+    authenticated(await readsHeader.authenticate(request({ authorization: `Bearer ${token}` })));
+  });
+
+  it('sees repeated Authorization headers in rawHeaders (Node keeps only the first in headers), whatever the getter', async () => {
+    const token = await goodToken();
+    const rawHeaders = ['Host', 'api', 'Authorization', `Bearer ${token}`, 'authorization', 'Bearer other'];
+    const g = guard();
+    // Warm the cache, so the fast path is the one that has to notice.
+    for (let use = 0; use < 3; use++) authenticated(await g.authenticate(request({ authorization: `Bearer ${token}` })));
+    const repeated = request({ authorization: `Bearer ${token}`, rawHeaders });
+    expect(rejected(await g.authenticate(repeated), 'invalid_request', 400).message).toBe('The request has more than one authorization header.');
+    const cookieGuard = guard({ getToken: fromCookie('at') });
+    rejected(await cookieGuard.authenticate(request({ headers: { cookie: `at=${token}` }, authorization: `Bearer ${token}`, rawHeaders })), 'invalid_request', 400);
+    const headerGuard = guard({ getToken: fromHeader('x-access-token') });
+    const twice = request({ headers: { 'x-access-token': `${token}, ${token}` }, rawHeaders: ['X-Access-Token', token, 'x-access-token', token] });
+    expect(rejected(await headerGuard.authenticate(twice), 'invalid_request', 400).message).toBe('The request has more than one x-access-token header.');
+    authenticated(await g.authenticate(request({ authorization: `Bearer ${token}`, rawHeaders: ['Host', 'api', 'Authorization', `Bearer ${token}`] })));
+  });
+
+  it('sees a percent-encoded access_token parameter beside the Bearer header, on the cached path too', async () => {
+    const token = await goodToken();
+    const g = guard();
+    for (let use = 0; use < 3; use++) authenticated(await g.authenticate(request({ authorization: `Bearer ${token}` })));
+    for (const url of [`/orders?access%5Ftoken=${token}`, `/orders?access%5ftoken=`, `/orders?x=%20&%61ccess_token=1`, '/orders?access_token']) {
+      rejected(await g.authenticate(request({ url, authorization: `Bearer ${token}` })), 'invalid_request', 400);
+    }
+    for (const url of ['/orders?q=%20access', '/orders?my_access_token=1', '/orders?access_token_hint=1', '/access_token=1']) {
+      authenticated(await g.authenticate(request({ url, authorization: `Bearer ${token}` })));
+    }
   });
 
   it('fromCookie and fromHeader need a name', () => {

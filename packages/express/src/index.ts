@@ -77,13 +77,7 @@ function refuseWith(onError: ExpressErrorHandler, error: JwtGuardError, req: Req
 }
 
 function toGuardRequest(req: Request): GuardRequest {
-  const cookies = (req as { cookies?: Record<string, string | undefined> }).cookies;
-  return {
-    method: req.method,
-    url: req.originalUrl ?? req.url,
-    headers: req.headers,
-    cookie: cookies === undefined ? undefined : (name) => cookies[name],
-  };
+  return { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, rawHeaders: req.rawHeaders };
 }
 
 /**

@@ -106,13 +106,7 @@ function refuseWith(
 }
 
 function toGuardRequest(request: FastifyRequest): GuardRequest {
-  const cookies = (request as { cookies?: Record<string, string | undefined> }).cookies;
-  return {
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    cookie: cookies === undefined ? undefined : (name) => cookies[name],
-  };
+  return { method: request.method, url: request.url, headers: request.headers, rawHeaders: request.raw.rawHeaders };
 }
 
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {

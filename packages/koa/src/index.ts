@@ -67,12 +67,7 @@ function refuseWith(onError: KoaErrorHandler, error: JwtGuardError, ctx: Context
 }
 
 function toGuardRequest(ctx: Context): GuardRequest {
-  return {
-    method: ctx.method,
-    url: ctx.originalUrl,
-    headers: ctx.headers,
-    cookie: (name) => ctx.cookies.get(name),
-  };
+  return { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, rawHeaders: ctx.req.rawHeaders };
 }
 
 function stateOf(ctx: Context): JwtGuardState {

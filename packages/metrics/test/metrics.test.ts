@@ -11,7 +11,6 @@ const request = (token?: string, url = '/orders?session=secret-in-query'): Guard
   method: 'GET',
   url,
   headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-  cookie: undefined,
 });
 
 function capture() {

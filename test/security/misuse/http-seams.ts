@@ -1,6 +1,6 @@
 /** Misuse rows for the HTTP seams: hooks, onError, token location, cookies, request events (rules 1, 2, 4, 11, 13, 15). */
 import { expect } from 'vitest';
-import { fromCookie, type GuardOptions, type JwtGuardError, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
+import { fromCookie, fromHeader, type GuardOptions, type JwtGuardError, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
 import type { ExpressGuardOptions } from '@jwt-guard/express';
 import type { KoaGuardOptions } from '@jwt-guard/koa';
 import type { FastifyGuardOptions } from '@jwt-guard/fastify';
@@ -197,16 +197,123 @@ export const HTTP_SEAM_CASES: MisuseCase[] = [
     after: refusalBodies('mine'),
   },
 
-  // Rule 4: a token in two places.
+  // Rule 4: a token in two places (RFC 6750 §2) is 400, whatever the getter.
   {
     rule: 4,
-    name: 'fromCookie: a Bearer header beside the cookie is a token in two places (400)',
+    name: 'fromCookie: a Bearer header (valid or garbage) or an access_token parameter beside the cookie is 400',
     options: (fx) => ({ ...fx.issuers.RS256.verifierOptions(), getToken: fromCookie('at') }),
     exchange: async (fx) => {
       const token = await fx.issuers.RS256.sign();
+      const other = await fx.issuers.RS256.sign({ sub: 'someone-else' });
+      const cookie = `at=${token}`;
+      const twoPlaces = { status: 400, code: 'invalid_request', mustNotContain: [token] } as const;
+      return [
+        [{ path: '/me', headers: { cookie } }, { status: 200 }],
+        [{ path: '/me', headers: { cookie, authorization: 'Bearer garbage' } }, twoPlaces],
+        [{ path: '/me', headers: { cookie, ...bearer(other) } }, twoPlaces],
+        [{ path: '/me', headers: { cookie, ...bearer(token) } }, twoPlaces],
+        [{ path: `/me?access_token=${other}`, headers: { cookie } }, twoPlaces],
+        [{ path: `/me?access%5Ftoken=${other}`, headers: { cookie } }, twoPlaces],
+        [{ path: '/me', headers: { cookie: `${cookie}; at=${other}` } }, twoPlaces],
+        // No cookie: the Bearer header and the query parameter are still two places.
+        [{ path: `/me?access_token=${token}`, headers: bearer(token) }, twoPlaces],
+        // One place, not the configured one: no token (the cookie is where this API looks).
+        [{ path: '/me', headers: bearer(token) }, { status: 401, code: 'token_missing' }],
+        // Basic credentials are not a bearer token.
+        [{ path: '/me', headers: { cookie, authorization: 'Basic dXNlcjpwYXNz' } }, { status: 200 }],
+      ];
+    },
+  },
+  {
+    rule: 4,
+    name: "fromHeader('x-access-token') and a custom getter: a Bearer header or access_token parameter beside it is 400",
+    options: (fx) => ({ ...fx.issuers.RS256.verifierOptions(), getToken: fromHeader('x-access-token') }),
+    exchange: async (fx) => {
+      const token = await fx.issuers.RS256.sign();
+      const twoPlaces = { status: 400, code: 'invalid_request' } as const;
+      return [
+        [{ path: '/me', headers: { 'x-access-token': token } }, { status: 200 }],
+        [{ path: '/me', headers: { 'x-access-token': token, authorization: 'Bearer garbage' } }, twoPlaces],
+        [{ path: `/me?page=2&access_token=${token}`, headers: { 'x-access-token': token } }, twoPlaces],
+        [{ path: '/me', headers: { 'x-access-token': [token, token] } }, twoPlaces],
+      ];
+    },
+  },
+  {
+    rule: 4,
+    name: 'a custom getToken: a Bearer header beside the place it reads is 400',
+    options: (fx) => ({
+      ...fx.issuers.RS256.verifierOptions(),
+      getToken: (request) => (typeof request.headers['x-token'] === 'string' ? request.headers['x-token'] : undefined),
+    }),
+    exchange: async (fx) => {
+      const token = await fx.issuers.RS256.sign();
+      return [
+        [{ path: '/me', headers: { 'x-token': token } }, { status: 200 }],
+        [{ path: '/me', headers: { 'x-token': token, authorization: 'Bearer garbage' } }, { status: 400, code: 'invalid_request' }],
+      ];
+    },
+  },
+  {
+    rule: 4,
+    name: 'default getter: repeated Authorization headers and ?access%5Ftoken= are seen, on the cached path too',
+    options: (fx) => fx.issuers.RS256.verifierOptions(),
+    exchange: async (fx) => {
+      const token = await fx.issuers.RS256.sign();
+      const twoPlaces = { status: 400, code: 'invalid_request' } as const;
+      return [
+        // Three uses: the token is cached from its second, so the last requests take the fast path.
+        [{ path: '/me', headers: bearer(token) }, { status: 200 }],
+        [{ path: '/me', headers: bearer(token) }, { status: 200 }],
+        [{ path: '/me', headers: bearer(token) }, { status: 200 }],
+        [{ path: '/me', headers: { authorization: [`Bearer ${token}`, 'Bearer garbage'] } }, twoPlaces],
+        [{ path: '/me', headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] } }, twoPlaces],
+        [{ path: '/me', headers: { authorization: ['Basic dXNlcjpwYXNz', `Bearer ${token}`] } }, twoPlaces],
+        [{ path: `/me?access%5Ftoken=${token}`, headers: bearer(token) }, twoPlaces],
+        [{ path: `/me?q=1&%61ccess_token=x`, headers: bearer(token) }, twoPlaces],
+        [{ path: `/me?access_token=${token}`, headers: bearer(token) }, twoPlaces],
+        [{ path: '/me?my_access_token=1&q=%20', headers: bearer(token) }, { status: 200 }],
+      ];
+    },
+  },
+
+  // Rule 11: one decoding rule for cookie tokens, in core; no cookie parser needed.
+  {
+    rule: 11,
+    name: 'cookie tokens decode alike everywhere: %2E escapes and quotes accepted, j: JSON cookies refused',
+    options: (fx) => ({ ...fx.issuers.RS256.verifierOptions(), getToken: fromCookie('at'), credentialsRequired: false }),
+    exchange: async (fx) => {
+      const token = await fx.issuers.RS256.sign();
+      const malformed = { status: 401, code: 'token_malformed' } as const;
       return [
         [{ path: '/me', headers: { cookie: `at=${token}` } }, { status: 200 }],
-        [{ path: '/me', headers: { cookie: `at=${token}`, authorization: 'Bearer garbage' } }, { status: 400, code: 'invalid_request' }],
+        [{ path: '/me', headers: { cookie: `at=${token.replaceAll('.', '%2E')}` } }, { status: 200 }],
+        [{ path: '/me', headers: { cookie: `theme=dark; at="${token}"` } }, { status: 200 }],
+        [{ path: '/me', headers: { cookie: `at=${encodeURIComponent(`j:${JSON.stringify(token)}`)}` } }, malformed],
+        [{ path: '/me', headers: { cookie: `at=${encodeURIComponent('j:{"sub":"admin"}')}` } }, malformed],
+        [{ path: '/me', headers: { cookie: 'at=j:{"sub":"admin"}' } }, malformed],
+        [{ path: '/me', headers: { cookie: `at=""${token}""` } }, malformed],
+        [{ path: '/me', headers: { cookie: 'theme=dark' } }, { status: 200 }],
+      ];
+    },
+    after: ({ adapter, bodies }) => {
+      const expected = { sub: 'user-1', scopes: [] };
+      expect(bodies.slice(0, 3), adapter).toEqual([expected, expected, expected]);
+      expect(bodies.at(-1), adapter).toEqual({ anonymous: true, reason: null });
+    },
+  },
+  {
+    rule: 11,
+    name: 'fromCookie without a cookie parser works (no 500 with configuration text)',
+    noCookieParser: true,
+    options: (fx) => ({ ...fx.issuers.RS256.verifierOptions(), getToken: fromCookie('at') }),
+    exchange: async (fx) => {
+      const token = await fx.issuers.RS256.sign();
+      const quiet = ['cookie parser', 'cookie-parser', 'configuration', 'fromCookie'];
+      return [
+        [{ path: '/me', headers: { cookie: `at=${token}` } }, { status: 200 }],
+        [{ path: '/me' }, { status: 401, code: 'token_missing', mustNotContain: quiet }],
+        [{ path: '/orders', headers: { cookie: `at=${token}` } }, { status: 403, code: 'insufficient_scope', mustNotContain: quiet }],
       ];
     },
   },

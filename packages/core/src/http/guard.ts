@@ -3,7 +3,7 @@ import type { AuthContext, JWTPayload, JwtGuardClaims, TokenHeader, Verifier, Ve
 import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
 import { isCorsPreflight, type GuardRequest } from './request.js';
 import { cacheLookupOf } from '../token-cache.js';
-import { bearerCandidate, fromAuthorizationHeader, type TokenGetter } from './token-extraction.js';
+import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, placeOf, type TokenGetter } from './token-extraction.js';
 
 /** Passed to `onVerified`: what was verified, never the token itself. */
 export interface VerifiedEvent<Claims extends JWTPayload = JwtGuardClaims> {
@@ -38,7 +38,11 @@ export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extend
   credentialsRequired?: boolean;
   /** With `credentialsRequired: false`, also let a present but invalid token through as anonymous. Default false. */
   anonymousOnInvalidToken?: boolean;
-  /** Where the token comes from. Default: `Authorization: Bearer`. See `fromCookie`, `fromHeader`. */
+  /**
+   * Where the token comes from. Default: `Authorization: Bearer`. See `fromCookie`, `fromHeader`.
+   * Whatever the getter, a request with credentials in more than one place (a Bearer header, an
+   * `access_token` query parameter, the getter's own place) is `400 invalid_request` (RFC 6750 §2).
+   */
   getToken?: TokenGetter;
   /** The `realm` announced in `WWW-Authenticate`. */
   realm?: string;
@@ -110,6 +114,9 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   // With the default Bearer header, a reused token is looked up in the cache before the header's
   // syntax is checked: the check reads every character, the lookup only the token's end.
   const cachedNow = getToken === fromAuthorizationHeader ? cacheLookupOf(verifier) : undefined;
+  // The default getter checks the other places itself; any other is checked here.
+  const place = placeOf(getToken);
+  const otherPlaces = place.kind !== 'authorization';
   const { onVerified, onRejected } = options;
 
   // Hooks get a duration; without hooks no clock is read.
@@ -160,6 +167,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
       if (candidate !== undefined) result = cachedNow!(candidate);
       if (result === undefined) {
         const token = getToken(request);
+        if (otherPlaces) assertOnePlace(request, place, token);
         if (token === undefined) {
           return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.'), started);
         }

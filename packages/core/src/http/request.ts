@@ -5,8 +5,12 @@ export interface GuardRequest {
   readonly url: string;
   /** Lower-case header names, as Node's `IncomingMessage.headers`. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** Reads a parsed cookie; undefined when no cookie parser ran. */
-  readonly cookie?: ((name: string) => string | undefined) | undefined;
+  /**
+   * Node's `IncomingMessage.rawHeaders` (name, value, name, value…): `headers` silently keeps only
+   * the first of repeated `Authorization` headers, this list shows them all. Optional; without it
+   * a repetition is seen only where `headers` holds an array.
+   */
+  readonly rawHeaders?: readonly string[] | undefined;
 }
 
 /** A CORS preflight never carries credentials, so the guard lets it through to the CORS handler. */
