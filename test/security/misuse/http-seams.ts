@@ -226,7 +226,7 @@ export const HTTP_SEAM_CASES: MisuseCase[] = [
   },
   {
     rule: 4,
-    name: "fromHeader('x-access-token') and a custom getter: a Bearer header or access_token parameter beside it is 400",
+    name: "fromHeader('x-access-token'): a Bearer header, an access_token parameter or the header sent twice is 400",
     options: (fx) => ({ ...fx.issuers.RS256.verifierOptions(), getToken: fromHeader('x-access-token') }),
     exchange: async (fx) => {
       const token = await fx.issuers.RS256.sign();

@@ -20,10 +20,11 @@ const TWO_PLACES = 'The access token was sent in more than one place.';
 
 /**
  * How often the header `name` (lower case) was sent. Node keeps only the first of repeated
- * `Authorization` headers in `headers`, so the raw list is counted when the adapter gives it; only
- * names of the same length are compared, which keeps this to a few nanoseconds a request.
+ * `Authorization` headers in `headers`, so the raw list is counted when the adapter gives it. Only
+ * names of the same length are compared, the usual spellings without lower-casing (which would
+ * allocate): a few nanoseconds a request.
  */
-function headerCount(request: GuardRequest, name: string): number {
+function headerCount(request: GuardRequest, name: string, capitalised = name): number {
   const raw = request.rawHeaders;
   if (raw === undefined) {
     const value = request.headers[name];
@@ -32,15 +33,23 @@ function headerCount(request: GuardRequest, name: string): number {
   let count = 0;
   for (let index = 0; index < raw.length; index += 2) {
     const header = raw[index]!;
-    if (header.length === name.length && header.toLowerCase() === name) count++;
+    if (header.length === name.length && (header === capitalised || header === name || header.toLowerCase() === name)) count++;
   }
   return count;
 }
 
 function single(request: GuardRequest, name: string): string | undefined {
-  if (headerCount(request, name) > 1) throw invalidRequest(`The request has more than one ${name} header.`);
+  if (headerCount(request, name, name === 'authorization' ? 'Authorization' : name) > 1) throw invalidRequest(`The request has more than one ${name} header.`);
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** False when the URL has no query, or one without `access_token` and without any `%` escape. */
+function queryMayHoldToken(url: string): boolean {
+  const mark = url.indexOf('?');
+  return mark !== -1 && (url.includes('access_token', mark) || url.includes('%', mark));
 }
 
 /**
@@ -48,9 +57,9 @@ function single(request: GuardRequest, name: string): string | undefined {
  * the application's query parser decodes them (`?access%5Ftoken=` is one too). Empty when the
  * query cannot hold one, found without decoding anything.
  */
-export function queryTokens(url: string): string[] {
+export function queryTokens(url: string): readonly string[] {
+  if (!queryMayHoldToken(url)) return NONE;
   const mark = url.indexOf('?');
-  if (mark === -1 || (!url.includes('access_token', mark) && !url.includes('%', mark))) return [];
   const hash = url.indexOf('#', mark);
   const values: string[] = [];
   for (const pair of url.slice(mark + 1, hash === -1 ? undefined : hash).split('&')) {
@@ -87,8 +96,8 @@ export const fromAuthorizationHeader: TokenGetter = (request) => {
  */
 export function bearerCandidate(request: GuardRequest): string | undefined {
   const header = request.headers.authorization;
-  if (typeof header !== 'string' || !header.startsWith('Bearer ') || queryTokens(request.url).length > 0) return undefined;
-  if (headerCount(request, 'authorization') > 1) return undefined;
+  if (typeof header !== 'string' || !header.startsWith('Bearer ') || queryMayHoldToken(request.url)) return undefined;
+  if (headerCount(request, 'authorization', 'Authorization') > 1) return undefined;
   return header.slice(7);
 }
 
