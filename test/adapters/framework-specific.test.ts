@@ -152,6 +152,34 @@ describe('fastify', () => {
     await app.close();
   });
 
+  it('a refusal stops the request even when an async onSend hook delays the reply (the handler never runs)', async () => {
+    const app = Fastify();
+    app.addHook('onSend', async (_request, _reply, payload) => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return payload;
+    });
+    let ran = 0;
+    await app.register(fastifyGuard.jwtGuard, {
+      ...issuer.verifierOptions(),
+      onError: (error, _request, reply) => reply.code(error.status).send({ mine: error.code }),
+    });
+    app.post('/orders', { preHandler: fastifyGuard.requireScope('orders:write') }, async () => {
+      ran++;
+      return 'created';
+    });
+    await app.ready();
+    try {
+      const missing = await request(app.server).post('/orders').expect(401);
+      expect(missing.body).toEqual({ mine: 'token_missing' });
+      const token = await issuer.tokenWithScopes('orders:read');
+      const scope = await request(app.server).post('/orders').set('authorization', `Bearer ${token}`).expect(403);
+      expect(scope.body).toEqual({ mine: 'insufficient_scope' });
+      expect(ran).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('refuses bad options at registration', async () => {
     const app = Fastify();
     await expect(app.register(fastifyGuard.jwtGuard, { issuer: 'x', audience: 'y' }).ready()).rejects.toThrow(/no key source/);
