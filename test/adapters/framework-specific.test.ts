@@ -152,9 +152,11 @@ describe('fastify', () => {
     await app.close();
   });
 
-  it('a refusal stops the request even when an async onSend hook delays the reply (the handler never runs)', async () => {
+  it('onError\'s reply is seen while an async onSend hook delays it: sent once, and the handler never runs', async () => {
     const app = Fastify();
+    let sends = 0;
     app.addHook('onSend', async (_request, _reply, payload) => {
+      sends++;
       await new Promise((resolve) => setTimeout(resolve, 10));
       return payload;
     });
@@ -175,6 +177,8 @@ describe('fastify', () => {
       const scope = await request(app.server).post('/orders').set('authorization', `Bearer ${token}`).expect(403);
       expect(scope.body).toEqual({ mine: 'insufficient_scope' });
       expect(ran).toBe(0);
+      // One reply per request: the guard saw onError's send although the reply had not ended yet.
+      expect(sends).toBe(2);
     } finally {
       await app.close();
     }
