@@ -140,6 +140,7 @@ export {
   fromCookie,
   fromHeader,
   JwtGuardError,
+  readCookie,
   secretFromEnv,
   type IssuerOptions,
   type KeyEvent,

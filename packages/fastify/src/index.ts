@@ -179,6 +179,7 @@ export {
   fromCookie,
   fromHeader,
   JwtGuardError,
+  readCookie,
   secretFromEnv,
   type IssuerOptions,
   type KeyEvent,

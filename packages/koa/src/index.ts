@@ -144,6 +144,7 @@ export {
   fromCookie,
   fromHeader,
   JwtGuardError,
+  readCookie,
   secretFromEnv,
   type IssuerOptions,
   type KeyEvent,
