@@ -39,7 +39,8 @@ function headerCount(request: GuardRequest, name: string, capitalised = name): n
 }
 
 function single(request: GuardRequest, name: string): string | undefined {
-  if (headerCount(request, name, name === 'authorization' ? 'Authorization' : name) > 1) throw invalidRequest(`The request has more than one ${name} header.`);
+  const count = headerCount(request, name, name === 'authorization' ? 'Authorization' : name);
+  if (count > 1) throw invalidRequest(`The request has more than one ${name} header.`);
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
