@@ -2,8 +2,8 @@ import type { JWTPayload, RejectedEvent, VerifiedEvent } from '@jwt-guard/core';
 
 /** The `onVerified` / `onRejected` pair every integration returns; spread it into the guard's options. */
 export interface GuardHooks {
-  onVerified: (event: VerifiedEvent<JWTPayload>) => void;
-  onRejected: (event: RejectedEvent) => void;
+  onVerified: (event: VerifiedEvent<JWTPayload>) => unknown;
+  onRejected: (event: RejectedEvent) => unknown;
 }
 
 /** The fields of one log line. Never the token, never a key; the URL without its query string. */
@@ -98,9 +98,13 @@ export function combineHooks(...hooks: ReadonlyArray<Partial<GuardHooks> | undef
   };
 }
 
-function safely(run: () => void): void {
+function safely(run: () => unknown): void {
   try {
-    run();
+    const result = run();
+    // An async hook's rejection is ignored like a throw: never an unhandled rejection.
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      Promise.resolve(result).catch(() => undefined);
+    }
   } catch {
     // Observability must never break a request.
   }

@@ -151,6 +151,25 @@ describe('combineHooks', () => {
     expect(calls).toEqual(['token_missing']);
   });
 
+  it('ignores an async hook that rejects, like one that throws (no unhandled rejection)', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const calls: string[] = [];
+      const hooks = combineHooks(
+        { onRejected: async () => { throw new Error('log sink down'); } },
+        { onRejected: (event) => void calls.push(event.code) },
+      );
+      hooks.onRejected({ code: 'token_missing' } as never);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toEqual(['token_missing']);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('pathOf drops the query string and fragment', () => {
     expect(pathOf('/a/b?x=1#f')).toBe('/a/b');
     expect(pathOf('/a#f')).toBe('/a');
