@@ -152,8 +152,19 @@ export interface VerifierOptions extends KeySourceOptions {
   jwksStaleIfError?: Duration;
   /** Fetch remote keys as soon as the verifier is created, rather than on the first request. Default false. */
   warmUp?: boolean;
-  /** Key source events (fetched, failed, stale keys served, unknown kid, issuer mismatch), for metrics and alerts. */
+  /**
+   * Key source events (fetched, failed, stale keys served, unknown kid, issuer mismatch), for metrics and alerts.
+   * URLs in events are redacted (no user info, query values replaced by `redacted`). The listener may
+   * be `async`; one that throws or whose promise rejects is ignored, never an unhandled rejection.
+   */
   onKeyEvent?: (event: KeyEvent) => void;
+  /**
+   * DANGEROUS. Accept plain `http:` key URLs (`jwksUri`, the `discovery` issuer, a discovered
+   * `jwks_uri`) off the loopback interface. Without TLS, anyone on the network path can serve their
+   * own keys and mint tokens you accept. By default http is refused at start-up (a discovered http
+   * `jwks_uri`: when discovered) except for localhost, 127.0.0.0/8 and [::1]. Default false.
+   */
+  allowInsecureHttpKeys?: boolean;
   /**
    * Several trusted issuers (tenants), each with its own key source and, optionally, its own
    * `audience`, `algorithms`, `typ`; the other options are shared. The token's `iss` picks one —

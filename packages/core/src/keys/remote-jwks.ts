@@ -5,6 +5,7 @@ import { cacheControlMaxAge, describeError, fetchJson } from './fetch-json.js';
 import { importJwk } from './import.js';
 import { printable, type KeyEventListener } from './key-events.js';
 import type { KeySource } from './key-source.js';
+import { redactUrl, redactUrlIn } from './key-url.js';
 import { selectKeys, type VerificationKey } from './verification-key.js';
 
 export interface RemoteJwksOptions {
@@ -20,6 +21,8 @@ export interface RemoteJwksOptions {
   /** How long expired keys keep verifying while the endpoint fails (stale-if-error). */
   staleIfErrorMs: number;
   explicitAlgorithms: boolean;
+  /** `allowInsecureHttpKeys`: plain http key URLs off the loopback interface are accepted (a discovered `jwks_uri` too). */
+  allowInsecureHttp: boolean;
   emit: KeyEventListener;
   now?: () => number;
 }
@@ -44,7 +47,8 @@ export interface RemoteJwksSource extends KeySource {
  */
 export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
   const now = options.now ?? Date.now;
-  const url = options.url.href;
+  // As events and hints write it: the query (API keys) and user info redacted.
+  const url = redactUrl(options.url);
   let keys: VerificationKey[] | undefined;
   let fetchedAt = 0;
   let refreshAt = 0;
@@ -75,7 +79,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
         consecutiveFailures += 1;
         const backoff = backoffMs(consecutiveFailures);
         retryAt = now() + backoff;
-        lastFailure = describeError(error);
+        lastFailure = redactUrlIn(describeError(error), options.url);
         options.emit({
           type: 'keys_fetch_failed',
           url,
