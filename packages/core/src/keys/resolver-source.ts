@@ -1,4 +1,4 @@
-import { JwtGuardError } from '../errors.js';
+import { configError, JwtGuardError } from '../errors.js';
 import type { Algorithm, GetKey, ResolvedKey } from '../options.js';
 import { importPublicKey, importSecret } from './import.js';
 import type { KeySource } from './key-source.js';
@@ -40,6 +40,10 @@ export function resolverKeySource(getKey: GetKey, ttlMs: number): KeySource {
     if (key === undefined) {
       key = asSecret && input instanceof Uint8Array ? importSecret(input, undefined, 'getKey() result') : importPublicKey(input, 'getKey() result');
       objectCache.set(input, key);
+    }
+    if (asSecret && key.family !== 'oct') {
+      // Never "no key" for an HS* token: a resolver that hands out public keys for HMAC is misconfigured.
+      throw configError(`getKey() returned a public key for an ${alg} token: HMAC verifies with a shared secret (a string or bytes) only.`);
     }
     return key;
   }
