@@ -1,4 +1,241 @@
-/** Misuse rows for key sources: secrets, getKey, remote JWKS, key URLs (rules 3, 5, 6, 13, 14). */
-import type { MisuseCase } from './types.js';
+/** Misuse rows for key sources: secrets, getKey, remote JWKS, key URLs (rules 3, 5, 6, 13, 14; rule 1 for onKeyEvent). */
+import { createHmac, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GuardOptions, KeyEvent, RejectedEvent } from '@jwt-guard/core';
+import { serveJwks, type TestIssuer } from '@jwt-guard/testing';
+import { expect } from 'vitest';
+import type { AdapterName } from '../../adapters/apps.js';
+import type { MisuseCase, MisuseFixtures } from './types.js';
 
-export const KEY_SOURCE_CASES: MisuseCase[] = [];
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
+
+/** An HS256 token HMAC'd with `key` (public-key material): the key-confusion forgery. */
+function hmacForgery(issuer: TestIssuer, key: string | Uint8Array): string {
+  const signingInput = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: issuer.issuer, aud: issuer.audience, sub: 'attacker', exp: inFiveMinutes() })}`;
+  return `${signingInput}.${createHmac('sha256', key).update(signingInput).digest('base64url')}`;
+}
+
+/** The issuer and audience of an issuer, without its key source. */
+const claimsOf = (issuer: TestIssuer) => ({ issuer: issuer.issuer, audience: issuer.audience });
+
+/** What the hooks of one row saw, per adapter (options() runs once per adapter, after() once per adapter). */
+function hookLog() {
+  const rejected = new Map<AdapterName, RejectedEvent[]>();
+  const keyEvents = new Map<AdapterName, KeyEvent[]>();
+  const list = <T>(map: Map<AdapterName, T[]>, adapter: AdapterName) => {
+    if (!map.has(adapter)) map.set(adapter, []);
+    return map.get(adapter)!;
+  };
+  return {
+    hooks: (adapter: AdapterName): Pick<GuardOptions, 'onRejected' | 'onKeyEvent'> => ({
+      onRejected: (event) => void list(rejected, adapter).push(event),
+      onKeyEvent: (event) => void list(keyEvents, adapter).push(event),
+    }),
+    rejected: (adapter: AdapterName) => list(rejected, adapter),
+    keyEvents: (adapter: AdapterName) => list(keyEvents, adapter),
+  };
+}
+
+/** Something a row starts once (a server), on first use, closed when the suite ends; `current()` once started. */
+function oncePerRow<T extends { close(): unknown }>(start: (fx: MisuseFixtures) => Promise<T>) {
+  let started: Promise<T> | undefined;
+  let value: T | undefined;
+  return {
+    get(fx: MisuseFixtures): Promise<T> {
+      started ??= start(fx).then((ready) => {
+        fx.defer(() => ready.close());
+        value = ready;
+        return ready;
+      });
+      return started;
+    },
+    current(): T {
+      if (value === undefined) throw new Error('not started yet');
+      return value;
+    },
+  };
+}
+
+/** An OpenID discovery document on 127.0.0.1 (its issuer is the server's origin) naming this jwks_uri. */
+async function serveDiscovery(jwksUri: string): Promise<{ issuer: string; close(): Promise<void> }> {
+  let issuer = '';
+  const server: Server = createServer((req, res) => {
+    const body = req.url === '/.well-known/openid-configuration' ? JSON.stringify({ issuer, jwks_uri: jwksUri }) : '{"error":"not_found"}';
+    res.writeHead(req.url === '/.well-known/openid-configuration' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    issuer,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** 0.0.0.0 is not loopback by name, but Linux connects it to this host: a plain-http, non-loopback key URL a test can reach. */
+const offLoopback = (url: string) => url.replace('127.0.0.1', '0.0.0.0');
+
+const certPem = readFileSync(new URL('../fixtures/attacker-cert.pem', import.meta.url), 'utf8');
+const USE_PUBLIC_KEY = /not an HMAC secret: .*key confusion.*Pass the key as `publicKey`/;
+
+// --- Rule 3: public-key material is never an HMAC secret -------------------------------------------
+
+const publicKeyAsSecret = (name: string, material: (fx: MisuseFixtures) => string | Uint8Array, startup = USE_PUBLIC_KEY): MisuseCase => ({
+  rule: 3,
+  name: `secret: ${name} is refused at start-up, saying to use publicKey`,
+  options: (fx) => ({ ...claimsOf(fx.issuers.RS256), secret: material(fx) }),
+  startup,
+});
+
+const rsaPem = (fx: MisuseFixtures) => fx.issuers.RS256.keys.publicKeyPem!;
+
+const getKeyHmac = hookLog();
+
+const PUBLIC_KEY_AS_SECRET: MisuseCase[] = [
+  publicKeyAsSecret('an RSA public key PEM (the express-jwt habit)', rsaPem, /`secret` is a PEM public key \(RSA\), not an HMAC secret/),
+  publicKeyAsSecret('an RSA PKCS#1 PEM', (fx) => createPublicKey(rsaPem(fx)).export({ type: 'pkcs1', format: 'pem' }).toString()),
+  publicKeyAsSecret('a certificate PEM', () => certPem, /`secret` is a PEM certificate/),
+  publicKeyAsSecret('a PEM with leading whitespace', (fx) => `\n\t  ${rsaPem(fx)}`),
+  publicKeyAsSecret('a PEM Buffer', (fx) => Buffer.from(rsaPem(fx))),
+  publicKeyAsSecret('an EC P-256 PEM', (fx) => fx.issuers.ES256.keys.publicKeyPem!),
+  publicKeyAsSecret('an Ed25519 PEM', (fx) => fx.issuers.EdDSA.keys.publicKeyPem!),
+  publicKeyAsSecret('JWK JSON text', (fx) => JSON.stringify(fx.issuers.RS256.keys.jwk), /`secret` is the JSON text of a JWK/),
+  publicKeyAsSecret('SPKI DER bytes', (fx) => new Uint8Array(createPublicKey(rsaPem(fx)).export({ type: 'spki', format: 'der' })), /`secret` is SPKI DER of a public key/),
+  {
+    rule: 3,
+    name: 'secret: [{ kid, secret }] with a public key PEM among the secrets is refused at start-up',
+    options: (fx) => ({ ...claimsOf(fx.issuers.RS256), secret: [{ kid: 'current', secret: fx.issuers.HS256.keys.secret! }, { kid: 'old', secret: rsaPem(fx) }] }),
+    startup: /secret\[1\] is a PEM public key/,
+  },
+  {
+    rule: 3,
+    name: 'jwks: an oct key whose bytes are a public key PEM is refused at start-up',
+    options: (fx) => ({ ...claimsOf(fx.issuers.RS256), jwks: { keys: [{ kty: 'oct', kid: 'h', alg: 'HS256', k: Buffer.from(rsaPem(fx)).toString('base64url') }] } }),
+    startup: /`jwks`\.keys\[0\] is a PEM public key/,
+  },
+  {
+    rule: 3,
+    name: 'getKey returns the public key PEM for an HS256 token: 503 with a hint, the forgery never verifies',
+    options: (fx, adapter) => ({ ...claimsOf(fx.issuers.RS256), getKey: () => rsaPem(fx), algorithms: ['HS256'], ...getKeyHmac.hooks(adapter) }),
+    exchange: (fx) => [[{ path: '/me', headers: bearer(hmacForgery(fx.issuers.RS256, rsaPem(fx))) }, { status: 503, code: 'key_source_unavailable' }]],
+    after: ({ adapter }) => {
+      const [event] = getKeyHmac.rejected(adapter);
+      expect(event?.hint, adapter).toMatch(/^getKey\(\) returned a key jwt-guard refuses: .*not an HMAC secret.*`publicKey`/);
+      expect(event?.hint, adapter).not.toContain('MIIB');
+    },
+  },
+];
+
+// --- Rule 13 (key URLs): no API key or password from a key URL in events or hints -----------------
+
+const API_KEY = 'idp-api-key-0123456789abcdef';
+const redactionLog = hookLog();
+const failingJwks = oncePerRow(async () => {
+  const server = await serveJwks([]);
+  server.fail(500);
+  return server;
+});
+
+const KEY_URL_REDACTION: MisuseCase[] = [
+  {
+    rule: 13,
+    name: "a JWKS URL's query (an API key) is redacted in key events and in the key_source_unavailable hint",
+    options: async (fx, adapter) => ({
+      ...claimsOf(fx.issuers.RS256),
+      jwksUri: `${(await failingJwks.get(fx)).url}?api_key=${API_KEY}`,
+      algorithms: ['RS256'],
+      ...redactionLog.hooks(adapter),
+    }),
+    exchange: async (fx) => [[{ path: '/me', headers: bearer(await fx.issuers.RS256.sign()) }, { status: 503, code: 'key_source_unavailable', mustNotContain: [API_KEY] }]],
+    after: ({ adapter }) => {
+      const url = `${failingJwks.current().url}?api_key=redacted`;
+      const [rejected] = redactionLog.rejected(adapter);
+      expect(rejected?.hint, adapter).toBe(`JWKS ${url}: HTTP 500`);
+      expect(redactionLog.keyEvents(adapter), adapter).toEqual([expect.objectContaining({ type: 'keys_fetch_failed', url })]);
+      expect(JSON.stringify([redactionLog.rejected(adapter), redactionLog.keyEvents(adapter)]), adapter).not.toContain(API_KEY);
+    },
+  },
+];
+
+// --- Rule 14: key URLs over https, except loopback or an explicit opt-in ---------------------------
+
+const discoveryLog = hookLog();
+const httpDiscovery = oncePerRow((fx) => serveDiscovery(offLoopback(fx.issuers.RS256.jwksUri!)));
+
+const PLAIN_HTTP_KEYS: MisuseCase[] = [
+  {
+    rule: 14,
+    name: 'jwksUri over plain http to a remote host is refused at start-up, saying to use https',
+    options: (fx) => ({ ...claimsOf(fx.issuers.RS256), jwksUri: 'http://idp.example.com/.well-known/jwks.json', algorithms: ['RS256'] }),
+    startup: /jwksUri must be an https: URL, because it is a plain http: URL off the loopback interface.*Use https/,
+  },
+  {
+    rule: 14,
+    name: 'discovery with a plain http issuer off the loopback interface is refused at start-up',
+    options: () => ({ issuer: 'http://idp.example.com/', audience: 'orders-api', discovery: true }),
+    startup: /issuer must be an https: URL.*allowInsecureHttpKeys: true/,
+  },
+  {
+    rule: 14,
+    name: 'discovery on loopback whose document names a plain http jwks_uri elsewhere: 503, no key fetched over it',
+    options: async (fx, adapter) => ({
+      issuer: (await httpDiscovery.get(fx)).issuer,
+      audience: fx.issuers.RS256.audience,
+      discovery: true,
+      ...discoveryLog.hooks(adapter),
+    }),
+    exchange: async (fx) => {
+      const { issuer } = await httpDiscovery.get(fx);
+      return [[{ path: '/me', headers: bearer(await fx.issuers.RS256.sign({}, { issuer })) }, { status: 503, code: 'key_source_unavailable' }]];
+    },
+    after: ({ adapter }) => {
+      expect(discoveryLog.keyEvents(adapter), adapter).toEqual([
+        expect.objectContaining({ type: 'discovery_failed', reason: expect.stringContaining('is refused: it is a plain http: URL off the loopback interface') }),
+      ]);
+    },
+  },
+  {
+    rule: 14,
+    name: 'allowInsecureHttpKeys: true is the explicit opt-in for plain http off the loopback interface',
+    options: (fx) => ({ ...fx.issuers.RS256.verifierOptions({ source: 'jwksUri' }), jwksUri: offLoopback(fx.issuers.RS256.jwksUri!), allowInsecureHttpKeys: true }),
+    exchange: async (fx) => [[{ path: '/me', headers: bearer(await fx.issuers.RS256.sign()) }, { status: 200 }]],
+  },
+  {
+    rule: 14,
+    name: 'plain http on the loopback interface (localhost) still works, as in every test suite',
+    options: (fx) => ({ ...fx.issuers.RS256.verifierOptions({ source: 'jwksUri' }), jwksUri: fx.issuers.RS256.jwksUri!.replace('127.0.0.1', 'localhost') }),
+    exchange: async (fx) => [[{ path: '/me', headers: bearer(await fx.issuers.RS256.sign()) }, { status: 200 }]],
+  },
+];
+
+// --- Rule 1 for key events: an async onKeyEvent that rejects -----------------------------------------
+
+const ASYNC_KEY_EVENTS: MisuseCase[] = [
+  {
+    rule: 1,
+    name: 'an async onKeyEvent that rejects on every event: requests answered, no unhandled rejection',
+    options: (fx) => ({
+      ...fx.issuers.RS256.verifierOptions({ source: 'jwksUri' }),
+      jwksCooldown: 0,
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the point of the row: an async hook that rejects
+      onKeyEvent: async (event: KeyEvent) => {
+        await Promise.resolve();
+        throw new Error(`metrics backend down (${event.type})`);
+      },
+    }),
+    exchange: async (fx) => [
+      [{ path: '/me', headers: bearer(await fx.issuers.RS256.sign()) }, { status: 200 }],
+      [{ path: '/me', headers: bearer(await fx.stranger.sign({ iss: fx.issuers.RS256.issuer, aud: fx.issuers.RS256.audience })) }, { status: 401, code: 'key_not_found' }],
+    ],
+  },
+];
+
+export const KEY_SOURCE_CASES: MisuseCase[] = [...PUBLIC_KEY_AS_SECRET, ...KEY_URL_REDACTION, ...PLAIN_HTTP_KEYS, ...ASYNC_KEY_EVENTS];
