@@ -65,10 +65,11 @@ export function selectKeySource(options: VerifierOptions): KeySource {
       if (options.algorithms === undefined) {
         throw configError('getKey needs algorithms: jwt-guard cannot see its keys at start-up, so list the algorithms you expect, e.g. [\'RS256\'].');
       }
-      return resolverKeySource(
-        options.getKey,
-        durationToSeconds(options.getKeyCacheTtl ?? '5m', 'getKeyCacheTtl') * 1000,
-      );
+      return resolverKeySource(options.getKey, {
+        ttlMs: durationToSeconds(options.getKeyCacheTtl ?? '5m', 'getKeyCacheTtl') * 1000,
+        timeoutMs: positive(durationToSeconds(options.getKeyTimeout ?? '5s', 'getKeyTimeout'), 'getKeyTimeout') * 1000,
+        cooldownMs: durationToSeconds(options.getKeyCooldown ?? '30s', 'getKeyCooldown') * 1000,
+      });
   }
 }
 

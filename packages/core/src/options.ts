@@ -105,6 +105,19 @@ export interface KeySourceOptions {
    */
   getKeyCacheTtl?: Duration;
   /**
+   * How long one `getKey` call may take. A call still unanswered by then is dropped (a late answer is
+   * ignored): its requests get `503 key_source_unavailable`, the next request asks again. Default `'5s'`.
+   */
+  getKeyTimeout?: Duration;
+  /**
+   * The token chooses the `kid` (and `iss`) it is looked up by, so random ones must not each cost a
+   * `getKey` call: within each `getKeyCooldown`, at most 10 lookups of (`iss`, `kid`, `alg`) that never
+   * resolved to a key are made; further such tokens are `401 key_not_found` at once. Lookups of triples
+   * that resolved before are never held back, and a "no key" answer is remembered for 30 s (or
+   * `getKeyCacheTtl` if shorter). Default `'30s'`; 0 removes the limit.
+   */
+  getKeyCooldown?: Duration;
+  /**
    * Find the JWKS URL in the issuer's metadata: `<issuer>/.well-known/openid-configuration`, else
    * the RFC 8414 `oauth-authorization-server` document. The document's `issuer` must equal `issuer`.
    */

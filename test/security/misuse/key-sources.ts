@@ -134,6 +134,73 @@ const PUBLIC_KEY_AS_SECRET: MisuseCase[] = [
   },
 ];
 
+// --- Rule 5: getKey can be neither wedged nor flooded -----------------------------------------------
+
+const floodCalls = new Map<AdapterName, string[]>();
+const FORGED_KIDS = 30;
+
+const GETKEY_WEDGED_AND_FLOODED: MisuseCase[] = [
+  {
+    rule: 5,
+    name: 'a getKey that never settles: 503 after getKeyTimeout, and the next request is not stuck behind it',
+    options: (fx) => {
+      let calls = 0;
+      return {
+        ...claimsOf(fx.issuers.RS256),
+        algorithms: ['RS256'],
+        getKeyTimeout: 0.3,
+        // The secret manager hangs once (a dead connection), then answers.
+        getKey: () => (++calls === 1 ? new Promise<never>(() => undefined) : fx.issuers.RS256.keys.publicKeyPem!),
+      };
+    },
+    exchange: async (fx) => {
+      const token = await fx.issuers.RS256.sign();
+      return [
+        [{ path: '/me', headers: bearer(token) }, { status: 503, code: 'key_source_unavailable' }],
+        [{ path: '/me', headers: bearer(token) }, { status: 200 }],
+      ];
+    },
+  },
+  {
+    rule: 5,
+    name: `${FORGED_KIDS} forged tokens with random kids make at most 10 getKey calls; the known kid still verifies`,
+    options: (fx, adapter) => {
+      const calls: string[] = [];
+      floodCalls.set(adapter, calls);
+      const rs = fx.issuers.RS256;
+      return {
+        ...claimsOf(rs),
+        algorithms: ['RS256'],
+        getKey: (header) => {
+          calls.push(String(header.kid));
+          return header.kid === rs.keys.kid ? rs.keys.publicKeyPem! : undefined;
+        },
+      };
+    },
+    exchange: async (fx) => {
+      const rs = fx.issuers.RS256;
+      const forged = await Promise.all(
+        Array.from({ length: FORGED_KIDS }, (_, i) => fx.stranger.sign({ iss: rs.issuer, aud: rs.audience }, { header: { kid: `forged-${i}-${Math.random()}` } })),
+      );
+      const valid = await rs.sign();
+      return [
+        [{ path: '/me', headers: bearer(valid) }, { status: 200 }],
+        ...forged.map((token): [{ path: string; headers: Record<string, string> }, { status: number; code: 'key_not_found' }] => [
+          { path: '/me', headers: bearer(token) },
+          { status: 401, code: 'key_not_found' },
+        ]),
+        [{ path: '/me', headers: bearer(valid) }, { status: 200 }],
+      ];
+    },
+    after: ({ adapter }) => {
+      const calls = floodCalls.get(adapter)!;
+      // 10 lookups of never-seen triples per getKeyCooldown: the valid kid's first one, and 9 forged ones.
+      expect(calls.filter((kid) => kid.startsWith('forged-')).length, `${adapter}: getKey calls for forged kids`).toBe(9);
+      expect(calls.length, `${adapter}: getKey calls in all`).toBe(10);
+    },
+  },
+];
+
 // --- Rule 13 (key URLs): no API key or password from a key URL in events or hints -----------------
 
 const API_KEY = 'idp-api-key-0123456789abcdef';
@@ -238,4 +305,4 @@ const ASYNC_KEY_EVENTS: MisuseCase[] = [
   },
 ];
 
-export const KEY_SOURCE_CASES: MisuseCase[] = [...PUBLIC_KEY_AS_SECRET, ...KEY_URL_REDACTION, ...PLAIN_HTTP_KEYS, ...ASYNC_KEY_EVENTS];
+export const KEY_SOURCE_CASES: MisuseCase[] = [...PUBLIC_KEY_AS_SECRET, ...GETKEY_WEDGED_AND_FLOODED, ...KEY_URL_REDACTION, ...PLAIN_HTTP_KEYS, ...ASYNC_KEY_EVENTS];
