@@ -134,16 +134,19 @@ describe('discovery: finding the JWKS', () => {
     const clock = useClock();
     const { server, issuer } = await idp();
     server.delayMs = 100;
-    const verifier = verifierFor(issuer, { jwksCacheMaxAge: 10, jwksCooldown: 1 });
+    const events = keyEventLog();
+    const verifier = verifierFor(issuer, { jwksCacheMaxAge: 10, jwksCooldown: 1, onKeyEvent: events.onKeyEvent });
     const token = await tokenFor(issuer);
     await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
     expect(server.hitsOn(OIDC_PATH)).toBe(1);
     expect(server.hitsOn(JWKS_PATH)).toBe(1);
     server.delayMs = 0;
 
-    // The keys expire: the JWKS is fetched again, the metadata is not.
+    // The keys expire: the expired keys answer at once while the JWKS is fetched again in the background; the metadata is not.
     clock.advance(11_000);
+    const refreshed = events.next('keys_fetched');
     await verifier.verify(token);
+    await refreshed;
     expect(server.hitsOn(JWKS_PATH)).toBe(2);
     // A rotation (unknown kid after the cooldown): again only the JWKS.
     server.keys = [jwkA, jwkB];

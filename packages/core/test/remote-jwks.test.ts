@@ -118,27 +118,32 @@ describe('jwksUri: fetching and caching', () => {
     expect(server.hits).toBe(1);
   });
 
-  it('limits refetches for unknown kids to one per cooldown', async () => {
+  it('limits refetches for unknown kids to one per cooldown, counted from the last refetch an unknown kid caused', async () => {
     const server = await serveSets([jwkA]);
     const verifier = verifierFor(server, { jwksCooldown: 1 });
     await verifier.verify(await tokenA());
     const unknown = await tokenB('x');
-    // Within the cooldown of the first fetch: no refetch, however many unknown kids arrive.
+    // The first fetch (a known kid's) starts no cooldown: the first unknown kid refetches at once…
+    await rejection(verifier.verify(unknown), 'key_not_found', 401);
+    expect(server.hits).toBe(2);
+    // …and within the cooldown of that refetch: none, however many unknown kids arrive.
     for (let i = 0; i < 3; i += 1) await rejection(verifier.verify(unknown), 'key_not_found', 401);
-    expect(server.hits).toBe(1);
+    expect(server.hits).toBe(2);
     await sleep(1100);
     await rejection(verifier.verify(unknown), 'key_not_found');
-    expect(server.hits).toBe(2);
+    expect(server.hits).toBe(3);
     await rejection(verifier.verify(unknown), 'key_not_found');
-    expect(server.hits).toBe(2);
+    expect(server.hits).toBe(3);
   });
 
-  it('with a long cooldown, an unknown kid never triggers a refetch', async () => {
+  it('with a long cooldown, an unknown kid refetches once, and not again within the cooldown', async () => {
     const server = await serveSets([jwkA], [jwkA, jwkB]);
     const verifier = verifierFor(server, { jwksCooldown: '1h' });
     await verifier.verify(await tokenA());
-    await rejection(verifier.verify(await tokenB()), 'key_not_found');
-    expect(server.hits).toBe(1);
+    await expect(verifier.verify(await tokenB())).resolves.toMatchObject({ header: { kid: 'b' } });
+    expect(server.hits).toBe(2);
+    await rejection(verifier.verify(await tokenB('c')), 'key_not_found');
+    expect(server.hits).toBe(2);
   });
 
   it('does not refetch for a token without kid', async () => {
@@ -213,7 +218,9 @@ describe('jwksUri: key selection', () => {
     const verifier = verifierFor(server, { jwksCooldown: '1h' });
     await expect(verifier.verify(await tokenA())).resolves.toBeDefined();
     await rejection(verifier.verify(await tokenB()), 'key_not_found');
-    expect(server.hits).toBe(1);
+    expect(server.hits).toBe(2); // kid b (use: enc) is unknown among the usable keys: its one refetch
+    await rejection(verifier.verify(await tokenB()), 'key_not_found');
+    expect(server.hits).toBe(2);
   });
 
   it('skips a fetched key whose alg does not fit it', async () => {

@@ -3,8 +3,8 @@ import { createHmac, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GuardOptions, KeyEvent, RejectedEvent } from '@jwt-guard/core';
-import { serveJwks, type TestIssuer } from '@jwt-guard/testing';
+import type { GuardOptions, JWK, KeyEvent, RejectedEvent } from '@jwt-guard/core';
+import { serveJwks, type JwksServer, type TestIssuer } from '@jwt-guard/testing';
 import { expect } from 'vitest';
 import type { AdapterName } from '../../adapters/apps.js';
 import type { MisuseCase, MisuseFixtures } from './types.js';
@@ -201,6 +201,92 @@ const GETKEY_WEDGED_AND_FLOODED: MisuseCase[] = [
   },
 ];
 
+// --- Rule 6: outages and rotations of a remote JWKS hold no request up --------------------------------
+
+/** A JWKS server per adapter (each adapter's guard fetches on its own), closed when the suite ends. */
+const jwksPerAdapter = new Map<AdapterName, JwksServer>();
+async function ownJwks(fx: MisuseFixtures, adapter: AdapterName, keys: JWK[]): Promise<JwksServer> {
+  const server = await serveJwks(keys);
+  fx.defer(() => server.close());
+  jwksPerAdapter.set(adapter, server);
+  return server;
+}
+
+/** Calls `then` once, on the first `keys_fetched`: what the key provider does right after our first fetch. */
+function afterFirstFetch(then: () => void, log?: (event: KeyEvent) => void): (event: KeyEvent) => void {
+  let fetched = false;
+  return (event) => {
+    log?.(event);
+    if (event.type !== 'keys_fetched' || fetched) return;
+    fetched = true;
+    then();
+  };
+}
+
+const outageLog = hookLog();
+
+const REMOTE_KEYS_OUTAGES_AND_ROTATIONS: MisuseCase[] = [
+  {
+    rule: 6,
+    name: 'keys past their lifetime and the JWKS endpoint black-holing: every request, cached or not, is answered at once with the stale keys',
+    options: async (fx, adapter) => {
+      const rs = fx.issuers.RS256;
+      const server = await ownJwks(fx, adapter, [rs.keys.jwk]);
+      return {
+        ...rs.verifierOptions({ source: 'jwksUri' }),
+        jwksUri: server.url,
+        // Keys live 1 ms: every request after the first finds them past their lifetime, within the hour of grace.
+        jwksCacheMaxAge: 0.001,
+        // Longer than the runner lets a request take: a request that waits on the black-holed refresh hangs.
+        jwksTimeout: 10,
+        // Right after our first fetch the endpoint starts to accept requests and never answer them.
+        onKeyEvent: afterFirstFetch(() => server.fail('hang'), outageLog.hooks(adapter).onKeyEvent),
+      };
+    },
+    exchange: async (fx) => {
+      const [first, second] = await Promise.all([fx.issuers.RS256.sign(), fx.issuers.RS256.sign()]);
+      return [
+        [{ path: '/me', headers: bearer(first) }, { status: 200 }],
+        [{ path: '/me', headers: bearer(first) }, { status: 200 }],
+        [{ path: '/me', headers: bearer(first) }, { status: 200 }], // a token-cache hit
+        [{ path: '/me', headers: bearer(second) }, { status: 200 }],
+      ];
+    },
+    after: ({ adapter }) => {
+      // One background refresh, shared by every request after the first, still hanging.
+      expect(jwksPerAdapter.get(adapter)!.requestCount(), `${adapter}: JWKS requests`).toBe(2);
+      expect(outageLog.keyEvents(adapter).filter((event) => event.type === 'stale_keys_served').length, adapter).toBeGreaterThanOrEqual(2);
+    },
+  },
+  {
+    rule: 6,
+    name: 'the provider rotates right after our first fetch: the new kid verifies at once; the cooldown counts only unknown-kid refetches',
+    options: async (fx, adapter) => {
+      const rs = fx.issuers.RS256;
+      const server = await ownJwks(fx, adapter, [rs.keys.jwk]);
+      return {
+        ...rs.verifierOptions({ source: 'jwksUri' }),
+        jwksUri: server.url,
+        onKeyEvent: afterFirstFetch(() => server.setKeys([rs.keys.jwk, fx.stranger.keys.jwk])),
+      };
+    },
+    exchange: async (fx) => {
+      const rs = fx.issuers.RS256;
+      const rotated = { iss: rs.issuer, aud: rs.audience };
+      return [
+        [{ path: '/me', headers: bearer(await rs.sign()) }, { status: 200 }],
+        // Signed with the key published after our first fetch (default jwksCooldown 30 s).
+        [{ path: '/me', headers: bearer(await fx.stranger.sign(rotated)) }, { status: 200 }],
+        // Within the cooldown of that refetch, another unknown kid causes no fetch.
+        [{ path: '/me', headers: bearer(await fx.stranger.sign(rotated, { header: { kid: 'not-published' } })) }, { status: 401, code: 'key_not_found' }],
+      ];
+    },
+    after: ({ adapter }) => {
+      expect(jwksPerAdapter.get(adapter)!.requestCount(), `${adapter}: JWKS requests`).toBe(2);
+    },
+  },
+];
+
 // --- Rule 13 (key URLs): no API key or password from a key URL in events or hints -----------------
 
 const API_KEY = 'idp-api-key-0123456789abcdef';
@@ -305,4 +391,4 @@ const ASYNC_KEY_EVENTS: MisuseCase[] = [
   },
 ];
 
-export const KEY_SOURCE_CASES: MisuseCase[] = [...PUBLIC_KEY_AS_SECRET, ...GETKEY_WEDGED_AND_FLOODED, ...KEY_URL_REDACTION, ...PLAIN_HTTP_KEYS, ...ASYNC_KEY_EVENTS];
+export const KEY_SOURCE_CASES: MisuseCase[] = [...PUBLIC_KEY_AS_SECRET, ...GETKEY_WEDGED_AND_FLOODED, ...REMOTE_KEYS_OUTAGES_AND_ROTATIONS, ...KEY_URL_REDACTION, ...PLAIN_HTTP_KEYS, ...ASYNC_KEY_EVENTS];
