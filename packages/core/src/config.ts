@@ -4,6 +4,7 @@ import { configError } from './errors.js';
 import type { KeySource } from './keys/key-source.js';
 import { discoveredJwksSource } from './keys/discovery.js';
 import { emitter } from './keys/key-events.js';
+import { insecureKeyUrl } from './keys/key-url.js';
 import { remoteJwksSource, type RemoteJwksOptions } from './keys/remote-jwks.js';
 import { checkSecretStrength } from './keys/secret-strength.js';
 import { resolverKeySource } from './keys/resolver-source.js';
@@ -46,15 +47,17 @@ export function selectKeySource(options: VerifierOptions): KeySource {
     case 'publicKey':
     case 'jwks':
       return staticKeySource(kind, options, () => explicitAlgorithms);
-    case 'jwksUri':
-      return remoteJwksSource({ ...remoteOptions(options), url: httpUrl(options.jwksUri!, 'jwksUri') });
+    case 'jwksUri': {
+      const remote = remoteOptions(options);
+      return remoteJwksSource({ ...remote, url: httpUrl(options.jwksUri!, 'jwksUri', remote.allowInsecureHttp) });
+    }
     case 'discovery': {
       if (options.discovery !== true) throw configError('discovery must be true or false.');
       if (typeof options.issuer !== 'string') {
         throw configError('discovery needs issuer to be the one issuer URL whose metadata names the JWKS (for several, use issuers).');
       }
-      httpUrl(options.issuer, 'issuer');
       const remote = remoteOptions(options);
+      httpUrl(options.issuer, 'issuer', remote.allowInsecureHttp);
       return discoveredJwksSource(options.issuer, remote, remote.emit);
     }
     case 'getKey':
@@ -62,22 +65,32 @@ export function selectKeySource(options: VerifierOptions): KeySource {
       if (options.algorithms === undefined) {
         throw configError('getKey needs algorithms: jwt-guard cannot see its keys at start-up, so list the algorithms you expect, e.g. [\'RS256\'].');
       }
-      return resolverKeySource(
-        options.getKey,
-        durationToSeconds(options.getKeyCacheTtl ?? '5m', 'getKeyCacheTtl') * 1000,
-      );
+      return resolverKeySource(options.getKey, {
+        ttlMs: durationToSeconds(options.getKeyCacheTtl ?? '5m', 'getKeyCacheTtl') * 1000,
+        timeoutMs: positive(durationToSeconds(options.getKeyTimeout ?? '5s', 'getKeyTimeout'), 'getKeyTimeout') * 1000,
+        cooldownMs: durationToSeconds(options.getKeyCooldown ?? '30s', 'getKeyCooldown') * 1000,
+      });
   }
 }
 
-function httpUrl(value: string | URL, option: string): URL {
+/** A key URL: https, or http on the loopback interface, or http anywhere with `allowInsecureHttpKeys: true`. */
+function httpUrl(value: string | URL, option: string, allowInsecureHttp: boolean): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw configError(`${option} is not a valid URL.`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw configError(`${option} must be an https: URL (http: only for a key server on a trusted network, such as localhost in tests).`);
+  if (url.username !== '' || url.password !== '') {
+    throw configError(`${option} has a user name or password in it: fetch refuses such URLs, so no key could ever be fetched. Remove them.`);
+  }
+  const insecure = insecureKeyUrl(url, allowInsecureHttp);
+  if (insecure !== undefined) {
+    // The URL itself is not repeated: its query may hold an API key.
+    throw configError(
+      `${option} must be an https: URL, because ${insecure}. Use https; plain http: is accepted only on the loopback interface ` +
+        '(localhost, 127.0.0.1, [::1]) or, for a key server on a network you fully trust, with allowInsecureHttpKeys: true.',
+    );
   }
   return url;
 }
@@ -93,6 +106,8 @@ function remoteOptions(options: VerifierOptions): Omit<RemoteJwksOptions, 'url'>
   const maxBytes = options.jwksMaxBytes ?? 512 * 1024;
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw configError('jwksMaxBytes must be a positive integer.');
   if (options.onKeyEvent !== undefined && typeof options.onKeyEvent !== 'function') throw configError('onKeyEvent must be a function.');
+  const allowInsecureHttp = options.allowInsecureHttpKeys ?? false;
+  if (typeof allowInsecureHttp !== 'boolean') throw configError('allowInsecureHttpKeys must be true or false.');
   return {
     maxAgeMs,
     minAgeMs,
@@ -101,6 +116,7 @@ function remoteOptions(options: VerifierOptions): Omit<RemoteJwksOptions, 'url'>
     staleIfErrorMs: seconds(options.jwksStaleIfError, '1h', 'jwksStaleIfError'),
     maxBytes,
     explicitAlgorithms: options.algorithms !== undefined,
+    allowInsecureHttp,
     emit: emitter(options.onKeyEvent),
   };
 }

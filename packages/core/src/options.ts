@@ -105,6 +105,19 @@ export interface KeySourceOptions {
    */
   getKeyCacheTtl?: Duration;
   /**
+   * How long one `getKey` call may take. A call still unanswered by then is dropped (a late answer is
+   * ignored): its requests get `503 key_source_unavailable`, the next request asks again. Default `'5s'`.
+   */
+  getKeyTimeout?: Duration;
+  /**
+   * The token chooses the `kid` (and `iss`) it is looked up by, so random ones must not each cost a
+   * `getKey` call: within each `getKeyCooldown`, at most 10 lookups of (`iss`, `kid`, `alg`) that never
+   * resolved to a key are made; further such tokens are `401 key_not_found` at once. Lookups of triples
+   * that resolved before are never held back, and a "no key" answer is remembered for 30 s (or
+   * `getKeyCacheTtl` if shorter). Default `'30s'`; 0 removes the limit.
+   */
+  getKeyCooldown?: Duration;
+  /**
    * Find the JWKS URL in the issuer's metadata: `<issuer>/.well-known/openid-configuration`, else
    * the RFC 8414 `oauth-authorization-server` document. The document's `issuer` must equal `issuer`.
    */
@@ -152,8 +165,19 @@ export interface VerifierOptions extends KeySourceOptions {
   jwksStaleIfError?: Duration;
   /** Fetch remote keys as soon as the verifier is created, rather than on the first request. Default false. */
   warmUp?: boolean;
-  /** Key source events (fetched, failed, stale keys served, unknown kid, issuer mismatch), for metrics and alerts. */
+  /**
+   * Key source events (fetched, failed, stale keys served, unknown kid, issuer mismatch), for metrics and alerts.
+   * URLs in events are redacted (no user info, query values replaced by `redacted`). The listener may
+   * be `async`; one that throws or whose promise rejects is ignored, never an unhandled rejection.
+   */
   onKeyEvent?: (event: KeyEvent) => void;
+  /**
+   * DANGEROUS. Accept plain `http:` key URLs (`jwksUri`, the `discovery` issuer, a discovered
+   * `jwks_uri`) off the loopback interface. Without TLS, anyone on the network path can serve their
+   * own keys and mint tokens you accept. By default http is refused at start-up (a discovered http
+   * `jwks_uri`: when discovered) except for localhost, 127.0.0.0/8 and [::1]. Default false.
+   */
+  allowInsecureHttpKeys?: boolean;
   /**
    * Several trusted issuers (tenants), each with its own key source and, optionally, its own
    * `audience`, `algorithms`, `typ`; the other options are shared. The token's `iss` picks one —

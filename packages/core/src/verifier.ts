@@ -16,6 +16,7 @@ export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
   'clockTolerance', 'maxTokenAge', 'requiredClaims', 'requireExp', 'typ', 'currentDate',
   'scopeClaim', 'maxTokenLength', 'jwksCacheMaxAge', 'jwksCacheMinAge', 'jwksCooldown', 'jwksTimeout',
   'jwksMaxBytes', 'jwksStaleIfError', 'warmUp', 'onKeyEvent', 'issuers', 'getKeyCacheTtl', 'revocation', 'cryptoBackend', 'tokenCache',
+  'allowInsecureHttpKeys', 'getKeyTimeout', 'getKeyCooldown',
 ];
 
 /**

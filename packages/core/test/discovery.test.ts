@@ -134,16 +134,19 @@ describe('discovery: finding the JWKS', () => {
     const clock = useClock();
     const { server, issuer } = await idp();
     server.delayMs = 100;
-    const verifier = verifierFor(issuer, { jwksCacheMaxAge: 10, jwksCooldown: 1 });
+    const events = keyEventLog();
+    const verifier = verifierFor(issuer, { jwksCacheMaxAge: 10, jwksCooldown: 1, onKeyEvent: events.onKeyEvent });
     const token = await tokenFor(issuer);
     await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
     expect(server.hitsOn(OIDC_PATH)).toBe(1);
     expect(server.hitsOn(JWKS_PATH)).toBe(1);
     server.delayMs = 0;
 
-    // The keys expire: the JWKS is fetched again, the metadata is not.
+    // The keys expire: the expired keys answer at once while the JWKS is fetched again in the background; the metadata is not.
     clock.advance(11_000);
+    const refreshed = events.next('keys_fetched');
     await verifier.verify(token);
+    await refreshed;
     expect(server.hitsOn(JWKS_PATH)).toBe(2);
     // A rotation (unknown kid after the cooldown): again only the JWKS.
     server.keys = [jwkA, jwkB];
@@ -266,13 +269,19 @@ describe('discovery: failures', () => {
       'jwks_uri is not a URL',
       ({ server, issuer }) => void server.routes.set(OIDC_PATH, (res) => sendJson(res, { issuer, jwks_uri: 'not a url' })),
       {},
-      'Invalid URL',
+      'the discovery document has a jwks_uri that is not a URL',
     ],
     [
-      'jwks_uri is neither https nor the issuer’s scheme',
+      'jwks_uri is neither https nor http',
       ({ server, issuer }) => void server.routes.set(OIDC_PATH, (res) => sendJson(res, { issuer, jwks_uri: 'file:///etc/passwd' })),
+      { allowInsecureHttpKeys: true },
+      "the discovery document's jwks_uri (file:///etc/passwd) is refused: it is a file: URL",
+    ],
+    [
+      'jwks_uri is plain http off the loopback interface (the issuer being on loopback does not make it so)',
+      ({ server, issuer }) => void server.routes.set(OIDC_PATH, (res) => sendJson(res, { issuer, jwks_uri: 'http://idp.example.com/jwks?api_key=s3cr3t-k3y' })),
       {},
-      'the discovery document points jwks_uri at a non-https URL',
+      "the discovery document's jwks_uri (http://idp.example.com/jwks?api_key=redacted) is refused: it is a plain http: URL off the loopback interface",
     ],
   ])('%s → 503 with a hint naming the issuer and the reason', async (_label, breakIt, options, reason) => {
     const events = keyEventLog();
@@ -352,10 +361,36 @@ describe('discovery: configuration', () => {
     ['with a non-boolean value', { discovery: 'yes' as never }, /discovery must be true or false/],
     ['with an issuer that is not a URL', { issuer: 'tenant-a' }, /issuer is not a valid URL/],
     ['with an issuer that is not http(s)', { issuer: 'ftp://idp.example.com/' }, /issuer must be an https: URL/],
+    ['with a plain http issuer off the loopback interface', { issuer: 'http://idp.example.com/tenant-a' }, /issuer must be an https: URL.*allowInsecureHttpKeys: true/],
     ['with an HMAC algorithm', { algorithms: ['HS256'] }, /HMAC algorithm with public keys/],
   ])('refuses discovery %s', (_label, options, message) => {
     const error = configError(() => createVerifier({ discovery: true, issuer, audience: AUDIENCE, ...options }));
     expect(error.message).toMatch(message);
+  });
+
+  it('allowInsecureHttpKeys: true accepts a plain http issuer and a plain http jwks_uri off the loopback interface', async () => {
+    expect(() => createVerifier({ discovery: true, issuer: 'http://idp.example.com/tenant-a', audience: AUDIENCE, allowInsecureHttpKeys: true })).not.toThrow();
+    const { server, issuer } = await idp();
+    // 0.0.0.0 is not loopback by name, but Linux connects it to this host: a non-loopback http URL a test can reach.
+    const offLoopback = server.url.replace('127.0.0.1', '0.0.0.0');
+    server.routes.set(OIDC_PATH, (res) => sendJson(res, { issuer, jwks_uri: offLoopback }));
+    const token = await tokenFor(issuer);
+    const refused = await rejection(verifierFor(issuer).verify(token), 'key_source_unavailable', 503);
+    expect(refused.hint).toContain('is refused: it is a plain http: URL off the loopback interface');
+    await expect(verifierFor(issuer, { allowInsecureHttpKeys: true }).verify(token)).resolves.toBeDefined();
+    expect(server.hitsOn(JWKS_PATH)).toBe(1);
+  });
+
+  it('a discovered jwks_uri with credentials and an API key: refused by fetch, and neither reaches the hint or the events', async () => {
+    const events = keyEventLog();
+    const { server, issuer } = await idp();
+    server.routes.set(OIDC_PATH, (res) => sendJson(res, { issuer, jwks_uri: `http://jwks-user:p4ssw0rd@127.0.0.1:${new URL(server.url).port}${JWKS_PATH}?key=4p1-k3y` }));
+    const verifier = verifierFor(issuer, { onKeyEvent: events.onKeyEvent });
+    const error = await rejection(verifier.verify(await tokenFor(issuer)), 'key_source_unavailable', 503);
+    expect(events.of('discovery_fetched')[0]!.jwksUri).toBe(`http://127.0.0.1:${new URL(server.url).port}${JWKS_PATH}?key=redacted`);
+    const everything = JSON.stringify([error.message, error.hint, events.events]);
+    expect(everything).toContain('credentials');
+    for (const secret of ['p4ssw0rd', 'jwks-user', '4p1-k3y']) expect(everything).not.toContain(secret);
   });
 
   it('discovery: false is no key source', () => {

@@ -9,8 +9,9 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { JWK } from 'jose';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier, type KeyEvent, type VerifierOptions } from '@jwt-guard/core';
 import {
   CLAIM_OPTIONS,
@@ -144,7 +145,7 @@ describe('key lifetime', () => {
     expect(server.hits).toBe(2);
   });
 
-  it('past the lifetime, a request waits for the refresh (real time: jwksCacheMaxAge 1 s, 300 ms answer)', async () => {
+  it('past the lifetime, a token whose kid only the refreshed set has waits for that refresh (real time: jwksCacheMaxAge 1 s, 300 ms answer)', async () => {
     const server = await endpoint([jwkA]);
     const verifier = verifierFor(server, { jwksCacheMaxAge: 1, jwksCooldown: '1h' });
     const oldToken = await tokenA();
@@ -156,7 +157,7 @@ describe('key lifetime', () => {
     server.delayMs = 300;
     await sleep(1_100);
     const started = performance.now();
-    // Only the refreshed set has kid b: the request waited for it (no unknown-kid refetch within 1 h).
+    // Only the refreshed set has kid b: the unknown kid joined the background refresh the expired keys started.
     await expect(verifier.verify(rotated)).resolves.toMatchObject({ header: { kid: 'b' } });
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     expect(server.hits).toBe(2);
@@ -186,7 +187,7 @@ describe('unknown kid', () => {
     expect(unknown.every((event) => event.kid === 'b' && event.refetched)).toBe(true);
   });
 
-  it('an unknown kid refetches at most once per jwksCooldown (default 30 s) and is not remembered as unknown', async () => {
+  it('an unknown kid refetches at most once per jwksCooldown (default 30 s), counted from its own refetch, and is not remembered as unknown', async () => {
     const clock = useClock();
     const events = keyEventLog();
     const server = await endpoint([jwkA]);
@@ -194,12 +195,8 @@ describe('unknown kid', () => {
     const token = await tokenB();
     await verifier.verify(await tokenA());
 
-    // Within the cooldown of the first fetch: no refetch.
-    clock.advance(29_000);
-    await rejection(verifier.verify(token), 'key_not_found', 401);
-    expect(server.hits).toBe(1);
-    // After it: one refetch; the kid is not published yet.
-    clock.advance(2_000);
+    // 5 s after the first fetch (a known kid's): no cooldown yet, the unknown kid refetches; not published yet.
+    clock.advance(5_000);
     await rejection(verifier.verify(token), 'key_not_found', 401);
     expect(server.hits).toBe(2);
     // The provider publishes it now; within the cooldown of that refetch it is still unknown here…
@@ -211,7 +208,50 @@ describe('unknown kid', () => {
     clock.advance(2_000);
     await expect(verifier.verify(token)).resolves.toMatchObject({ header: { kid: 'b' } });
     expect(server.hits).toBe(3);
-    expect(events.of('unknown_kid').map((event) => event.refetched)).toEqual([false, true, false, true]);
+    expect(events.of('unknown_kid').map((event) => event.refetched)).toEqual([true, false, true]);
+  });
+
+  it('a provider that rotates 15 s after our first fetch: the new kid verifies at once, not after 30 s of key_not_found', async () => {
+    const clock = useClock();
+    const server = await endpoint([jwkA]);
+    const verifier = verifierFor(server);
+    await verifier.verify(await tokenA());
+    clock.advance(15_000);
+    server.keys = [jwkA, jwkB];
+    await expect(verifier.verify(await tokenB())).resolves.toMatchObject({ header: { kid: 'b' } });
+    expect(server.hits).toBe(2);
+  });
+
+  it('background refreshes start no cooldown either: a rotation right after one is picked up at once', async () => {
+    const clock = useClock();
+    const events = keyEventLog();
+    const server = await endpoint([jwkA]);
+    const verifier = verifierFor(server, { jwksCacheMaxAge: 20, onKeyEvent: events.onKeyEvent });
+    const token = await tokenA();
+    await verifier.verify(token);
+    clock.advance(17_000); // past 80 %: the request starts a background refresh
+    const refreshed = events.next('keys_fetched');
+    await verifier.verify(token);
+    await refreshed;
+    expect(server.hits).toBe(2);
+    clock.advance(1_000);
+    server.keys = [jwkA, jwkB];
+    await expect(verifier.verify(await tokenB())).resolves.toMatchObject({ header: { kid: 'b' } });
+    expect(server.hits).toBe(3);
+  });
+
+  it('the first requests, all with a kid the set does not have, share the first fetch and cause no second one', async () => {
+    const events = keyEventLog();
+    const server = await endpoint([jwkA]);
+    server.delayMs = 50;
+    const verifier = verifierFor(server, { onKeyEvent: events.onKeyEvent });
+    const token = await tokenB();
+    await Promise.all(Array.from({ length: 20 }, () => rejection(verifier.verify(token), 'key_not_found', 401)));
+    expect(server.hits).toBe(1);
+    expect(events.of('unknown_kid').every((event) => !event.refetched)).toBe(true);
+    // The keys were fetched for those very requests, so the cooldown has not started: a later unknown kid refetches.
+    await rejection(verifier.verify(token), 'key_not_found', 401);
+    expect(server.hits).toBe(2);
   });
 
   it('a flood of 200 tokens with random kids: one fetch per cooldown, each refused key_not_found quickly', async () => {
@@ -260,8 +300,11 @@ describe('unknown kid', () => {
     await verifier.verify(await tokenA());
     const hostileKid = `k\u0000\n\u001b[31mé${'x'.repeat(100)}`;
     await rejection(verifier.verify(unsignedWithKid(hostileKid)), 'key_not_found', 401);
-    const [event] = events.of('unknown_kid');
-    expect(event).toEqual({ type: 'unknown_kid', url: server.url, kid: `k???[31m?${'x'.repeat(55)}`, refetched: false });
+    await rejection(verifier.verify(unsignedWithKid(hostileKid)), 'key_not_found', 401);
+    const [first, second] = events.of('unknown_kid');
+    expect(first).toEqual({ type: 'unknown_kid', url: server.url, kid: `k???[31m?${'x'.repeat(55)}`, refetched: true });
+    expect(second).toEqual({ ...first, refetched: false });
+    const event = first;
     expect(event!.kid).toHaveLength(64);
     expect(event!.kid).toMatch(/^[\x20-\x7e]+$/);
   });
@@ -424,7 +467,9 @@ describe('endpoint failures', () => {
     // Success resets the count: the next failure backs off 1 s again (and the keys are served stale meanwhile).
     server.fail = (res) => sendJson(res, 'down', 500);
     clock.advance(600_001);
+    const failed = events.next('keys_fetch_failed');
     await expect(verifier.verify(token)).resolves.toBeDefined();
+    await failed;
     expect(events.of('keys_fetch_failed').at(-1)).toMatchObject({ consecutiveFailures: 1, retryInMs: 1000 });
     expect(server.hits).toBe(backoffs.length + 2);
   });
@@ -442,6 +487,102 @@ describe('endpoint failures', () => {
     await rejection(verifier.verify(await tokenB()), 'key_not_found', 401);
     expect(server.hits).toBe(2);
     expect(events.of('unknown_kid').map((event) => event.refetched)).toEqual([true, false]);
+  });
+});
+
+/**
+ * A TCP server on 127.0.0.1 that answers the first HTTP request with the JWK Set (closing that
+ * connection), then black-holes: it accepts every later connection, reads it, and never sends a byte.
+ */
+async function blackHoleAfterFirstAnswer(keys: JWK[]): Promise<{ url: string; requests(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let requests = 0;
+  const body = JSON.stringify({ keys });
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    // Requests are counted, not connections (undici may open a spare connection that carries none).
+    socket.once('data', () => {
+      requests += 1;
+      if (requests > 1) return; // read, never answered
+      socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const hole = {
+    url: `http://127.0.0.1:${port}${JWKS_PATH}`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  holes.push(hole);
+  return hole;
+}
+
+const holes: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(holes.splice(0).map((hole) => hole.close()));
+});
+
+describe('outages and rotations hold no request up (issue 12, rule 6)', () => {
+  it('keys past their lifetime, the endpoint black-holing: no request waits, cached or not, across backoff steps, until the grace period ends', async () => {
+    const clock = useClock();
+    const events = keyEventLog();
+    const hole = await blackHoleAfterFirstAnswer([jwkA]);
+    const verifier = createVerifier({ jwksUri: hole.url, ...CLAIM_OPTIONS, jwksCacheMaxAge: 10, jwksTimeout: 1.5, onKeyEvent: events.onKeyEvent });
+    const cached = await tokenA();
+    for (let i = 0; i < 3; i += 1) await verifier.verify(cached); // fetched once, then admitted to the token cache
+    expect(hole.requests()).toBe(1);
+
+    /** A cached token and a new one, each answered well within jwksTimeout (a black-holed fetch takes all 1.5 s). */
+    const answeredAtOnce = async () => {
+      for (const token of [cached, await tokenA()]) {
+        const started = performance.now();
+        await expect(verifier.verify(token)).resolves.toMatchObject({ header: { kid: 'a' } });
+        expect(performance.now() - started).toBeLessThan(500);
+      }
+    };
+
+    // Past the lifetime: the expired keys answer at once; the refresh hangs in the background, shared.
+    const firstFailure = events.next('keys_fetch_failed', 4_000);
+    clock.advance(10_001);
+    await answeredAtOnce();
+    await answeredAtOnce();
+    await vi.waitFor(() => expect(hole.requests()).toBe(2));
+    expect(await firstFailure).toMatchObject({ reason: 'timeout: no answer within jwksTimeout', consecutiveFailures: 1, retryInMs: 1_000 });
+    // Within the backoff: at once, and no fetch.
+    await answeredAtOnce();
+    await sleep(50);
+    expect(hole.requests()).toBe(2);
+    // The next backoff step: another background attempt; still no request waits.
+    const secondFailure = events.next('keys_fetch_failed', 4_000);
+    clock.advance(1_000);
+    await answeredAtOnce();
+    await vi.waitFor(() => expect(hole.requests()).toBe(3));
+    expect(await secondFailure).toMatchObject({ consecutiveFailures: 2, retryInMs: 2_000 });
+    expect(events.of('stale_keys_served').length).toBeGreaterThanOrEqual(6);
+
+    // The grace period (jwksStaleIfError, 1 h) is over: no usable key, so 503.
+    clock.advance(3_600_000);
+    await rejection(verifier.verify(cached), 'key_source_unavailable', 503);
+    await rejection(verifier.verify(await tokenA()), 'key_source_unavailable', 503);
+  });
+
+  it('ready() resolves at once on keys within the grace period, starting the refresh in the background', async () => {
+    const clock = useClock();
+    const hole = await blackHoleAfterFirstAnswer([jwkA]);
+    const verifier = createVerifier({ jwksUri: hole.url, ...CLAIM_OPTIONS, jwksCacheMaxAge: 10, jwksTimeout: 1.5 });
+    await verifier.ready();
+    clock.advance(10_001);
+    const started = performance.now();
+    await verifier.ready();
+    expect(performance.now() - started).toBeLessThan(500);
+    await vi.waitFor(() => expect(hole.requests()).toBe(2));
   });
 });
 
@@ -468,9 +609,11 @@ describe('stale-if-error', () => {
     expect(server.hits).toBe(2);
     expect(events.of('stale_keys_served')).toEqual([]);
 
-    // 10.5 s: expired. The refresh fails (2nd, retry in 2 s): the expired keys are served.
+    // 10.5 s: expired. The expired keys are served at once; the refresh, in the background, fails (2nd, retry in 2 s).
     clock.advance(2_000);
+    const failedAgain = events.next('keys_fetch_failed');
     await expect(verifier.verify(token)).resolves.toMatchObject({ header: { kid: 'a' } });
+    await failedAgain;
     expect(server.hits).toBe(3);
     const [stale] = events.of('stale_keys_served');
     expect(stale).toEqual({ type: 'stale_keys_served', url: server.url, ageMs: expect.any(Number) });
@@ -485,9 +628,11 @@ describe('stale-if-error', () => {
     await rejection(verifier.verify(await tokenB()), 'key_not_found', 401);
     expect(server.hits).toBe(3);
 
-    // 69 s (grace ends at 10 + 60 = 70 s): the refresh fails (3rd, retry in 4 s), still served stale.
+    // 69 s (grace ends at 10 + 60 = 70 s): still served stale; the background refresh fails (3rd, retry in 4 s).
     clock.advance(58_500);
+    const thirdFailure = events.next('keys_fetch_failed');
     await expect(verifier.verify(token)).resolves.toBeDefined();
+    await thirdFailure;
     expect(server.hits).toBe(4);
 
     // 70.5 s: the grace period is over, within the backoff: 503 without a fetch.
@@ -521,7 +666,9 @@ describe('stale-if-error', () => {
     server.fail = (res) => sendJson(res, 'down', 500);
 
     clock.advance(10_000 + 59 * 60_000);
+    const failed = events.next('keys_fetch_failed');
     await expect(verifier.verify(token)).resolves.toBeDefined();
+    await failed;
     expect(server.hits).toBe(2);
     expect(events.of('stale_keys_served')).toHaveLength(1);
 
@@ -679,10 +826,12 @@ describe('key events', () => {
     await rejection(verifier.verify(await tokenB()), 'key_not_found', 401);
     server.fail = (res) => sendJson(res, 'down', 500);
     clock.advance(10_001);
+    // Expired: served stale at once, refreshed in the background (which fails).
     await expect(verifier.verify(token)).resolves.toBeDefined();
+    while (!seen.includes('keys_fetch_failed')) await sleep(5);
     clock.advance(2 * 3_600_000);
     await rejection(verifier.verify(token), 'key_source_unavailable', 503);
-    expect(seen).toEqual(['keys_fetched', 'unknown_kid', 'keys_fetched', 'keys_fetch_failed', 'stale_keys_served', 'keys_fetch_failed']);
+    expect(seen).toEqual(['keys_fetched', 'unknown_kid', 'keys_fetched', 'stale_keys_served', 'keys_fetch_failed', 'keys_fetch_failed']);
   });
 });
 
@@ -734,7 +883,9 @@ describe('filtering fetched keys', () => {
     }
     // The oct key is no HMAC key here: HS256 is not even allowed with a remote JWKS.
     await rejection(verifier.verify(await sign(SECRET_32, 'HS256', validClaims(), { kid: 'h' })), 'algorithm_not_allowed', 401);
-    expect(server.hits).toBe(1);
+    // Skipped keys are unknown kids: the first of them caused the one refetch of the cooldown.
+    expect(server.hits).toBe(2);
+    expect(events.of('keys_fetched')[1]!.keyCount).toBe(3);
   });
 
   it('a token without kid is tried only against keys that allow its alg', async () => {

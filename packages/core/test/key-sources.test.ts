@@ -6,11 +6,13 @@ import {
   CLAIM_OPTIONS,
   configError,
   ecPair,
+  movableClock,
   rejection,
   rsaPair,
   SECRET_32,
   SECRET_64,
   sign,
+  sleep,
   validClaims,
   type RsaPair,
 } from './helpers.js';
@@ -377,5 +379,175 @@ describe('start-up key import', () => {
 
   it('refuses key material at start-up, not at the first request', () => {
     expect(configError(() => createVerifier({ publicKey: rsa1024.publicKey, ...CLAIM_OPTIONS })).message).toContain('1024-bit');
+  });
+});
+
+describe('getKey cannot be wedged or flooded (issue 12, rule 5)', () => {
+  const neverSettles = () => new Promise<never>(() => undefined);
+
+  it('a getKey that never settles: its requests get 503 after getKeyTimeout, the lookup is dropped, the next request asks again', async () => {
+    let calls = 0;
+    let hang = true;
+    const verifier = createVerifier({
+      getKey: () => {
+        calls += 1;
+        return hang ? neverSettles() : rsaA.publicKey;
+      },
+      algorithms: ['RS256'],
+      getKeyTimeout: 0.2,
+      ...CLAIM_OPTIONS,
+    });
+    const token = await sign(rsaA.privateKey, 'RS256', validClaims(), { kid: 'k1' });
+    const started = performance.now();
+    // Concurrent requests share the one call, and all of them are answered when it is dropped.
+    const errors = await Promise.all(Array.from({ length: 5 }, () => rejection(verifier.verify(token), 'key_source_unavailable', 503)));
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(calls).toBe(1);
+    expect(errors[0]!.hint).toBe('getKey() did not answer within getKeyTimeout (0.2 s); the lookup was dropped');
+    // Dropped, not cached: the next request calls getKey again (and now gets its answer).
+    hang = false;
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    expect(calls).toBe(2);
+  });
+
+  it('the default getKeyTimeout is 5 s', async () => {
+    const token = await sign(rsaA.privateKey, 'RS256', validClaims(), { kid: 'k1' });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const verifier = createVerifier({ getKey: neverSettles, algorithms: ['RS256'], ...CLAIM_OPTIONS });
+      let settled = false;
+      const answer = rejection(verifier.verify(token), 'key_source_unavailable', 503).finally(() => {
+        settled = true;
+      });
+      await vi.advanceTimersByTimeAsync(4_900);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(200);
+      expect((await answer).hint).toContain('getKeyTimeout (5 s)');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a late answer or a late rejection of a dropped lookup is ignored, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let call = 0;
+      const verifier = createVerifier({
+        getKey: () => {
+          call += 1;
+          const rejectLate = call === 1;
+          return new Promise((resolve, reject) => setTimeout(() => (rejectLate ? reject(new Error('vault timed out')) : resolve(rsaB.publicKey)), 150));
+        },
+        algorithms: ['RS256'],
+        getKeyTimeout: 0.05,
+        ...CLAIM_OPTIONS,
+      });
+      const token = await sign(rsaA.privateKey, 'RS256', validClaims(), { kid: 'k1' });
+      await rejection(verifier.verify(token), 'key_source_unavailable', 503);
+      await rejection(verifier.verify(token), 'key_source_unavailable', 503);
+      await sleep(250);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('500 tokens with random kids make at most 10 getKey calls per getKeyCooldown, each answered key_not_found at once', async () => {
+    const asked: string[] = [];
+    const verifier = createVerifier({
+      getKey: async (header) => {
+        asked.push(header.kid ?? '');
+        await sleep(20);
+        return header.kid === 'k1' ? rsaA.publicKey : undefined;
+      },
+      algorithms: ['RS256'],
+      getKeyCacheTtl: 0.1,
+      getKeyCooldown: 0.5,
+      ...CLAIM_OPTIONS,
+    });
+    const legit = await sign(rsaA.privateKey, 'RS256', validClaims(), { kid: 'k1' });
+    const forged = await Promise.all(Array.from({ length: 500 }, (_, i) => sign(rsaB.privateKey, 'RS256', validClaims(), { kid: `random-${i}` })));
+    await verifier.verify(legit);
+    // The legit result has expired (the next legit request looks it up again), and so has the cooldown window.
+    await sleep(550);
+
+    const started = performance.now();
+    const answers = await Promise.all(forged.map((token) => rejection(verifier.verify(token), 'key_not_found', 401)));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(asked.filter((kid) => kid !== 'k1')).toHaveLength(10);
+    expect(answers.filter((error) => error.hint?.startsWith('getKey() was not asked'))).toHaveLength(490);
+    expect(answers.at(-1)!.hint).toBe('getKey() was not asked: more than 10 lookups of kids never seen with a key within getKeyCooldown (0.5 s)');
+    // A kid that resolved before is never held back by the flood.
+    await expect(verifier.verify(legit)).resolves.toBeDefined();
+    expect(asked.filter((kid) => kid === 'k1')).toHaveLength(2);
+    // After the cooldown, new kids are looked up again.
+    await sleep(550);
+    await rejection(verifier.verify(forged[0]!), 'key_not_found', 401);
+    expect(asked.filter((kid) => kid !== 'k1')).toHaveLength(11);
+  });
+
+  it('several genuine kids at start-up are all looked up: the limit only bites a flood', async () => {
+    const keys = { a: rsaA, b: rsaB, c: rsaC } as const;
+    const verifier = createVerifier({ getKey: (header) => keys[header.kid as keyof typeof keys]?.publicKey, algorithms: ['RS256'], ...CLAIM_OPTIONS });
+    const tokens = await Promise.all((['a', 'b', 'c'] as const).map((kid) => sign(keys[kid].privateKey, 'RS256', validClaims(), { kid })));
+    await Promise.all(tokens.map((token) => expect(verifier.verify(token)).resolves.toBeDefined()));
+  });
+
+  it('a "no key" answer is remembered briefly: a replayed forged token costs one call, then is asked again', async () => {
+    const getKey = vi.fn(() => undefined);
+    const verifier = createVerifier({ getKey, algorithms: ['RS256'], getKeyCacheTtl: 0.2, ...CLAIM_OPTIONS });
+    const forged = await sign(rsaB.privateKey, 'RS256', validClaims(), { kid: 'unknown' });
+    for (let i = 0; i < 50; i += 1) await rejection(verifier.verify(forged), 'key_not_found', 401);
+    expect(getKey).toHaveBeenCalledTimes(1);
+    await sleep(250);
+    await rejection(verifier.verify(forged), 'key_not_found', 401);
+    expect(getKey).toHaveBeenCalledTimes(2);
+  });
+
+  it('remembers "no key" for 30 s at most, even with a longer getKeyCacheTtl', async () => {
+    const clock = movableClock();
+    try {
+      const getKey = vi.fn((header: TokenHeader) => (header.kid === 'k1' ? rsaA.publicKey : undefined));
+      const verifier = createVerifier({ getKey, algorithms: ['RS256'], getKeyCacheTtl: '1h', ...CLAIM_OPTIONS });
+      const forged = await sign(rsaB.privateKey, 'RS256', validClaims(), { kid: 'unknown' });
+      const legit = await sign(rsaA.privateKey, 'RS256', validClaims(), { kid: 'k1' });
+      await rejection(verifier.verify(forged), 'key_not_found', 401);
+      await verifier.verify(legit);
+      clock.advance(29_000);
+      await rejection(verifier.verify(forged), 'key_not_found', 401);
+      expect(getKey).toHaveBeenCalledTimes(2);
+      clock.advance(2_000);
+      await rejection(verifier.verify(forged), 'key_not_found', 401);
+      await verifier.verify(legit);
+      expect(getKey).toHaveBeenCalledTimes(3); // the key is still cached for its hour
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('random issuers are limited like random kids (the token chooses its iss too)', async () => {
+    const getKey = vi.fn(() => undefined);
+    const verifier = createVerifier({ getKey, algorithms: ['RS256'], ...CLAIM_OPTIONS });
+    const forged = await Promise.all(Array.from({ length: 50 }, (_, i) => sign(rsaB.privateKey, 'RS256', validClaims({ iss: `https://evil-${i}.example/` }))));
+    await Promise.all(forged.map((token) => rejection(verifier.verify(token), 'key_not_found', 401)));
+    expect(getKey).toHaveBeenCalledTimes(10);
+  });
+
+  it('getKeyCooldown: 0 removes the limit', async () => {
+    const getKey = vi.fn(() => undefined);
+    const verifier = createVerifier({ getKey, algorithms: ['RS256'], getKeyCooldown: 0, ...CLAIM_OPTIONS });
+    const forged = await Promise.all(Array.from({ length: 30 }, (_, i) => sign(rsaB.privateKey, 'RS256', validClaims(), { kid: `random-${i}` })));
+    await Promise.all(forged.map((token) => rejection(verifier.verify(token), 'key_not_found', 401)));
+    expect(getKey).toHaveBeenCalledTimes(30);
+  });
+
+  it.each([
+    [{ getKeyTimeout: 0 }, /getKeyTimeout must be greater than zero/],
+    [{ getKeyTimeout: 'soon' }, /getKeyTimeout must be a non-negative number/],
+    [{ getKeyCooldown: -1 }, /getKeyCooldown must be a non-negative number/],
+  ])('refuses %o at start-up', (options, message) => {
+    expect(configError(() => createVerifier({ getKey: () => rsaA.publicKey, algorithms: ['RS256'], ...CLAIM_OPTIONS, ...(options as object) })).message).toMatch(message);
   });
 });

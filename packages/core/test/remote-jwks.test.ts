@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type VerifierOptions } from '@jwt-guard/core';
 import {
   CLAIM_OPTIONS,
+  configError,
   ecPair,
   rejection,
   rsaPair,
@@ -117,27 +118,32 @@ describe('jwksUri: fetching and caching', () => {
     expect(server.hits).toBe(1);
   });
 
-  it('limits refetches for unknown kids to one per cooldown', async () => {
+  it('limits refetches for unknown kids to one per cooldown, counted from the last refetch an unknown kid caused', async () => {
     const server = await serveSets([jwkA]);
     const verifier = verifierFor(server, { jwksCooldown: 1 });
     await verifier.verify(await tokenA());
     const unknown = await tokenB('x');
-    // Within the cooldown of the first fetch: no refetch, however many unknown kids arrive.
+    // The first fetch (a known kid's) starts no cooldown: the first unknown kid refetches at once…
+    await rejection(verifier.verify(unknown), 'key_not_found', 401);
+    expect(server.hits).toBe(2);
+    // …and within the cooldown of that refetch: none, however many unknown kids arrive.
     for (let i = 0; i < 3; i += 1) await rejection(verifier.verify(unknown), 'key_not_found', 401);
-    expect(server.hits).toBe(1);
+    expect(server.hits).toBe(2);
     await sleep(1100);
     await rejection(verifier.verify(unknown), 'key_not_found');
-    expect(server.hits).toBe(2);
+    expect(server.hits).toBe(3);
     await rejection(verifier.verify(unknown), 'key_not_found');
-    expect(server.hits).toBe(2);
+    expect(server.hits).toBe(3);
   });
 
-  it('with a long cooldown, an unknown kid never triggers a refetch', async () => {
+  it('with a long cooldown, an unknown kid refetches once, and not again within the cooldown', async () => {
     const server = await serveSets([jwkA], [jwkA, jwkB]);
     const verifier = verifierFor(server, { jwksCooldown: '1h' });
     await verifier.verify(await tokenA());
-    await rejection(verifier.verify(await tokenB()), 'key_not_found');
-    expect(server.hits).toBe(1);
+    await expect(verifier.verify(await tokenB())).resolves.toMatchObject({ header: { kid: 'b' } });
+    expect(server.hits).toBe(2);
+    await rejection(verifier.verify(await tokenB('c')), 'key_not_found');
+    expect(server.hits).toBe(2);
   });
 
   it('does not refetch for a token without kid', async () => {
@@ -212,7 +218,9 @@ describe('jwksUri: key selection', () => {
     const verifier = verifierFor(server, { jwksCooldown: '1h' });
     await expect(verifier.verify(await tokenA())).resolves.toBeDefined();
     await rejection(verifier.verify(await tokenB()), 'key_not_found');
-    expect(server.hits).toBe(1);
+    expect(server.hits).toBe(2); // kid b (use: enc) is unknown among the usable keys: its one refetch
+    await rejection(verifier.verify(await tokenB()), 'key_not_found');
+    expect(server.hits).toBe(2);
   });
 
   it('skips a fetched key whose alg does not fit it', async () => {
@@ -297,5 +305,89 @@ describe('jwksUri: endpoint failures', () => {
     await rejection(verifier.verify(await tokenB()), 'key_not_found', 401);
     expect(server.hits).toBe(2);
     await expect(verifier.verify(await tokenA())).resolves.toBeDefined();
+  });
+});
+
+describe('key URLs: https only, except loopback or an explicit opt-in (issue 12, rule 14)', () => {
+  it.each([
+    ['plain http to a remote host', 'http://idp.example.com/.well-known/jwks.json'],
+    ['plain http to a private address', 'http://10.0.0.5/jwks'],
+    ['plain http to 0.0.0.0', 'http://0.0.0.0:8080/jwks'],
+    ['plain http to a host that only starts with 127', 'http://127.0.0.1.nip.io/jwks'],
+    ['plain http to a subdomain of localhost', 'http://idp.localhost.example.com/jwks'],
+    ['a file: URL', 'file:///etc/jwks.json'],
+    ['a data: URL', 'data:application/json,{"keys":[]}'],
+  ])('refuses %s at start-up, saying to use https, without repeating the URL', (_label, jwksUri) => {
+    const error = configError(() => createVerifier({ jwksUri: `${jwksUri}${jwksUri.includes('?') ? '&' : '?'}key=s3cr3t`, ...CLAIM_OPTIONS }));
+    expect(error.message).toMatch(/jwksUri must be an https: URL.*Use https/);
+    expect(error.message).toContain('allowInsecureHttpKeys: true');
+    expect(error.message).not.toContain('s3cr3t');
+  });
+
+  it.each([
+    'https://idp.example.com/.well-known/jwks.json',
+    'http://localhost:3000/jwks',
+    'http://127.0.0.1:3000/jwks',
+    'http://127.1.2.3/jwks',
+    'http://127.1/jwks',
+    'http://[::1]:3000/jwks',
+  ])('accepts %s', (jwksUri) => {
+    expect(() => createVerifier({ jwksUri, ...CLAIM_OPTIONS })).not.toThrow();
+  });
+
+  it('allowInsecureHttpKeys: true accepts plain http anywhere, and fetches from it', async () => {
+    expect(() => createVerifier({ jwksUri: 'http://idp.example.com/jwks', allowInsecureHttpKeys: true, ...CLAIM_OPTIONS })).not.toThrow();
+    // 0.0.0.0 is not loopback by name, but Linux connects it to this host: a non-loopback http URL a test can reach.
+    const server = await serveSets([jwkA]);
+    const offLoopback = server.url.replace('127.0.0.1', '0.0.0.0');
+    configError(() => createVerifier({ jwksUri: offLoopback, ...CLAIM_OPTIONS }));
+    const verifier = createVerifier({ jwksUri: offLoopback, allowInsecureHttpKeys: true, ...CLAIM_OPTIONS });
+    await expect(verifier.verify(await tokenA())).resolves.toBeDefined();
+    expect(server.hits).toBe(1);
+  });
+
+  it('allowInsecureHttpKeys must be a boolean', () => {
+    expect(configError(() => createVerifier({ jwksUri: 'https://idp.example.com/jwks', allowInsecureHttpKeys: 'yes' as never, ...CLAIM_OPTIONS })).message).toMatch(
+      /allowInsecureHttpKeys must be true or false/,
+    );
+  });
+});
+
+describe('key URLs in events and hints are redacted (issue 12, rule 13)', () => {
+  const API_KEY = 'k3y-0f-th3-1dp-4p1';
+  const PASSWORD = 'p4ssw0rd-0f-th3-1dp';
+
+  it('a jwksUri with a user name or password is refused at start-up (fetch would refuse it, quoting it)', () => {
+    const error = configError(() => createVerifier({ jwksUri: `https://jwks-user:${PASSWORD}@idp.example.com/jwks`, ...CLAIM_OPTIONS }));
+    expect(error.message).toMatch(/jwksUri has a user name or password in it/);
+    expect(error.message).not.toContain(PASSWORD);
+  });
+
+  it('query values never reach key events or the key_source_unavailable hint', async () => {
+    const events: unknown[] = [];
+    let failing = false;
+    const server = await serve((_req, res) => (failing ? sendJson(res, 'down', 500) : sendJson(res, { keys: [jwkA] })));
+    const { port } = new URL(server.url);
+    const jwksUri = `http://127.0.0.1:${port}/.well-known/jwks.json?api_key=${API_KEY}&tenant=a#frag`;
+    const verifier = createVerifier({ jwksUri, jwksCooldown: 0, jwksStaleIfError: 0, jwksCacheMaxAge: 1, ...CLAIM_OPTIONS, onKeyEvent: (event) => void events.push(event) });
+    await expect(verifier.verify(await tokenA())).resolves.toBeDefined();
+    await rejection(verifier.verify(await tokenB()), 'key_not_found', 401);
+    failing = true;
+    await sleep(1100);
+    const error = await rejection(verifier.verify(await tokenA()), 'key_source_unavailable', 503);
+
+    const redacted = `http://127.0.0.1:${port}/.well-known/jwks.json?api_key=redacted&tenant=redacted`;
+    expect(error.hint).toBe(`JWKS ${redacted}: HTTP 500`);
+    expect(events.map((event) => (event as { url: string }).url)).toEqual([redacted, redacted, redacted, redacted]);
+    const everything = JSON.stringify([error.message, error.hint, events]);
+    for (const secret of [API_KEY, 'frag']) expect(everything).not.toContain(secret);
+  });
+
+  it('a URL without credentials is reported exactly as configured', async () => {
+    const events: Array<{ url: string }> = [];
+    const server = await serveSets([jwkA]);
+    const verifier = createVerifier({ jwksUri: server.url, ...CLAIM_OPTIONS, onKeyEvent: (event) => void events.push(event) });
+    await verifier.verify(await tokenA());
+    expect(events.map((event) => event.url)).toEqual([server.url]);
   });
 });

@@ -3,6 +3,7 @@ import { backoffMs } from './backoff.js';
 import { describeError, fetchJson, HttpStatusError } from './fetch-json.js';
 import type { KeySource } from './key-source.js';
 import type { KeyEventListener } from './key-events.js';
+import { insecureKeyUrl, redactUrl } from './key-url.js';
 import { remoteJwksSource, type RemoteJwksOptions, type RemoteJwksSource } from './remote-jwks.js';
 
 
@@ -42,15 +43,21 @@ export function discoveredJwksSource(
         const document = (body ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
         if (document.issuer !== issuer) {
           const found = typeof document.issuer === 'string' ? document.issuer.slice(0, 200) : String(document.issuer);
-          emit({ type: 'issuer_mismatch', url: url.href, expected: issuer, found });
+          emit({ type: 'issuer_mismatch', url: redactUrl(url), expected: issuer, found });
           throw new Error(`the discovery document names the issuer "${found}", not "${issuer}"`);
         }
         if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
-        const jwksUri = new URL(document.jwks_uri);
-        if (jwksUri.protocol !== 'https:' && jwksUri.protocol !== new URL(issuer).protocol) {
-          throw new Error('the discovery document points jwks_uri at a non-https URL');
+        let jwksUri: URL;
+        try {
+          jwksUri = new URL(document.jwks_uri);
+        } catch {
+          throw new Error('the discovery document has a jwks_uri that is not a URL');
         }
-        emit({ type: 'discovery_fetched', url: url.href, jwksUri: jwksUri.href, durationMs: now() - started });
+        const insecure = insecureKeyUrl(jwksUri, remote.allowInsecureHttp);
+        if (insecure !== undefined) {
+          throw new Error(`the discovery document's jwks_uri (${redactUrl(jwksUri)}) is refused: ${insecure} (allowInsecureHttpKeys: true accepts it)`);
+        }
+        emit({ type: 'discovery_fetched', url: redactUrl(url), jwksUri: redactUrl(jwksUri), durationMs: now() - started });
         return remoteJwksSource({ ...remote, url: jwksUri });
       } catch (error) {
         lastError = error;
@@ -74,7 +81,7 @@ export function discoveredJwksSource(
           failures += 1;
           retryAt = now() + backoffMs(failures);
           lastFailure = describeError(error);
-          emit({ type: 'discovery_failed', url: discoveryUrls(issuer)[0]!.href, reason: lastFailure });
+          emit({ type: 'discovery_failed', url: redactUrl(discoveryUrls(issuer)[0]!), reason: lastFailure });
           throw unavailable();
         })
         .finally(() => {
@@ -86,7 +93,7 @@ export function discoveredJwksSource(
 
   function unavailable(): JwtGuardError {
     return new JwtGuardError('key_source_unavailable', 'The token signing keys are temporarily unavailable.', {
-      hint: `discovery for ${issuer}: ${lastFailure || 'not fetched yet'}`,
+      hint: `discovery for ${redactUrl(issuer)}: ${lastFailure || 'not fetched yet'}`,
     });
   }
 

@@ -2,6 +2,7 @@ import { createPublicKey, createSecretKey, KeyObject, webcrypto, type JsonWebKey
 import { isAlgorithm, keyFitsAlgorithm, type KeyFamily } from '../algorithms.js';
 import { configError } from '../errors.js';
 import type { JWK, PublicKeyInput, SecretInput } from '../options.js';
+import { keyMaterialKind } from './key-material.js';
 import { hasRocaFingerprint } from './roca.js';
 import type { VerificationKey } from './verification-key.js';
 
@@ -18,8 +19,17 @@ export function importSecret(secret: SecretInput, kid: string | undefined, where
   let bytes: Uint8Array;
   if (typeof secret === 'string') bytes = encoder.encode(secret);
   else if (secret instanceof Uint8Array) bytes = secret;
-  else throw configError(`${where} must be a string or a Uint8Array.`);
+  else if (isKeyObjectOrJwk(secret)) {
+    throw configError(`${where} is a key object or a JWK, not an HMAC secret (a string or a Uint8Array). ${PUBLIC_KEYS_BELONG_IN_PUBLIC_KEY}`);
+  } else throw configError(`${where} must be a string or a Uint8Array.`);
   if (bytes.byteLength === 0) throw configError(`${where} is empty. ${HOW_TO_MAKE_A_SECRET}`);
+  const material = keyMaterialKind(bytes);
+  if (material !== undefined) {
+    throw configError(
+      `${where} is ${material}, not an HMAC secret: a token HMAC-signed with public key material would verify, and anyone can get that ` +
+        `(key confusion, RFC 8725 §2.1). ${PUBLIC_KEYS_BELONG_IN_PUBLIC_KEY}`,
+    );
+  }
   return {
     key: createSecretKey(bytes),
     family: 'oct',
@@ -30,6 +40,10 @@ export function importSecret(secret: SecretInput, kid: string | undefined, where
     secretLength: bytes.byteLength,
   };
 }
+
+const PUBLIC_KEYS_BELONG_IN_PUBLIC_KEY =
+  'Pass the key as `publicKey` (a PEM, a JWK, a KeyObject; a private key is reduced to its public half) or in `jwks`, ' +
+  'with an asymmetric algorithm such as RS256, ES256 or EdDSA; `secret` is for a shared random HMAC secret only.';
 
 export const HOW_TO_MAKE_A_SECRET =
   'Generate one with: node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'base64url\'))" ' +
@@ -168,6 +182,11 @@ function checkRsa(key: KeyObject, where: string): void {
   if (n !== undefined && hasRocaFingerprint(BigInt(`0x${Buffer.from(n, 'base64url').toString('hex')}`))) {
     throw configError(`${where} is an RSA key with the ROCA weakness (CVE-2017-15361): it can be factored. Replace the key.`);
   }
+}
+
+/** A key that JavaScript callers (no type checker) may pass where a secret is expected. */
+function isKeyObjectOrJwk(value: unknown): boolean {
+  return value instanceof KeyObject || isCryptoKey(value) || (typeof value === 'object' && value !== null && 'kty' in value);
 }
 
 /** By tag, not `instanceof`: Node 20 does not expose the CryptoKey class on `webcrypto`. */

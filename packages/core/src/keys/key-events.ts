@@ -21,12 +21,14 @@ export type KeyEvent =
 
 export type KeyEventListener = (event: KeyEvent) => void;
 
-/** Calls the listener, never letting it break verification. */
+/** Calls the listener (`onKeyEvent`, which may be async), never letting it break verification. */
 export function emitter(listener: KeyEventListener | undefined): KeyEventListener {
   if (listener === undefined) return () => undefined;
   return (event) => {
     try {
-      void Promise.resolve(listener(event) as unknown).catch(() => undefined); // an async listener may reject, too
+      const returned = listener(event) as unknown;
+      // An async listener may reject, too; a thenable is adopted so its rejection is handled as well.
+      if (returned !== null && (typeof returned === 'object' || typeof returned === 'function')) void Promise.resolve(returned).catch(() => undefined);
     } catch {
       // A metrics hook that throws must not turn into failed requests.
     }

@@ -5,6 +5,7 @@ import { cacheControlMaxAge, describeError, fetchJson } from './fetch-json.js';
 import { importJwk } from './import.js';
 import { printable, type KeyEventListener } from './key-events.js';
 import type { KeySource } from './key-source.js';
+import { redactUrl, redactUrlIn } from './key-url.js';
 import { selectKeys, type VerificationKey } from './verification-key.js';
 
 export interface RemoteJwksOptions {
@@ -20,6 +21,8 @@ export interface RemoteJwksOptions {
   /** How long expired keys keep verifying while the endpoint fails (stale-if-error). */
   staleIfErrorMs: number;
   explicitAlgorithms: boolean;
+  /** `allowInsecureHttpKeys`: plain http key URLs off the loopback interface are accepted (a discovered `jwks_uri` too). */
+  allowInsecureHttp: boolean;
   emit: KeyEventListener;
   now?: () => number;
 }
@@ -37,19 +40,26 @@ export interface RemoteJwksSource extends KeySource {
  * outages of ours:
  * - keys live for `Cache-Control: max-age` clamped to [minAge, maxAge], and are refreshed in the
  *   background before they expire, so no request waits on a refresh in the steady state;
- * - an unknown `kid` causes at most one fetch per cooldown, shared by every concurrent request;
- * - a failed fetch is never cached: the previous keys stay in use (stale-if-error, within a grace
- *   period) and attempts back off exponentially; recovery needs no restart;
+ * - past their lifetime, keys within the stale-if-error grace period keep verifying while the refresh
+ *   runs in the background: no request with a known `kid` ever waits on a fetch while keys are held,
+ *   even when the endpoint accepts connections and never answers;
+ * - an unknown `kid` causes at most one fetch per cooldown, shared by every concurrent request. The
+ *   cooldown counts only fetches that unknown kids caused (or waited on), never the first fetch or
+ *   background refreshes, so a rotation right after start-up is picked up at once;
+ * - a failed fetch is never cached: the previous keys stay in use (within the grace period) and
+ *   attempts back off exponentially; recovery needs no restart;
  * - only a source with no usable keys answers `key_source_unavailable` (503).
  */
 export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
   const now = options.now ?? Date.now;
-  const url = options.url.href;
+  // As events and hints write it: the query (API keys) and user info redacted.
+  const url = redactUrl(options.url);
   let keys: VerificationKey[] | undefined;
   let fetchedAt = 0;
   let refreshAt = 0;
   let expiresAt = 0;
-  let lastAttemptAt = Number.NEGATIVE_INFINITY;
+  /** When an unknown kid last caused (or joined) a fetch: the start of the current cooldown. */
+  let lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
   let consecutiveFailures = 0;
   let retryAt = 0;
   let lastFailure = '';
@@ -58,7 +68,6 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
   function refresh(): Promise<VerificationKey[]> {
     if (inFlight) return inFlight;
     const started = now();
-    lastAttemptAt = started;
     inFlight = fetchKeys(options)
       .then(({ fresh, maxAgeSeconds }) => {
         const lifetime = Math.min(options.maxAgeMs, Math.max(options.minAgeMs, (maxAgeSeconds ?? Infinity) * 1000));
@@ -75,7 +84,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
         consecutiveFailures += 1;
         const backoff = backoffMs(consecutiveFailures);
         retryAt = now() + backoff;
-        lastFailure = describeError(error);
+        lastFailure = redactUrlIn(describeError(error), options.url);
         options.emit({
           type: 'keys_fetch_failed',
           url,
@@ -93,6 +102,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
   }
 
   const mayFetch = () => inFlight !== undefined || now() >= retryAt;
+  const ignore = () => undefined;
 
   function unavailable(): JwtGuardError {
     return new JwtGuardError('key_source_unavailable', 'The token signing keys are temporarily unavailable.', {
@@ -100,69 +110,83 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
     });
   }
 
-  /** The keys to verify with now, fetching first only when there are none usable. */
-  async function currentKeys(): Promise<VerificationKey[]> {
+  /**
+   * The keys to verify with right now, without waiting: fresh ones, or expired ones within the
+   * grace period. Past the refresh point (80 % of the lifetime) it starts the background refresh;
+   * undefined when no usable key is held.
+   */
+  function usableKeysNow(): VerificationKey[] | undefined {
+    if (keys === undefined) return undefined;
     const time = now();
-    if (keys !== undefined && time < expiresAt) {
-      // Fresh. Past the refresh point, renew in the background; this request does not wait.
-      if (time >= refreshAt && mayFetch()) refresh().catch(() => undefined);
+    if (time < refreshAt) return keys;
+    if (mayFetch()) refresh().catch(ignore);
+    if (time < expiresAt) return keys;
+    if (time < expiresAt + options.staleIfErrorMs) {
+      options.emit({ type: 'stale_keys_served', url, ageMs: time - fetchedAt });
       return keys;
     }
-    if (mayFetch()) {
-      try {
-        return await refresh();
-      } catch {
-        // Fall through to stale keys, if any are still within their grace period.
-      }
+    return undefined;
+  }
+
+  /** No usable key held: fetch (unless backing off) and wait for it. */
+  async function fetchedKeys(): Promise<VerificationKey[]> {
+    if (!mayFetch()) throw unavailable();
+    try {
+      return await refresh();
+    } catch {
+      throw unavailable();
     }
-    if (keys !== undefined && now() < expiresAt + options.staleIfErrorMs) {
-      options.emit({ type: 'stale_keys_served', url, ageMs: now() - fetchedAt });
-      return keys;
-    }
-    throw unavailable();
+  }
+
+  const known = (held: readonly VerificationKey[], found: readonly VerificationKey[], kid: string | undefined) =>
+    found.length > 0 || kid === undefined || held.some((key) => key.kid === kid);
+
+  /**
+   * A kid the held keys do not have: perhaps the provider rotated. Refetch at most once per cooldown
+   * (counted from the last fetch an unknown kid caused or joined) and not while backing off; not at
+   * all when `justFetched` (the keys were fetched for this very request). Synchronous when there is
+   * no refetch, so a flood of random kids is answered without a promise each.
+   */
+  function unknownKid(
+    alg: Parameters<KeySource['candidates']>[1],
+    kid: string,
+    found: VerificationKey[],
+    justFetched: boolean,
+  ): VerificationKey[] | Promise<VerificationKey[]> {
+    const time = now();
+    const refetch = !justFetched && (inFlight !== undefined || (time - lastUnknownKidFetchAt >= options.cooldownMs && time >= retryAt));
+    options.emit({ type: 'unknown_kid', url, kid: printable(kid), refetched: refetch });
+    if (!refetch) return found;
+    lastUnknownKidFetchAt = time;
+    return refresh().then(
+      (fresh) => selectKeys(fresh, alg, kid, options.explicitAlgorithms),
+      // The endpoint failed, but we still hold keys: the token simply has no key among them.
+      () => found,
+    );
+  }
+
+  async function candidatesAfterFetch(alg: Parameters<KeySource['candidates']>[1], kid: string | undefined): Promise<VerificationKey[]> {
+    const fresh = await fetchedKeys();
+    const found = selectKeys(fresh, alg, kid, options.explicitAlgorithms);
+    return known(fresh, found, kid) ? found : unknownKid(alg, kid!, found, true);
   }
 
   return {
     kind: 'jwksUri',
     staticKeys: undefined,
     async ready() {
-      await currentKeys();
+      if (usableKeysNow() === undefined) await fetchedKeys();
     },
-    // A cached verdict is trusted only while its key is held and within its lifetime; past the
-    // refresh point it also starts the background refresh that an uncached request would.
-    isCurrent: (key) => {
-      const time = now();
-      if (keys === undefined || time >= expiresAt || !keys.includes(key)) return false;
-      if (time >= refreshAt && mayFetch()) refresh().catch(() => undefined);
-      return true;
-    },
+    // A cached verdict is trusted while its key is held and usable (fresh, or within the grace
+    // period); past the refresh point it also starts the background refresh an uncached request would.
+    isCurrent: (key) => keys !== undefined && keys.includes(key) && usableKeysNow() !== undefined,
     candidates(_header, alg, kid) {
-      // The steady state answers synchronously: fresh keys held, and the token's kid among them.
-      const time = now();
-      if (keys !== undefined && time < expiresAt) {
-        if (time >= refreshAt && mayFetch()) refresh().catch(() => undefined);
-        const found = selectKeys(keys, alg, kid, options.explicitAlgorithms);
-        if (found.length > 0 || kid === undefined || keys.some((key) => key.kid === kid)) return found;
-      }
-      return candidatesAfterFetch(alg, kid);
+      // Synchronous whenever usable keys are held and the token's kid is among them (or absent).
+      const held = usableKeysNow();
+      if (held === undefined) return candidatesAfterFetch(alg, kid);
+      const found = selectKeys(held, alg, kid, options.explicitAlgorithms);
+      return known(held, found, kid) ? found : unknownKid(alg, kid!, found, false);
     },
-  };
-
-  /** No fresh keys, or an unknown kid: fetch (within the cooldown and backoff rules) and select again. */
-  async function candidatesAfterFetch(alg: Parameters<KeySource['candidates']>[1], kid: string | undefined): Promise<VerificationKey[]> {
-    const held = await currentKeys();
-    const found = selectKeys(held, alg, kid, options.explicitAlgorithms);
-    if (found.length > 0 || kid === undefined || held.some((key) => key.kid === kid)) return found;
-    // An unknown kid: perhaps the provider rotated. Refetch at most once per cooldown.
-    const refetch = inFlight !== undefined || (now() - lastAttemptAt >= options.cooldownMs && now() >= retryAt);
-    options.emit({ type: 'unknown_kid', url, kid: printable(kid), refetched: refetch });
-    if (!refetch) return found;
-    try {
-      return selectKeys(await refresh(), alg, kid, options.explicitAlgorithms);
-    } catch {
-      // The endpoint failed, but we still hold keys: the token simply has no key among them.
-      return found;
-    }
   };
 }
 
