@@ -1,23 +1,6 @@
 import { configError, JwtGuardError } from '../errors.js';
 import type { JWTPayload } from '../options.js';
-import type { RevocationStore } from './store.js';
-
-export interface RevocationOptions {
-  /** The denylist: `memoryRevocationStore()` for one process, `redisRevocationStore()` for many. */
-  store: RevocationStore;
-  /** Refuse tokens without a `jti` (which could only be revoked by subject). Default false. */
-  requireJti?: boolean;
-  /** When the store cannot answer: refuse with 503 (`'fail-closed'`, the default) or let tokens through (`'fail-open'`). */
-  whenUnavailable?: 'fail-closed' | 'fail-open';
-  /** Called for each decision taken while the store could not answer, so that it is logged either way. */
-  onUnavailable?: (event: RevocationUnavailableEvent) => void;
-}
-
-export interface RevocationUnavailableEvent {
-  decision: 'fail-closed' | 'fail-open';
-  jti: string | undefined;
-  sub: string | undefined;
-}
+import type { RevocationOptions } from './store.js';
 
 /** Builds the check the verifier runs after signature and claims are valid. */
 export function revocationCheck(options: RevocationOptions): (payload: JWTPayload) => Promise<void> | void {

@@ -1,3 +1,9 @@
+/**
+ * The revocation types: what a store is, what the verifier's `revocation` option holds, what it
+ * reports. This module imports nothing, so options.ts and check.ts both depend on it and not on
+ * each other.
+ */
+
 /** What the revocation check sees of a verified token. */
 export interface RevocationSubject {
   jti?: string | undefined;
@@ -26,4 +32,21 @@ export interface RevocationStore {
   /** Deny every token of this subject issued before `issuedBefore` (Unix seconds): "log out everywhere". */
   revokeSubject(sub: string, issuedBefore: number): Promise<void>;
   check(token: RevocationSubject): RevocationStatus | Promise<RevocationStatus>;
+}
+
+export interface RevocationOptions {
+  /** The denylist: `memoryRevocationStore()` for one process, `redisRevocationStore()` for many. */
+  store: RevocationStore;
+  /** Refuse tokens without a `jti` (which could only be revoked by subject). Default false. */
+  requireJti?: boolean;
+  /** When the store cannot answer: refuse with 503 (`'fail-closed'`, the default) or let tokens through (`'fail-open'`). */
+  whenUnavailable?: 'fail-closed' | 'fail-open';
+  /** Called for each decision taken while the store could not answer, so that it is logged either way. */
+  onUnavailable?: (event: RevocationUnavailableEvent) => void;
+}
+
+export interface RevocationUnavailableEvent {
+  decision: 'fail-closed' | 'fail-open';
+  jti: string | undefined;
+  sub: string | undefined;
 }
