@@ -135,6 +135,33 @@ describe('revocation in the verifier', () => {
     expect(decisions).toEqual(['fail-closed', 'fail-open']);
   });
 
+  it('ignores an onUnavailable that throws or rejects (an async hook): same decision, no unhandled rejection', async () => {
+    const unknown: RevocationStore = { check: () => 'unknown', revoke: async () => undefined, revokeSubject: async () => undefined };
+    const unhandled: unknown[] = [];
+    const onRejection = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const hooks = [
+        () => {
+          throw new Error('sync');
+        },
+        async () => {
+          await Promise.resolve();
+          throw new Error('async');
+        },
+        () => ({ then: () => { throw new Error('thenable'); } }),
+      ];
+      for (const onUnavailable of hooks) {
+        expect(await code(verifierWith(unknown, { onUnavailable }).verify(await token()))).toBe('revocation_unavailable');
+        expect(await code(verifierWith(unknown, { onUnavailable, whenUnavailable: 'fail-open' }).verify(await token()))).toBe('accepted');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it('treats a throwing or rejecting store as unavailable', async () => {
     const throwing = verifierWith({ check: () => { throw new Error('boom'); }, revoke: async () => undefined, revokeSubject: async () => undefined });
     expect(await code(throwing.verify(await token()))).toBe('revocation_unavailable');
@@ -147,6 +174,7 @@ describe('revocation in the verifier', () => {
   it('refuses bad revocation options at start-up', () => {
     expect(() => createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', revocation: {} as never })).toThrow(/revocation needs \{ store \}/);
     expect(() => verifierWith(memoryRevocationStore(), { whenUnavailable: 'maybe' })).toThrow(/fail-closed' or 'fail-open/);
+    expect(() => verifierWith(memoryRevocationStore(), { onUnavailable: 'log' })).toThrow(/onUnavailable must be a function/);
   });
 });
 

@@ -41,8 +41,11 @@ export interface RevocationOptions {
   requireJti?: boolean;
   /** When the store cannot answer: refuse with 503 (`'fail-closed'`, the default) or let tokens through (`'fail-open'`). */
   whenUnavailable?: 'fail-closed' | 'fail-open';
-  /** Called for each decision taken while the store could not answer, so that it is logged either way. */
-  onUnavailable?: (event: RevocationUnavailableEvent) => void;
+  /**
+   * Called for each decision taken while the store could not answer, so that it is logged either way.
+   * It cannot change the decision: a throw, or the rejection of an `async` hook, is caught and ignored.
+   */
+  onUnavailable?: (event: RevocationUnavailableEvent) => void | Promise<unknown>;
 }
 
 export interface RevocationUnavailableEvent {
