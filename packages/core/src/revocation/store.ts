@@ -4,7 +4,11 @@
  * each other.
  */
 
-/** What the revocation check sees of a verified token. */
+/**
+ * What the revocation check sees of a verified token. `jti` and `sub` are strings: a token's
+ * numeric `jti` or `sub` (a safe integer) arrives as its decimal form, `42` as `'42'`, the form an
+ * administrator revokes it by.
+ */
 export interface RevocationSubject {
   jti?: string | undefined;
   sub?: string | undefined;
@@ -32,6 +36,14 @@ export interface RevocationStore {
   /** Deny every token of this subject issued before `issuedBefore` (Unix seconds): "log out everywhere". */
   revokeSubject(sub: string, issuedBefore: number): Promise<void>;
   check(token: RevocationSubject): RevocationStatus | Promise<RevocationStatus>;
+  /**
+   * Seconds a subject revocation is kept past its `issuedBefore` (the store's `maxTokenLifetime`).
+   * A store that drops subject revocations must declare it: the verifier then refuses every token
+   * of a subject that could outlive such a revocation — one without `iat`, or whose `exp − iat`
+   * exceeds this — so that a revocation never lapses while a token it names is still valid.
+   * Absent: subject revocations are kept as long as any token they name is valid.
+   */
+  readonly maxTokenLifetime?: number;
 }
 
 export interface RevocationOptions {
