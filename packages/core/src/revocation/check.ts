@@ -19,7 +19,7 @@ export function revocationKey(payload: JWTPayload, claim: 'jti' | 'sub'): string
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   throw new JwtGuardError('claim_invalid', `The access token's "${claim}" claim is invalid.`, {
-    hint: `revocation is on, and a "${claim}" that is neither a non-empty string nor a safe integer could never be revoked`,
+    hint: `a "${claim}" that is neither a non-empty string nor a safe integer could never be matched by a revocation`,
   });
 }
 
@@ -47,7 +47,6 @@ export function revocationCheck(options: RevocationOptions, requireExp = true): 
   if (whenUnavailable !== 'fail-closed' && whenUnavailable !== 'fail-open') {
     throw configError("revocation.whenUnavailable must be 'fail-closed' or 'fail-open'.");
   }
-
   if (onUnavailable !== undefined && typeof onUnavailable !== 'function') throw configError('revocation.onUnavailable must be a function.');
 
   /** Logging must not change the decision: a throw and a rejection (an async hook) alike are ignored. */
