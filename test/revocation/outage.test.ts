@@ -61,7 +61,7 @@ describe('a Redis outage', () => {
     const failClosed = createVerifier({ ...issuer.verifierOptions(), revocation: { store } });
     const failOpen = createVerifier({
       ...issuer.verifierOptions(),
-      revocation: { store, whenUnavailable: 'fail-open', onUnavailable: (event) => unavailable.push(event.decision) },
+      revocation: { store, whenUnavailable: 'fail-open', onUnavailable: (event) => void unavailable.push(event.decision) },
     });
     try {
       await store.ready();

@@ -1,6 +1,6 @@
 import type { KeyObject, webcrypto } from 'node:crypto';
 import type { KeyEvent } from './keys/key-events.js';
-import type { RevocationOptions } from './revocation/check.js';
+import type { RevocationOptions } from './revocation/store.js';
 
 /**
  * JWT claims (RFC 7519 §4.1). Our own declaration, structurally the same as jose's, so that our

@@ -45,7 +45,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   const audience = expectedValues(options.audience, 'audience', 'aud');
   const requireExp = options.requireExp ?? true;
   if (typeof requireExp !== 'boolean') throw configError('requireExp must be true or false.');
-  const checkRevocation = options.revocation === undefined ? undefined : revocationCheck(options.revocation);
+  const checkRevocation = options.revocation === undefined ? undefined : revocationCheck(options.revocation, requireExp);
   const requiredClaims = [
     ...new Set([...(requireExp ? ['exp'] : []), ...(options.revocation?.requireJti === true ? ['jti'] : []), ...(options.requiredClaims ?? [])]),
   ];

@@ -135,6 +135,33 @@ describe('revocation in the verifier', () => {
     expect(decisions).toEqual(['fail-closed', 'fail-open']);
   });
 
+  it('ignores an onUnavailable that throws or rejects (an async hook): same decision, no unhandled rejection', async () => {
+    const unknown: RevocationStore = { check: () => 'unknown', revoke: async () => undefined, revokeSubject: async () => undefined };
+    const unhandled: unknown[] = [];
+    const onRejection = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const hooks = [
+        () => {
+          throw new Error('sync');
+        },
+        async () => {
+          await Promise.resolve();
+          throw new Error('async');
+        },
+        () => ({ then: () => { throw new Error('thenable'); } }),
+      ];
+      for (const onUnavailable of hooks) {
+        expect(await code(verifierWith(unknown, { onUnavailable }).verify(await token()))).toBe('revocation_unavailable');
+        expect(await code(verifierWith(unknown, { onUnavailable, whenUnavailable: 'fail-open' }).verify(await token()))).toBe('accepted');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it('treats a throwing or rejecting store as unavailable', async () => {
     const throwing = verifierWith({ check: () => { throw new Error('boom'); }, revoke: async () => undefined, revokeSubject: async () => undefined });
     expect(await code(throwing.verify(await token()))).toBe('revocation_unavailable');
@@ -147,13 +174,15 @@ describe('revocation in the verifier', () => {
   it('refuses bad revocation options at start-up', () => {
     expect(() => createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', revocation: {} as never })).toThrow(/revocation needs \{ store \}/);
     expect(() => verifierWith(memoryRevocationStore(), { whenUnavailable: 'maybe' })).toThrow(/fail-closed' or 'fail-open/);
+    expect(() => verifierWith(memoryRevocationStore(), { onUnavailable: 'log' })).toThrow(/onUnavailable must be a function/);
   });
 });
 
 describe('revocationAdmin', () => {
   it('revokes a verified token by its jti, and a subject from now on', async () => {
     const store = memoryRevocationStore();
-    const verifier = verifierWith(store);
+    // The tolerance admits the token issued "after" the revocation, whose iat is a second ahead of now.
+    const verifier = createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', clockTolerance: 5, revocation: { store } });
     const admin = revocationAdmin(verifier, store);
     const leaked = await token();
     expect(await admin.revokeToken(leaked)).toBe('revoked');
@@ -175,5 +204,147 @@ describe('revocationAdmin', () => {
     expect(store.size()).toBe(0);
     const noJti = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('i').setAudience('a').setExpirationTime('5m').sign(key);
     await expect(admin.revokeToken(noJti)).rejects.toMatchObject({ code: 'claim_missing' });
+  });
+});
+
+/** A token with exactly these claims besides iss and aud: nothing added (no sub, jti or iat unless given). */
+const raw = (claims: Record<string, unknown>): Promise<string> =>
+  new SignJWT({ iss: 'i', aud: 'a', ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+
+describe('every token the verifier accepts can be revoked until it expires', () => {
+  it('matches a numeric jti or sub by its decimal form, from the admin side as a string or a number', async () => {
+    const store = memoryRevocationStore();
+    const verifier = verifierWith(store);
+    const admin = revocationAdmin(verifier, store);
+    const [seven, eight, fortyTwo, fortyTwoText, fortyThree] = await Promise.all([
+      raw({ jti: 7, iat: now(), exp: now() + 300 }),
+      raw({ jti: 8, iat: now(), exp: now() + 300 }),
+      raw({ sub: 42, iat: now() - 5, exp: now() + 300 }),
+      raw({ sub: '42', iat: now() - 5, exp: now() + 300 }),
+      raw({ sub: 43, iat: now() - 5, exp: now() + 300 }),
+    ]);
+    for (const t of [seven, eight, fortyTwo, fortyTwoText, fortyThree]) expect(await code(verifier.verify(t))).toBe('accepted');
+    await admin.revokeJti('7', now() + 300);
+    await admin.revokeJti(8, now() + 300);
+    await admin.revokeSubject('42');
+    await admin.revokeSubject(43);
+    for (const t of [seven, eight, fortyTwo, fortyTwoText, fortyThree]) expect(await code(verifier.verify(t))).toBe('token_revoked');
+  });
+
+  it('tells onUnavailable the jti and sub as revoked by: strings', async () => {
+    const events: unknown[] = [];
+    const unknown: RevocationStore = { check: () => 'unknown', revoke: async () => undefined, revokeSubject: async () => undefined };
+    const verifier = verifierWith(unknown, { onUnavailable: (event: unknown) => void events.push(event) });
+    expect(await code(verifier.verify(await raw({ jti: 7, sub: 42, iat: now(), exp: now() + 60 })))).toBe('revocation_unavailable');
+    expect(events).toEqual([{ decision: 'fail-closed', jti: '7', sub: '42' }]);
+  });
+
+  it.each([
+    ['a fractional jti', { jti: 4.5 }],
+    ['an integer jti beyond 2^53 (already rounded by JSON.parse)', { jti: 2 ** 53 + 2 }],
+    ['an empty jti', { jti: '' }],
+    ['a null jti', { jti: null }],
+    ['a boolean jti', { jti: true }],
+    ['an object sub', { sub: { id: 1 } }],
+    ['an array sub', { sub: ['a'] }],
+    ['an exponent sub', { sub: 1e21 }],
+    ['an empty sub', { sub: '' }],
+  ])('refuses %s with claim_invalid (no revocation could ever match it); without revocation it is not our concern', async (_name, claims) => {
+    const t = await raw({ sub: 'user-1', jti: 'j-1', iat: now(), exp: now() + 60, ...claims });
+    const error = await verifierWith(memoryRevocationStore()).verify(t).catch((caught: unknown) => caught as { code: string; hint: string });
+    expect(error).toMatchObject({ code: 'claim_invalid', hint: expect.stringMatching(/could never be matched by a revocation/) as unknown });
+    expect(await code(createVerifier({ secret: SECRET, issuer: 'i', audience: 'a' }).verify(t))).toBe('accepted');
+  });
+
+  it('refuses a token with neither jti nor sub (claim_missing): nothing could revoke it', async () => {
+    const t = await raw({ iat: now(), exp: now() + 60 });
+    expect(await code(verifierWith(memoryRevocationStore()).verify(t))).toBe('claim_missing');
+    expect(await code(createVerifier({ secret: SECRET, issuer: 'i', audience: 'a' }).verify(t))).toBe('accepted');
+  });
+
+  it("refuses a subject's token that would outlive a subject revocation (exp − iat beyond the store's maxTokenLifetime), with a hint to raise it", async () => {
+    const tenDays = await raw({ sub: 'alice', jti: 'a-1', iat: now() - 60, exp: now() + 10 * 86400 });
+    const error = await verifierWith(memoryRevocationStore()).verify(tenDays).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'claim_invalid', hint: expect.stringMatching(/maxTokenLifetime \(86400 s\).*raise maxTokenLifetime/) as unknown });
+    // Exactly the bound is fine; a bound raised past the token's lifetime accepts it, and revokes it.
+    expect(await code(verifierWith(memoryRevocationStore()).verify(await raw({ sub: 'alice', iat: now() - 60, exp: now() - 60 + 86400 })))).toBe('accepted');
+    const raised = memoryRevocationStore({ maxTokenLifetime: '11d' });
+    const verifier = verifierWith(raised);
+    expect(await code(verifier.verify(tenDays))).toBe('accepted');
+    await revocationAdmin(verifier, raised).revokeSubject('alice');
+    expect(await code(verifier.verify(tenDays))).toBe('token_revoked');
+  });
+
+  it('refuses a subject’s token without iat when the store bounds subject revocations; a store that keeps them accepts it', async () => {
+    const noIat = await raw({ sub: 'bob', jti: 'b-1', exp: now() + 60 });
+    const error = await verifierWith(memoryRevocationStore()).verify(noIat).catch((caught: unknown) => caught as { code: string; hint: string });
+    expect(error).toMatchObject({ code: 'claim_missing', hint: expect.stringMatching(/needs "iat"/) as unknown });
+    const forever: RevocationStore = { check: () => 'active', revoke: async () => undefined, revokeSubject: async () => undefined };
+    expect(await code(verifierWith(forever).verify(noIat))).toBe('accepted');
+    // Without a sub only the jti can name it, and a jti revocation lasts until exp, whatever the lifetime.
+    expect(await code(verifierWith(memoryRevocationStore()).verify(await raw({ jti: 'long', exp: now() + 30 * 86400 })))).toBe('accepted');
+  });
+
+  it('never un-revokes: a revoked subject stays refused at every second until its token expires', async () => {
+    const start = 1_900_000_000;
+    let clock = start;
+    const store = memoryRevocationStore({ maxTokenLifetime: '1h', now: () => clock * 1000 });
+    const verifier = createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', currentDate: () => new Date(clock * 1000), revocation: { store }, tokenCache: false });
+    const longest = await raw({ sub: 'carol', iat: start - 10, exp: start - 10 + 3600 });
+    const tooLong = await raw({ sub: 'carol', iat: start - 10, exp: start + 3 * 3600 });
+    expect(await code(verifier.verify(longest))).toBe('accepted');
+    // Before any revocation: it could not be revoked for its whole life.
+    expect(await code(verifier.verify(tooLong))).toBe('claim_invalid');
+    await store.revokeSubject('carol', start);
+    const verdicts = { longest: new Set<string>(), tooLong: new Set<string>() };
+    for (; clock < start + 4 * 3600; clock += 7) {
+      verdicts.longest.add(await code(verifier.verify(longest)));
+      verdicts.tooLong.add(await code(verifier.verify(tooLong)));
+    }
+    expect(verdicts.longest).toEqual(new Set(['token_revoked', 'token_expired']));
+    expect(verdicts.tooLong).toEqual(new Set(['claim_invalid', 'token_expired']));
+  });
+
+  it('refuses requireExp: false with revocation at start-up (a token that never expires could not be revoked for its life), and a bad store bound', () => {
+    expect(() => createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', requireExp: false, revocation: { store: memoryRevocationStore() } })).toThrow(/requireExp: false cannot be combined with revocation/);
+    for (const maxTokenLifetime of [0, -1, Number.NaN, '1h']) {
+      const store = { check: () => 'active' as const, revoke: async () => undefined, revokeSubject: async () => undefined, maxTokenLifetime } as unknown as RevocationStore;
+      expect(() => verifierWith(store)).toThrow(/maxTokenLifetime must be a positive number/);
+    }
+    expect(() => memoryRevocationStore({ maxTokenLifetime: 0 })).toThrow(/maxTokenLifetime must be greater than zero/);
+    expect(memoryRevocationStore({ maxTokenLifetime: '2h' }).maxTokenLifetime).toBe(7200);
+  });
+
+  it('revokeToken revokes every token the verifier accepts: by jti, and without one by its subject up to its iat', async () => {
+    const store = memoryRevocationStore();
+    const verifier = verifierWith(store);
+    const admin = revocationAdmin(verifier, store);
+    const t = now();
+    const tokens = await Promise.all([
+      raw({ jti: 7, iat: t, exp: t + 300 }),
+      raw({ sub: 42, iat: t - 5, exp: t + 300 }),
+      raw({ sub: 'dave', iat: t - 5, exp: t + 300 }),
+      raw({ jti: 'no-sub', exp: t + 300 }),
+    ]);
+    const daveOlder = await raw({ sub: 'dave', iat: t - 50, exp: t + 300 });
+    const daveNewer = await raw({ sub: 'dave', iat: t - 3, exp: t + 300 });
+    for (const leaked of tokens) {
+      expect(await code(verifier.verify(leaked))).toBe('accepted');
+      expect(await admin.revokeToken(leaked)).toBe('revoked');
+      expect(await code(verifier.verify(leaked))).toBe('token_revoked');
+      expect(await admin.revokeToken(leaked)).toBe('already_invalid');
+    }
+    // By subject, the narrowest line that names the token: older tokens of dave go, newer ones stay.
+    expect(await code(verifier.verify(daveOlder))).toBe('token_revoked');
+    expect(await code(verifier.verify(daveNewer))).toBe('accepted');
+  });
+
+  it('revokeToken refuses, rather than writes, a subject revocation that would lapse before the token expires', async () => {
+    const store = memoryRevocationStore();
+    // A verifier without revocation does not hold tokens to the store's bound: the admin does.
+    const admin = revocationAdmin(createVerifier({ secret: SECRET, issuer: 'i', audience: 'a' }), store);
+    const tenDays = await raw({ sub: 'erin', iat: now(), exp: now() + 10 * 86400 });
+    await expect(admin.revokeToken(tenDays)).rejects.toMatchObject({ code: 'claim_invalid', hint: expect.stringMatching(/raise maxTokenLifetime/) as unknown });
+    expect(store.size()).toBe(0);
   });
 });

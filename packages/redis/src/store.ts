@@ -37,6 +37,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   if (typeof prefix !== 'string' || prefix === '') throw configError('keyPrefix must be a non-empty string.');
   const maxStalenessMs = durationToSeconds(options.maxStaleness ?? '10s', 'maxStaleness') * 1000;
   const maxTokenLifetime = durationToSeconds(options.maxTokenLifetime ?? '24h', 'maxTokenLifetime');
+  if (!(maxTokenLifetime > 0)) throw configError('maxTokenLifetime must be greater than zero: the longest lifetime of the tokens you accept.');
   if (onEvent !== undefined && typeof onEvent !== 'function') throw configError('onEvent must be a function.');
 
   const keys = redisKeys(prefix);
@@ -217,6 +218,8 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   }
 
   return {
+    maxTokenLifetime,
+
     async revoke(jti, expiresAt) {
       checkJti(jti, expiresAt);
       assertOpen();

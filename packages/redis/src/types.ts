@@ -17,8 +17,10 @@ export interface RedisRevocationStoreOptions {
    */
   maxStaleness?: Duration;
   /**
-   * The longest lifetime of any token you accept: a subject revocation is kept this long past its
-   * `issuedBefore`, by when every token it names has expired. Default `'24h'`.
+   * The longest lifetime (`exp − iat`) of any token you accept: a subject revocation is kept this
+   * long past its `issuedBefore`, by when every token it names has expired. The verifier holds it
+   * to that: with this store, a token of a subject that lives longer, or has no `iat`, is refused
+   * (401, with a hint to raise this). Default `'24h'`.
    */
   maxTokenLifetime?: Duration;
   /** Connection, synchronisation and staleness events, for logs and metrics. Must not throw. */
@@ -49,6 +51,8 @@ export type RedisRevocationEvent =
 export type RedisRevocationState = 'starting' | 'live' | 'disconnected' | 'stale' | 'closed';
 
 export interface RedisRevocationStore extends RevocationStore {
+  /** The `maxTokenLifetime` option, in seconds. */
+  readonly maxTokenLifetime: number;
   /** Answered from the in-memory copy: no network round trip. */
   check(token: RevocationSubject): RevocationStatus;
   /**

@@ -5,8 +5,10 @@ import type { RevocationStatus, RevocationStore, RevocationSubject } from './sto
 
 export interface MemoryRevocationStoreOptions {
   /**
-   * The longest lifetime of any token you accept. A subject revocation lives this long past its
-   * `issuedBefore`, by which time every token it names has expired. Default `'24h'`.
+   * The longest lifetime (`exp − iat`) of any token you accept. A subject revocation lives this
+   * long past its `issuedBefore`, by which time every token it names has expired. The verifier
+   * holds it to that: with this store, a token of a subject that lives longer, or has no `iat`, is
+   * refused (401, with a hint to raise this). Default `'24h'`.
    */
   maxTokenLifetime?: Duration;
   /** Refuse new revocations beyond this many live entries, rather than grow without bound. Default 5 million. */
@@ -16,6 +18,8 @@ export interface MemoryRevocationStoreOptions {
 }
 
 export interface MemoryRevocationStore extends RevocationStore {
+  /** The `maxTokenLifetime` option, in seconds. */
+  readonly maxTokenLifetime: number;
   /** Live entries (jtis + subjects), after dropping the expired ones. */
   size(): number;
   /** Replaces the whole content at once (a mirror's resync); expired entries are skipped. */
@@ -39,6 +43,7 @@ interface Entries {
  */
 export function memoryRevocationStore(options: MemoryRevocationStoreOptions = {}): MemoryRevocationStore {
   const maxTokenLifetime = durationToSeconds(options.maxTokenLifetime ?? '24h', 'maxTokenLifetime');
+  if (!(maxTokenLifetime > 0)) throw configError('maxTokenLifetime must be greater than zero: the longest lifetime of the tokens you accept.');
   const maxEntries = options.maxEntries ?? 5_000_000;
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw configError('maxEntries must be a positive integer.');
   const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
@@ -114,6 +119,7 @@ export function memoryRevocationStore(options: MemoryRevocationStoreOptions = {}
   }
 
   return {
+    maxTokenLifetime,
     async revoke(jti, expiresAt) {
       if (typeof jti !== 'string' || jti === '') throw new TypeError('revoke(jti, expiresAt) needs the token jti.');
       if (!Number.isFinite(expiresAt)) throw new TypeError('revoke(jti, expiresAt) needs the token exp (Unix seconds).');
