@@ -254,13 +254,41 @@ export function resolveVerifierConfig(options: VerifierOptions, jwsOnly = false)
   };
 }
 
-/** The clock: `currentDate` (a Date or a function returning one), else the system clock; seconds. */
+/**
+ * The clock, in seconds with their fraction: `currentDate` (a Date or a function returning one),
+ * else the system clock. A `currentDate` that gives no valid time fails here, at start-up, where it
+ * is seen (a function is called once for that); should it stop giving one later, `now` is NaN and
+ * the claims check refuses every token (`clock_invalid`).
+ */
 function clockOf(currentDate: VerifierOptions['currentDate']): () => number {
-  if (currentDate === undefined) return () => Math.floor(Date.now() / 1000);
-  if (!(currentDate instanceof Date) && typeof currentDate !== 'function') {
-    throw configError('currentDate must be a Date or a function returning a Date.');
+  if (currentDate === undefined) return () => Date.now() / 1000;
+  if (currentDate instanceof Date) {
+    if (!Number.isFinite(currentDate.getTime())) {
+      throw configError('currentDate is an Invalid Date (new Date() of something that is not a date?): give a valid Date, or remove currentDate to use the system clock.');
+    }
+    return () => currentDate.getTime() / 1000;
   }
-  return () => Math.floor((typeof currentDate === 'function' ? currentDate() : currentDate).getTime() / 1000);
+  if (typeof currentDate !== 'function') throw configError('currentDate must be a Date or a function returning a Date.');
+  let first: unknown;
+  try {
+    first = currentDate();
+  } catch (error) {
+    throw configError(`currentDate() threw at start-up (${error instanceof Error ? error.message : String(error)}): it must return the current time as a Date.`);
+  }
+  if (!(first instanceof Date) || !Number.isFinite(first.getTime())) {
+    const kind = typeof first;
+    const what = first instanceof Date ? 'an Invalid Date' : first === undefined || first === null ? String(first) : `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+    throw configError(`currentDate() returned ${what} at start-up: it must return the current time as a valid Date.`);
+  }
+  return () => {
+    let date: unknown;
+    try {
+      date = currentDate();
+    } catch {
+      return Number.NaN;
+    }
+    return date instanceof Date ? date.getTime() / 1000 : Number.NaN;
+  };
 }
 
 /** The expected `iss` or `aud` values; undefined when the check is skipped (`false`). */

@@ -31,6 +31,12 @@ export const ERROR_CODES = {
   claim_mismatch: { status: 403, bearerError: 'insufficient_scope' },
   /** Malformed `Authorization` header, or a token sent in more than one place (RFC 6750 §2). */
   invalid_request: { status: 400, bearerError: 'invalid_request' },
+  /**
+   * The verifier's clock (`currentDate`) gave no valid time — an Invalid Date, not a Date, a throw —
+   * so no time check can be made: the server's fault, not the token's, hence a 503, like a key
+   * source that is down.
+   */
+  clock_invalid: { status: 503, bearerError: undefined },
   /** The key source (JWKS endpoint, `getKey`) could not be reached and no usable key is cached. */
   key_source_unavailable: { status: 503, bearerError: undefined },
   /** Thrown at start-up by `createVerifier` for a configuration that cannot be made safe. */

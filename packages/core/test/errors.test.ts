@@ -41,6 +41,7 @@ describe('JwtGuardError', () => {
     ['claim_mismatch', 403, 'insufficient_scope'],
     ['invalid_request', 400, 'invalid_request'],
     ['key_source_unavailable', 503, undefined],
+    ['clock_invalid', 503, undefined],
     ['config_invalid', 500, undefined],
   ])('maps %s to status %i and bearer error %s', (code, status, bearerError) => {
     const error = new JwtGuardError(code, 'message');
@@ -50,7 +51,7 @@ describe('JwtGuardError', () => {
   });
 
   it('lists exactly the documented codes', () => {
-    expect(Object.keys(ERROR_CODES)).toHaveLength(20);
+    expect(Object.keys(ERROR_CODES)).toHaveLength(21);
   });
 
   it('keeps the cause', () => {
