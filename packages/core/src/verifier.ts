@@ -6,7 +6,7 @@ import { checkOptionNames, resolveVerifierConfig } from './config.js';
 import { multiIssuerVerifier } from './multi-issuer.js';
 import type { Algorithm, AuthContext, JWTPayload, JwtGuardClaims, KeySourceOptions, TokenHeader, Verifier, VerifierOptions } from './options.js';
 import { registerCacheLookup, TokenCache } from './token-cache.js';
-import { idTokenHint } from './token.js';
+import { checkJwsPayload, decodePayload, idTokenHint } from './token.js';
 
 export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
   'secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery', 'algorithms', 'issuer', 'audience',
@@ -66,13 +66,12 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   /** A token whose signature holds: its claims decide, then the verdict may be cached. */
   function verified(token: string, { parsed, key }: VerifiedJws): AuthContext<Claims> | Promise<AuthContext<Claims>> {
     const { header } = parsed;
-    // From here on the payload is the issuer's own.
-    const payload = parsed.untrustedPayload as Claims | undefined;
-    if (payload === undefined) {
-      throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object: not a JWT' });
-    }
+    // The signature holds: only now is the payload parsed (a JSON object, deeply frozen).
+    const payload = decodePayload(parsed.payloadSegment) as Claims;
     const pending = checkClaims(header, payload);
-    const auth: AuthContext<Claims> = { token, header, payload, scopes: readScopes(payload) };
+    // Frozen through and through (header and payload by the decoder, scopes a read-only set): a
+    // cached context is shared by every request with the token, so none may change what the others see.
+    const auth: AuthContext<Claims> = Object.freeze({ token, header, payload, scopes: readScopes(payload) });
     if (pending === undefined) return remember(token, auth, key);
     return pending.then(() => remember(token, auth, key));
   }
@@ -156,8 +155,9 @@ export function createJwsVerifier(options: JwsVerifierOptions): JwsVerifier {
     algorithms: inner.algorithms,
     verify: async (token) => {
       const { parsed } = await inner.verifyJws(token);
-      const { header, payloadBytes } = parsed;
-      return { header, payload: payloadBytes };
+      const payload = Buffer.from(parsed.payloadSegment, 'base64url');
+      checkJwsPayload(payload);
+      return { header: parsed.header, payload };
     },
   };
 }
