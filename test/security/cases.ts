@@ -248,6 +248,21 @@ add('RSA keys under 2048 bits', [
   { name: '1024-bit key published in the trusted JWKS, no kid', config: 'mixed-jwksUri', token: (fx) => forge(without(rsHeader(), 'kid'), rsClaims(fx), signers.rsa(fx.attacker.weakPrivate)), status: 401, code: 'signature_invalid' },
 ]);
 
+// --- Ed448: both crypto backends give the same verdict (jose has no Ed448; the WebCrypto path uses WebCrypto's own) ---
+const ed448Token = (fx: SecurityFixtures, header: Record<string, unknown> = {}) =>
+  forge({ alg: 'EdDSA', typ: 'JWT', kid: 'ed448-trusted', ...header }, edClaims(fx), signers.eddsa(fx.ed448.privateKey));
+add('Ed448', [
+  { name: 'valid Ed448 token', config: 'Ed448', token: (fx) => ed448Token(fx), status: VALID },
+  { name: 'Ed448 signature with one bit flipped', config: 'Ed448', token: (fx) => { const t = ed448Token(fx); const sig = sigBytes(t); sig[10]! ^= 0x01; return withSignature(t, sig); }, status: 401, code: 'signature_invalid' },
+  { name: 'Ed448 signature truncated to 57 bytes', config: 'Ed448', token: (fx) => { const t = ed448Token(fx); return withSignature(t, sigBytes(t).subarray(0, 57)); }, status: 401, code: 'signature_invalid' },
+  { name: 'Ed448 signature stripped', config: 'Ed448', token: (fx) => withSegment(ed448Token(fx), 2, ''), status: 401, code: 'signature_invalid' },
+  { name: 'Ed448 signature all zeros', config: 'Ed448', token: (fx) => forge({ alg: 'EdDSA', kid: 'ed448-trusted' }, edClaims(fx), signers.raw(Buffer.alloc(114))), status: 401, code: 'signature_invalid' },
+  { name: 'Ed25519 signature on the Ed448 guard', config: 'Ed448', token: (fx) => forge({ alg: 'EdDSA', kid: 'ed448-trusted' }, edClaims(fx), trusted.ed(fx)), status: 401, code: 'signature_invalid' },
+  { name: 'Ed448 payload altered', config: 'Ed448', token: (fx) => { const [h, , s] = segments(ed448Token(fx)); return `${h}.${b64url(json({ ...edClaims(fx), sub: 'admin' }))}.${s}`; }, status: 401, code: 'signature_invalid' },
+  { name: 'alg Ed25519 (RFC 9864) with the Ed448 key', config: 'Ed448', token: (fx) => ed448Token(fx, { alg: 'Ed25519' }), status: 401, code: 'algorithm_not_allowed' },
+  { name: 'an Ed448 token on the Ed25519 guard', config: 'EdDSA', token: (fx) => ed448Token(fx, { kid: 'ed-trusted' }), status: 401, code: 'signature_invalid' },
+]);
+
 // --- structure ------------------------------------------------------------------------------------------------
 const structural = (name: string, make: (valid: string) => string, code: ErrorCode = 'token_malformed', status = 401): Omit<SecurityCase, 'group'> => ({
   name, config: 'RS256', token: (fx) => make(rsToken(fx)), status, code,

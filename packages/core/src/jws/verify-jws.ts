@@ -74,11 +74,11 @@ export function jwsVerifier(rules: JwsRules): (token: string) => VerifiedJws | P
   }
 
   /** The same through WebCrypto (jose), one key after the other. */
-  async function signingKeyWebCrypto(alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<VerificationKey | undefined> {
+  async function signingKeyWebCrypto(parsed: ParsedToken, alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<VerificationKey | undefined> {
     for (const key of keys.slice(0, MAX_KEYS_TRIED)) {
       let valid: boolean;
       try {
-        valid = await webCryptoSignatureVerifier(alg, key.key, token);
+        valid = await webCryptoSignatureVerifier(alg, key.key, token, parsed.signingInput, parsed.signature);
       } catch (error) {
         throw mapJoseError(error, undefined);
       }
@@ -106,7 +106,7 @@ export function jwsVerifier(rules: JwsRules): (token: string) => VerifiedJws | P
       });
     }
     if (backend === 'node') return foundKey(parsed, signingKeyNow(parsed, alg, candidates));
-    return signingKeyWebCrypto(alg, candidates, token).then((key) => foundKey(parsed, key));
+    return signingKeyWebCrypto(parsed, alg, candidates, token).then((key) => foundKey(parsed, key));
   }
 
   return function verifyJwsNow(token: string): VerifiedJws | Promise<VerifiedJws> {
