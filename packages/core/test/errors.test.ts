@@ -54,6 +54,16 @@ describe('JwtGuardError', () => {
     expect(Object.keys(ERROR_CODES)).toHaveLength(21);
   });
 
+  it('leaves Error.stackTraceLimit as it found it, and keeps the stack of a configuration error only', () => {
+    const before = Error.stackTraceLimit;
+    const refusal = new JwtGuardError('signature_invalid', 'The access token signature is invalid.');
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(refusal.stack).toBe('JwtGuardError: The access token signature is invalid.');
+    const config = new JwtGuardError('config_invalid', 'jwt-guard configuration: x');
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(config.stack).toMatch(/\n\s+at /);
+  });
+
   it('keeps the cause', () => {
     const cause = new Error('root');
     expect(new JwtGuardError('token_malformed', 'm', { cause }).cause).toBe(cause);
