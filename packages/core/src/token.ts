@@ -90,11 +90,13 @@ export function parseToken(token: unknown, maxTokenLength: number): ParsedToken 
 /**
  * Headers already decoded, by their base64url text. One issuer signs every token with the same
  * header, so this saves a decode, a JSON parse and a duplicate-name scan per token. Headers are
- * deeply frozen, so every token with that header can share one object. Only a few are kept: a
- * stream of distinct headers just starts it over.
+ * deeply frozen, so every token with that header can share one object. Only a few are kept, and
+ * only short ones (an issuer's header is a few dozen characters; hashing and keeping long keys
+ * would cost more than it saves): a stream of distinct headers just starts it over.
  */
 const decodedHeaders = new Map<string, TokenHeader>();
 const MAX_DECODED_HEADERS = 64;
+const MAX_DECODED_HEADER_LENGTH = 512;
 
 /**
  * A JOSE header is a flat object of a few parameters (a `jwk` or `x5c` adds a level or two), and it
@@ -109,7 +111,8 @@ const MAX_HEADER_VALUES = 32;
 const MAX_HEADER_PLAIN_CHARACTERS = 512;
 
 function decodeHeader(segment: string): TokenHeader {
-  const known = decodedHeaders.get(segment);
+  const cacheable = segment.length <= MAX_DECODED_HEADER_LENGTH;
+  const known = cacheable ? decodedHeaders.get(segment) : undefined;
   if (known !== undefined) return known;
   const text = utf8Text(Buffer.from(segment, 'base64url'));
   if (text === undefined) throw malformed('the header is not a JSON object');
@@ -122,8 +125,10 @@ function decodeHeader(segment: string): TokenHeader {
   if (decoded === undefined) throw malformed('the header is not a JSON object');
   if (decoded === DUPLICATE_MEMBERS) throw malformed('the header has duplicate member names');
   if (decoded === PROTOTYPE_KEY) throw malformed('the header has a "__proto__" member');
-  if (decodedHeaders.size >= MAX_DECODED_HEADERS) decodedHeaders.clear();
-  decodedHeaders.set(segment, decoded);
+  if (cacheable) {
+    if (decodedHeaders.size >= MAX_DECODED_HEADERS) decodedHeaders.clear();
+    decodedHeaders.set(segment, decoded);
+  }
   return decoded;
 }
 
