@@ -116,12 +116,13 @@ function decodeHeader(segment: string): TokenHeader {
   if (known !== undefined) return known;
   const text = utf8Text(Buffer.from(segment, 'base64url'));
   if (text === undefined) throw malformed('the header is not a JSON object');
-  if (!isBoundedHeader(text)) {
+  const names = headerNames(text);
+  if (names === -1) {
     throw malformed(
       `the header is not a plain JOSE header (more than ${MAX_HEADER_DEPTH} levels of nesting, ${MAX_HEADER_VALUES} values or ${MAX_HEADER_PLAIN_CHARACTERS} characters outside strings)`,
     );
   }
-  const decoded = decodeJson(text);
+  const decoded = decodeJson(text, names);
   if (decoded === undefined) throw malformed('the header is not a JSON object');
   if (decoded === DUPLICATE_MEMBERS) throw malformed('the header has duplicate member names');
   if (decoded === PROTOTYPE_KEY) throw malformed('the header has a "__proto__" member');
@@ -133,32 +134,36 @@ function decodeHeader(segment: string): TokenHeader {
 }
 
 /**
- * Whether `text` stays within the header bounds. One pass that skips strings with native searches
- * and stops at the first bound crossed, so its cost is bounded too. It only counts: text that is
- * not JSON passes here and `JSON.parse` refuses it next.
+ * -1 if `text` goes beyond the header bounds; else how many member names it has (the ":" outside
+ * strings), for the duplicate-name check. One pass that skips strings with native searches and
+ * stops at the first bound crossed, so its cost is bounded too. It only counts: text that is not
+ * JSON passes here and `JSON.parse` refuses it next.
  */
-function isBoundedHeader(text: string): boolean {
+function headerNames(text: string): number {
   let depth = 0;
   let values = 1; // and one more after each comma
   let plain = 0;
+  let names = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
     if (code === 0x22) {
       const end = stringEnd(text, index);
-      if (end === -1) return true;
+      if (end === -1) return names;
       index = end;
       continue;
     }
-    if (++plain > MAX_HEADER_PLAIN_CHARACTERS) return false;
-    if (code === 0x7b || code === 0x5b) {
-      if (++depth > MAX_HEADER_DEPTH) return false;
+    if (++plain > MAX_HEADER_PLAIN_CHARACTERS) return -1;
+    if (code === 0x3a) {
+      names++;
+    } else if (code === 0x7b || code === 0x5b) {
+      if (++depth > MAX_HEADER_DEPTH) return -1;
     } else if (code === 0x7d || code === 0x5d) {
       depth--;
     } else if (code === 0x2c && ++values > MAX_HEADER_VALUES) {
-      return false;
+      return -1;
     }
   }
-  return true;
+  return names;
 }
 
 // --- the payload: after the signature -------------------------------------------------------------
@@ -374,9 +379,10 @@ function utf8Text(bytes: Buffer): string | undefined {
 
 /**
  * A deeply frozen JSON object; DUPLICATE_MEMBERS for one that names a member twice, PROTOTYPE_KEY
- * for one with a "__proto__" member; undefined for anything else.
+ * for one with a "__proto__" member; undefined for anything else. `names`: the number of member
+ * names in `text`, when already counted.
  */
-function decodeJson(text: string): Record<string, unknown> | typeof DUPLICATE_MEMBERS | typeof PROTOTYPE_KEY | undefined {
+function decodeJson(text: string, names?: number): Record<string, unknown> | typeof DUPLICATE_MEMBERS | typeof PROTOTYPE_KEY | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -388,7 +394,7 @@ function decodeJson(text: string): Record<string, unknown> | typeof DUPLICATE_ME
   // JSON.parse keeps one property per distinct name, after unescaping ("a" and "\u0061" are one
   // name), so there is a duplicate exactly when the text has more member names than the parsed
   // value has properties.
-  if (countNameSeparators(text) !== Math.abs(properties)) return DUPLICATE_MEMBERS;
+  if ((names ?? countNameSeparators(text)) !== Math.abs(properties)) return DUPLICATE_MEMBERS;
   if (properties < 0) return PROTOTYPE_KEY;
   return value as Record<string, unknown>;
 }
