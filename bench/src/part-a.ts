@@ -35,7 +35,18 @@ import {
   tamper,
   threadCpuNs,
 } from './common.js';
-import { keysFor, mintOne, PART_A_ALGORITHMS, poolFor, type BenchAlgorithm } from './tokens.js';
+import {
+  HOSTILE_SHAPES,
+  hostilePool,
+  keysFor,
+  MAX_TOKEN_LENGTH,
+  mintLongPool,
+  mintOne,
+  PART_A_ALGORITHMS,
+  poolFor,
+  type BenchAlgorithm,
+  type HostileShape,
+} from './tokens.js';
 
 export interface PartAOptions {
   rounds: number;
@@ -55,8 +66,14 @@ interface CaseSpec {
   async: boolean;
   /** In-flight verifications (async cases only). */
   concurrency: number;
-  /** 'pool': a different pre-minted token each iteration; 'single': the same token every time. */
-  tokens: 'pool' | 'single';
+  /**
+   * 'pool': a different pre-minted token each iteration; 'single': the same token every time;
+   * 'own': a different token of the case's own pool each iteration.
+   */
+  tokens: 'pool' | 'single' | 'own';
+  ownPool?: readonly string[];
+  /** Hostile cases: every token must be refused, with one of these codes. */
+  refusedWith?: readonly string[];
 }
 
 interface Sample {
@@ -80,6 +97,12 @@ export interface PartARow {
 }
 
 export const PRIMITIVE_LABEL = 'primitive (node:crypto)';
+/** Valid tokens as long as the hostile ones: what they are compared with. */
+export const LONG_LABEL = `jwt-guard, uncached, ${MAX_TOKEN_LENGTH / 1024} KiB token`;
+const HOSTILE_PREFIX = 'jwt-guard, hostile: ';
+export const HOSTILE_LABELS = (Object.keys(HOSTILE_SHAPES) as HostileShape[]).map((shape) => `${HOSTILE_PREFIX}${shape}`);
+/** Distinct tokens per long or hostile case (fewer than the main pool: these are 8 KiB each). */
+const SIDE_POOL = 1024;
 
 /** Row labels per algorithm, in report order. */
 export function partALabels(algorithm: BenchAlgorithm): string[] {
@@ -90,6 +113,8 @@ export function partALabels(algorithm: BenchAlgorithm): string[] {
     'fast-jwt, cache hit',
     ...(algorithm === 'EdDSA' ? [] : ['jsonwebtoken']),
     'jwt-guard, uncached',
+    LONG_LABEL,
+    ...HOSTILE_LABELS,
     'jwt-guard, cached',
     'jwt-guard ×16 concurrent',
     'jose jwtVerify ×16 concurrent',
@@ -143,7 +168,10 @@ function primitive(algorithm: BenchAlgorithm, keys: TestKeys, hmacKey: KeyObject
 }
 
 /** `poolStart`: the pool's first token, where each cycle through the pool begins. */
-async function buildCases(algorithm: BenchAlgorithm, keys: TestKeys, poolStart: string): Promise<CaseSpec[]> {
+async function buildCases(algorithm: BenchAlgorithm, keys: TestKeys, pool: readonly string[], sidePool: number): Promise<CaseSpec[]> {
+  const poolStart = pool[0]!;
+  // Real signatures of other tokens, for the hostile ones: the full signature check, never a shortcut.
+  const signatures = pool.slice(0, 64).map((token) => token.slice(token.lastIndexOf('.') + 1));
   const hmacSecret = keys.secret === undefined ? undefined : Buffer.from(keys.secret);
   const hmacKey = hmacSecret === undefined ? undefined : createSecretKey(hmacSecret);
   const pem = keys.publicKeyPem;
@@ -181,13 +209,37 @@ async function buildCases(algorithm: BenchAlgorithm, keys: TestKeys, poolStart: 
     algorithm === 'HS256'
       ? { secret: keys.secret!, algorithms: [algorithm], issuer: ISSUER, audience: AUDIENCE }
       : { publicKey: keys.publicKey!, algorithms: [algorithm], issuer: ISSUER, audience: AUDIENCE };
-  const oursVerify = (freshEachPass: boolean): VerifyFn => {
+  const oursVerify = (freshEachPass: boolean, cycleStart = poolStart): VerifyFn => {
     let verifier = createVerifier(oursOptions);
     return (token) => {
-      if (freshEachPass && token === poolStart) verifier = createVerifier(oursOptions);
+      if (freshEachPass && token === cycleStart) verifier = createVerifier(oursOptions);
       return verifier.verify(token);
     };
   };
+  // The hostile rows and the valid tokens of the same length call verifyNow, as the guard does for
+  // every request: synchronous, a refusal a throw. (Through verify, each refusal would also pay
+  // ~1.6 µs of Node's tracking of a promise rejected before its handler is attached, which no
+  // request pays.) Hostile tokens are refused, so nothing of them is cached: one verifier for the
+  // whole run; the refusal is the result, checked by assertRefuses.
+  const oursNow = (cycleStart: string): VerifyFn => {
+    let verifier = createVerifier(oursOptions);
+    return (token) => {
+      if (token === cycleStart) verifier = createVerifier(oursOptions);
+      return verifier.verifyNow(token);
+    };
+  };
+  const oursRefusing = (): VerifyFn => {
+    const verifier = createVerifier(oursOptions);
+    return (token) => {
+      try {
+        verifier.verifyNow(token);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+  };
+  const longPool = await mintLongPool(keys, sidePool);
 
   const cases: CaseSpec[] = [
     { label: PRIMITIVE_LABEL, verify: primitive(algorithm, keys, hmacKey), async: false, concurrency: 1, tokens: 'pool' },
@@ -200,11 +252,35 @@ async function buildCases(algorithm: BenchAlgorithm, keys: TestKeys, poolStart: 
   }
   cases.push(
     { label: 'jwt-guard, uncached', verify: oursVerify(true), async: true, concurrency: 1, tokens: 'pool' },
+    { label: LONG_LABEL, verify: oursNow(longPool[0]!), async: false, concurrency: 1, tokens: 'own', ownPool: longPool },
+    ...(Object.keys(HOSTILE_SHAPES) as HostileShape[]).map(
+      (shape): CaseSpec => ({
+        label: `${HOSTILE_PREFIX}${shape}`,
+        verify: oursRefusing(),
+        async: false,
+        concurrency: 1,
+        tokens: 'own',
+        ownPool: hostilePool(keys, shape, sidePool, signatures),
+        refusedWith: shape.startsWith('header') && shape !== 'header: 32 values' && shape !== 'header: 32 numbers' ? ['token_malformed'] : ['signature_invalid'],
+      }),
+    ),
     { label: 'jwt-guard, cached', verify: oursVerify(false), async: true, concurrency: 1, tokens: 'single' },
     { label: 'jwt-guard ×16 concurrent', verify: oursVerify(true), async: true, concurrency: 16, tokens: 'pool' },
     { label: 'jose jwtVerify ×16 concurrent', verify: joseVerify, async: true, concurrency: 16, tokens: 'pool' },
   );
   return cases;
+}
+
+/** Every token of a hostile case is refused, for the expected reason, and is no longer than a token may be. */
+async function assertRefuses(algorithm: BenchAlgorithm, spec: CaseSpec): Promise<void> {
+  for (const token of spec.ownPool!) {
+    if (token.length > MAX_TOKEN_LENGTH) throw new Error(`${algorithm} ${spec.label}: a token of ${token.length} characters`);
+    const error = spec.verify(token) as { code?: string } | undefined;
+    if (error === undefined) throw new Error(`${algorithm} ${spec.label}: a hostile token was accepted`);
+    if (!spec.refusedWith!.includes(String(error.code))) {
+      throw new Error(`${algorithm} ${spec.label}: refused with ${String(error.code)}, expected ${spec.refusedWith!.join(' or ')}`);
+    }
+  }
 }
 
 /** Valid accepted, tampered refused: each case proves it verifies before it is timed. */
@@ -240,8 +316,9 @@ class Runner {
 
   private nextToken(): string {
     if (this.spec.tokens === 'single') return this.single;
-    const token = this.pool[this.cursor]!;
-    this.cursor = (this.cursor + 1) % this.pool.length;
+    const pool = this.spec.ownPool ?? this.pool;
+    const token = pool[this.cursor]!;
+    this.cursor = (this.cursor + 1) % pool.length;
     return token;
   }
 
@@ -309,6 +386,11 @@ export interface PartAResult {
   rows: PartARow[];
   /** jwt-guard (uncached) ÷ each other case, total CPU per op, median of per-round ratios */
   versus: { algorithm: BenchAlgorithm; other: string; cpuRatio: number; wallRatio: number }[];
+  /**
+   * Each hostile shape ÷ a valid token of the same length (8 KiB) and ÷ the ordinary valid token
+   * ('jwt-guard, uncached'), total CPU per op, median of per-round ratios.
+   */
+  hostile: { algorithm: BenchAlgorithm; shape: string; totalCpuUs: number; toLong: number; toValid: number }[];
 }
 
 export async function runPartA(options: PartAOptions): Promise<PartAResult> {
@@ -320,9 +402,14 @@ export async function runPartA(options: PartAOptions): Promise<PartAResult> {
     const pool = await poolFor(algorithm, options.poolSize);
     const single = await mintOne(keys);
     log(`A: ${algorithm}: minted ${pool.length} tokens in ${Math.round(performance.now() - t)} ms`);
-    const specs = await buildCases(algorithm, keys, pool[0]!);
+    const specs = await buildCases(algorithm, keys, pool, Math.min(SIDE_POOL, options.poolSize));
     for (const spec of specs) {
-      for (const token of spec.tokens === 'single' ? [single] : [pool[0]!, pool[pool.length - 1]!]) await assertVerifies(algorithm, spec, token);
+      if (spec.refusedWith !== undefined) {
+        await assertRefuses(algorithm, spec);
+        continue;
+      }
+      const own = spec.ownPool ?? pool;
+      for (const token of spec.tokens === 'single' ? [single] : [own[0]!, own[own.length - 1]!]) await assertVerifies(algorithm, spec, token);
     }
     const runners = specs.map((spec) => new Runner(spec, pool, single));
     const iterations: number[] = [];
@@ -354,8 +441,21 @@ export async function runPartA(options: PartAOptions): Promise<PartAResult> {
 
   const rows: PartARow[] = [];
   const versus: PartAResult['versus'] = [];
+  const hostile: PartAResult['hostile'] = [];
+  const perRound = (ours: Sample[], theirs: Sample[]) => median(ours.map((sample, round) => sample.totalCpuUs / theirs[round]!.totalCpuUs));
   for (const group of groups) {
     const ours = samples.get(key(group.algorithm, 'jwt-guard, uncached'))!;
+    const long = samples.get(key(group.algorithm, LONG_LABEL))!;
+    for (const label of HOSTILE_LABELS) {
+      const theirs = samples.get(key(group.algorithm, label))!;
+      hostile.push({
+        algorithm: group.algorithm,
+        shape: label.slice(HOSTILE_PREFIX.length),
+        totalCpuUs: median(theirs.map((sample) => sample.totalCpuUs)),
+        toLong: perRound(theirs, long),
+        toValid: perRound(theirs, ours),
+      });
+    }
     for (const other of [PRIMITIVE_LABEL, 'jose jwtVerify', 'fast-jwt', 'jsonwebtoken']) {
       const theirs = samples.get(key(group.algorithm, other));
       if (theirs === undefined) continue;
@@ -383,10 +483,10 @@ export async function runPartA(options: PartAOptions): Promise<PartAResult> {
       });
     });
   }
-  return { rows, versus };
+  return { rows, versus, hostile };
 }
 
-export function partAMarkdown({ rows, versus }: PartAResult, options: PartAOptions): string {
+export function partAMarkdown({ rows, versus, hostile }: PartAResult, options: PartAOptions): string {
   const out: string[] = [];
   out.push('## A. Per-token verification cost');
   out.push('');
@@ -441,6 +541,33 @@ export function partAMarkdown({ rows, versus }: PartAResult, options: PartAOptio
         }),
       ]),
       ['l', ...others.flatMap(() => ['r', 'r'] as const)],
+    ),
+  );
+  out.push('');
+  out.push('### Hostile tokens against valid ones');
+  out.push('');
+  out.push(
+    `Each hostile row is ${SIDE_POOL} distinct tokens of one shape, each as long as maxTokenLength allows (${MAX_TOKEN_LENGTH} characters), ` +
+      'each with its own header and a forged signature of the right size. **÷ valid, same length**: against valid tokens of ' +
+      `that length (${LONG_LABEL}); **÷ valid**: against the ordinary valid token (jwt-guard, uncached). Total CPU, median of ` +
+      'per-round ratios. The costliest shape of each algorithm is marked.',
+  );
+  out.push('');
+  const shapes = [...new Set(hostile.map((entry) => entry.shape))];
+  out.push(
+    markdownTable(
+      ['shape', ...algorithms.flatMap((algorithm) => [`${algorithm} ÷ valid, same length`, `${algorithm} ÷ valid`])],
+      shapes.map((shape) => [
+        shape,
+        ...algorithms.flatMap((algorithm) => {
+          const entries = hostile.filter((entry) => entry.algorithm === algorithm);
+          const entry = entries.find((candidate) => candidate.shape === shape);
+          if (entry === undefined) return ['—', '—'];
+          const costliest = entries.reduce((most, candidate) => (candidate.toLong > most.toLong ? candidate : most)) === entry;
+          return [`${formatRatio(entry.toLong)}${costliest ? ' ◀' : ''}`, formatRatio(entry.toValid)];
+        }),
+      ]),
+      ['l', ...algorithms.flatMap(() => ['r', 'r'] as const)],
     ),
   );
   out.push('');

@@ -24,16 +24,22 @@ const PART_A_ROWS = (alg: string) => [
   'fast-jwt, cache hit',
   ...(alg === 'EdDSA' ? [] : ['jsonwebtoken']),
   'jwt-guard, uncached',
+  'jwt-guard, uncached, 8 KiB token',
+  ...HOSTILE_SHAPES.map((shape) => `jwt-guard, hostile: ${shape}`),
   'jwt-guard, cached',
   'jwt-guard ×16 concurrent',
   'jose jwtVerify ×16 concurrent',
 ];
+const HOSTILE_SHAPES = ['deep nesting', 'deep objects', 'wide object', 'many escapes', 'huge number', 'duplicate names', 'not JSON', 'header: deep nesting', 'header: 32 values', 'header: 32 numbers'];
 const PEERS = { express: ['express-jwt', 'express-oauth2-jwt-bearer'], koa: ['koa-jwt'], fastify: ['@fastify/jwt'] } as const;
 const MODES = ['reused', 'distinct'] as const;
 const redisExpected = existsSync(path.join(repo, 'packages/redis/dist/index.js')) && existsSync('/usr/bin/redis-server');
 
 interface Results {
-  partA: { rows: { algorithm: string; label: string; wallUs: number; totalCpuUs: number; cpuRatio: number }[] };
+  partA: {
+    rows: { algorithm: string; label: string; wallUs: number; totalCpuUs: number; cpuRatio: number }[];
+    hostile: { algorithm: string; shape: string; toLong: number; toValid: number }[];
+  };
   partB: {
     rows: { framework: string; label: string; algorithm: string; mode: string; rps: number; p99: number; cpuUs: number; errors: number; non2xx: number }[];
     versus: unknown[];
@@ -99,6 +105,15 @@ describe('bench --quick', () => {
       // Measured, whatever the value: a finite positive time per operation.
       expect(Number.isFinite(row.wallUs) && row.wallUs > 0, `${alg} ${row.label}`).toBe(true);
       expect(Number.isFinite(row.cpuRatio), `${alg} ${row.label}`).toBe(true);
+    }
+  });
+
+  it('Part A compares every hostile shape with valid tokens, for every algorithm', () => {
+    const table = section('### Hostile tokens against valid ones');
+    for (const shape of HOSTILE_SHAPES) expect(table, shape).toContain(`\n| ${shape} |`);
+    expect(results.partA.hostile).toHaveLength(HOSTILE_SHAPES.length * ALGORITHMS.length);
+    for (const entry of results.partA.hostile) {
+      expect(Number.isFinite(entry.toLong) && entry.toLong > 0 && Number.isFinite(entry.toValid), `${entry.algorithm} ${entry.shape}`).toBe(true);
     }
   });
 

@@ -264,15 +264,27 @@ describe('size: hostile input is refused without heavy work', () => {
   });
 });
 
-describe('duplicate member names: refused before any signature check, with a hint for the logs', () => {
+describe('duplicate member names: refused, with a hint for the logs', () => {
   const header = (text: string) => Buffer.from(text).toString('base64url');
+  // The header is read before the signature, so a duplicate there is refused whatever the signature.
   it.each([
-    ['header', '{"alg":"none","alg":"RS256"}', '{"exp":1}', 'the header has duplicate member names'],
-    ['header, escaped name', '{"alg":"RS256","\\u0061lg":"none"}', '{"exp":1}', 'the header has duplicate member names'],
-    ['payload', '{"alg":"RS256"}', '{"sub":"a","sub":"b"}', 'the payload has duplicate member names'],
-    ['payload, nested', '{"alg":"RS256"}', '{"x":{"y":[{"z":1,"z":2}]}}', 'the payload has duplicate member names'],
-  ])('%s', async (_name, h, p, hint) => {
-    const token = `${header(h)}.${header(p)}.${Buffer.alloc(256).toString('base64url')}`;
+    ['header', '{"alg":"none","alg":"RS256"}', 'the header has duplicate member names'],
+    ['header, escaped name', '{"alg":"RS256","\\u0061lg":"none"}', 'the header has duplicate member names'],
+  ])('%s, before any signature check', async (_name, h, hint) => {
+    const token = `${header(h)}.${header('{"exp":1}')}.${Buffer.alloc(256).toString('base64url')}`;
     await expect(createVerifier(configFor('RS256', fx)).verify(token)).rejects.toMatchObject({ code: 'token_malformed', hint });
+  });
+  // The payload is read only once the signature holds: signed by the trusted key, a duplicate is
+  // refused; with a forged signature, the signature is (the payload is never parsed).
+  it.each([
+    ['payload', '{"sub":"a","sub":"b"}'],
+    ['payload, nested', '{"x":{"y":[{"z":1,"z":2}]}}'],
+  ])('%s, once the signature holds', async (_name, p) => {
+    const claims = p.replace(/^{/, `{"iss":${JSON.stringify(fx.rs.issuer)},"aud":${JSON.stringify(fx.rs.audience)},"exp":${Math.floor(Date.now() / 1000) + 60},`);
+    const signed = forge({ alg: 'RS256', kid: 'rs-trusted' }, claims, signers.rsa(fx.rs.keys.privateKey!));
+    const verifier = createVerifier(configFor('RS256', fx));
+    await expect(verifier.verify(signed)).rejects.toMatchObject({ code: 'token_malformed', hint: 'the payload has duplicate member names' });
+    const forged = `${signed.slice(0, signed.lastIndexOf('.'))}.${Buffer.alloc(256).toString('base64url')}`;
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'signature_invalid' });
   });
 });

@@ -248,6 +248,21 @@ add('RSA keys under 2048 bits', [
   { name: '1024-bit key published in the trusted JWKS, no kid', config: 'mixed-jwksUri', token: (fx) => forge(without(rsHeader(), 'kid'), rsClaims(fx), signers.rsa(fx.attacker.weakPrivate)), status: 401, code: 'signature_invalid' },
 ]);
 
+// --- Ed448: both crypto backends give the same verdict (jose has no Ed448; the WebCrypto path uses WebCrypto's own) ---
+const ed448Token = (fx: SecurityFixtures, header: Record<string, unknown> = {}) =>
+  forge({ alg: 'EdDSA', typ: 'JWT', kid: 'ed448-trusted', ...header }, edClaims(fx), signers.eddsa(fx.ed448.privateKey));
+add('Ed448', [
+  { name: 'valid Ed448 token', config: 'Ed448', token: (fx) => ed448Token(fx), status: VALID },
+  { name: 'Ed448 signature with one bit flipped', config: 'Ed448', token: (fx) => { const t = ed448Token(fx); const sig = sigBytes(t); sig[10]! ^= 0x01; return withSignature(t, sig); }, status: 401, code: 'signature_invalid' },
+  { name: 'Ed448 signature truncated to 57 bytes', config: 'Ed448', token: (fx) => { const t = ed448Token(fx); return withSignature(t, sigBytes(t).subarray(0, 57)); }, status: 401, code: 'signature_invalid' },
+  { name: 'Ed448 signature stripped', config: 'Ed448', token: (fx) => withSegment(ed448Token(fx), 2, ''), status: 401, code: 'signature_invalid' },
+  { name: 'Ed448 signature all zeros', config: 'Ed448', token: (fx) => forge({ alg: 'EdDSA', kid: 'ed448-trusted' }, edClaims(fx), signers.raw(Buffer.alloc(114))), status: 401, code: 'signature_invalid' },
+  { name: 'Ed25519 signature on the Ed448 guard', config: 'Ed448', token: (fx) => forge({ alg: 'EdDSA', kid: 'ed448-trusted' }, edClaims(fx), trusted.ed(fx)), status: 401, code: 'signature_invalid' },
+  { name: 'Ed448 payload altered', config: 'Ed448', token: (fx) => { const [h, , s] = segments(ed448Token(fx)); return `${h}.${b64url(json({ ...edClaims(fx), sub: 'admin' }))}.${s}`; }, status: 401, code: 'signature_invalid' },
+  { name: 'alg Ed25519 (RFC 9864) with the Ed448 key', config: 'Ed448', token: (fx) => ed448Token(fx, { alg: 'Ed25519' }), status: 401, code: 'algorithm_not_allowed' },
+  { name: 'an Ed448 token on the Ed25519 guard', config: 'EdDSA', token: (fx) => ed448Token(fx, { kid: 'ed-trusted' }), status: 401, code: 'signature_invalid' },
+]);
+
 // --- structure ------------------------------------------------------------------------------------------------
 const structural = (name: string, make: (valid: string) => string, code: ErrorCode = 'token_malformed', status = 401): Omit<SecurityCase, 'group'> => ({
   name, config: 'RS256', token: (fx) => make(rsToken(fx)), status, code,
@@ -308,7 +323,8 @@ add('duplicate member names', [
   { name: 'payload with exp twice, one escaped as \\u0065xp', config: 'RS256', token: (fx) => rsToken(fx, json(rsClaims(fx)).replace(/}$/, ',"\\u0065xp":99999999999}')), status: 401, code: 'token_malformed' },
   { name: 'payload with a duplicate inside a nested claim', config: 'RS256', token: (fx) => rsToken(fx, json(rsClaims(fx)).replace(/}$/, ',"realm_access":{"roles":["user"],"roles":["admin"]}}')), status: 401, code: 'token_malformed' },
   { name: 'payload with the same name in sibling objects is fine', config: 'RS256', token: (fx) => rsToken(fx, json(rsClaims(fx, { a: { id: 1 }, b: { id: 2 }, c: [{ id: 3 }, { id: 4 }] }))), status: VALID },
-  { name: 'payload with sub twice, attacker-signed', config: 'RS256', token: (fx) => forge(rsHeader(), json(rsClaims(fx)).replace(/}$/, ',"sub":"admin"}'), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'token_malformed' },
+  // The payload is read only once the signature holds: a forged one is refused for its signature.
+  { name: 'payload with sub twice, attacker-signed', config: 'RS256', token: (fx) => forge(rsHeader(), json(rsClaims(fx)).replace(/}$/, ',"sub":"admin"}'), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'signature_invalid' },
 ]);
 add('crit and b64', [
   { name: 'crit with an unknown extension', config: 'RS256', token: (fx) => rsToken(fx, rsClaims(fx), rsHeader({ crit: ['urn:example:unknown'], 'urn:example:unknown': true })), status: 401, code: 'token_malformed' },
@@ -434,12 +450,13 @@ add('size', [
   { name: 'exactly maxTokenLength (8192), trusted signature: accepted', config: 'RS256', token: (fx) => tokenOfLength(fx, 8192), status: VALID },
   structural('12 KB of base64url', () => `${'a'.repeat(6000)}.${'b'.repeat(6000)}.c`, 'token_too_large'),
   structural('12 KB of dots', () => '.'.repeat(12_000), 'token_too_large'),
-  { name: 'deeply nested header (attacker)', config: 'RS256', token: (fx) => forge(`{"alg":"RS256","kid":"rs-trusted","x":${nested(2500)}}`, rsClaims(fx), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'signature_invalid' },
-  { name: 'deeply nested objects in the header (attacker)', config: 'RS256', token: (fx) => forge(`{"alg":"RS256","kid":"rs-trusted","x":${'{"a":'.repeat(700)}1${'}'.repeat(700)}}`, rsClaims(fx), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'signature_invalid' },
+  // The header is read before the signature, so its shape is bounded (SECURITY.md): nesting and width are refused unparsed.
+  { name: 'deeply nested header (attacker)', config: 'RS256', token: (fx) => forge(`{"alg":"RS256","kid":"rs-trusted","x":${nested(2500)}}`, rsClaims(fx), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'token_malformed' },
+  { name: 'deeply nested objects in the header (attacker)', config: 'RS256', token: (fx) => forge(`{"alg":"RS256","kid":"rs-trusted","x":${'{"a":'.repeat(700)}1${'}'.repeat(700)}}`, rsClaims(fx), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'token_malformed' },
   { name: 'deeply nested payload (attacker)', config: 'RS256', token: (fx) => forge(rsHeader(), json(rsClaims(fx)).replace(/}$/, `,"x":${nested(2500)}}`), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'signature_invalid' },
   { name: 'deeply nested payload over maxTokenLength', config: 'RS256', token: (fx) => forge(rsHeader(), json(rsClaims(fx)).replace(/}$/, `,"x":${nested(4000)}}`), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'token_too_large' },
   { name: 'very many claims (attacker)', config: 'RS256', token: (fx) => forge(rsHeader(), rsClaims(fx, Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`c${i}`, i]))), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'signature_invalid' },
-  { name: 'very many header members (attacker)', config: 'RS256', token: (fx) => forge(rsHeader(Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`h${i}`, i]))), rsClaims(fx), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'signature_invalid' },
+  { name: 'very many header members (attacker)', config: 'RS256', token: (fx) => forge(rsHeader(Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`h${i}`, i]))), rsClaims(fx), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'token_malformed' },
   { name: 'very many claims over maxTokenLength', config: 'RS256', token: (fx) => forge(rsHeader(), rsClaims(fx, Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`c${i}`, i]))), signers.rsa(fx.attacker.rsaPrivate)), status: 401, code: 'token_too_large' },
   { name: 'very many claims, trusted signature, within the limit (accepted)', config: 'RS256', token: (fx) => rsToken(fx, rsClaims(fx, Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${i}`, i])))), status: VALID },
 ]);

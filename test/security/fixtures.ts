@@ -39,6 +39,8 @@ export interface SecurityFixtures {
   es: TestIssuer;
   hs: TestIssuer;
   ed: TestIssuer;
+  /** An Ed448 key pair (EdDSA, RFC 8037), which @jwt-guard/testing does not make: the backends must agree on it too. */
+  ed448: { privateKey: KeyObject; jwk: JWK };
   attacker: Attacker;
   canary: Canary;
   /** A JWKS with the trusted RS256 key and a 1024-bit key under kid "weak-1024". */
@@ -48,7 +50,7 @@ export interface SecurityFixtures {
 
 export type ConfigName =
   | 'RS256' | 'RS256-pem' | 'RS256-jwksUri' | 'RSA-multi' | 'ES256' | 'ES256-pem' | 'HS256' | 'EdDSA'
-  | 'clock' | 'clock-tolerance' | 'max-age' | 'at+jwt' | 'mixed-jwksUri' | 'aud-list';
+  | 'clock' | 'clock-tolerance' | 'max-age' | 'at+jwt' | 'mixed-jwksUri' | 'aud-list' | 'Ed448';
 
 /** Verifier options only (so the same object also builds a bare core verifier). */
 export function configFor(name: ConfigName, fx: SecurityFixtures): GuardOptions {
@@ -69,12 +71,13 @@ export function configFor(name: ConfigName, fx: SecurityFixtures): GuardOptions 
     case 'at+jwt': return { ...rs.verifierOptions(), typ: 'at+jwt' };
     case 'mixed-jwksUri': return { ...rs.verifierOptions(), jwks: undefined, jwksUri: fx.mixedJwks.url, algorithms: ['RS256'] };
     case 'aud-list': return { ...rs.verifierOptions(), audience: ['https://api-a.jwt-guard.test', 'https://api-b.jwt-guard.test'] };
+    case 'Ed448': return { jwks: { keys: [fx.ed448.jwk] }, issuer: fx.ed.issuer, audience: fx.ed.audience };
   }
 }
 
 export const CONFIG_NAMES: readonly ConfigName[] = [
   'RS256', 'RS256-pem', 'RS256-jwksUri', 'RSA-multi', 'ES256', 'ES256-pem', 'HS256', 'EdDSA',
-  'clock', 'clock-tolerance', 'max-age', 'at+jwt', 'mixed-jwksUri', 'aud-list',
+  'clock', 'clock-tolerance', 'max-age', 'at+jwt', 'mixed-jwksUri', 'aud-list', 'Ed448',
 ];
 
 async function startCanary(attacker: Omit<Attacker, 'weakPrivate' | 'weakJwk'>): Promise<Canary> {
@@ -128,10 +131,12 @@ export async function createSecurityFixtures(): Promise<SecurityFixtures> {
     weakPrivate: weak.privateKey,
     weakJwk: { ...weak.publicKey.export({ format: 'jwk' }), kid: 'weak-1024', alg: 'RS256', use: 'sig' },
   };
+  const ed448Pair = generateKeyPairSync('ed448');
+  const ed448 = { privateKey: ed448Pair.privateKey, jwk: { ...ed448Pair.publicKey.export({ format: 'jwk' }), kid: 'ed448-trusted', use: 'sig' } as JWK };
   const canary = await startCanary(attackerBase);
   const mixedJwks = await serveJwks([rs.keys.jwk, attacker.weakJwk]);
   return {
-    rs, es, hs, ed, attacker, canary, mixedJwks,
+    rs, es, hs, ed, ed448, attacker, canary, mixedJwks,
     close: async () => {
       await Promise.all([rs.close(), es.close(), hs.close(), ed.close(), canary.close(), mixedJwks.close()]);
     },

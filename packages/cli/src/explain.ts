@@ -73,6 +73,7 @@ export function explain(error: Pick<JwtGuardError, 'code' | 'hint' | 'message'>,
     invalid_request: () => `the request is malformed (${error.hint ?? error.message}); send exactly one "Authorization: Bearer <token>" header.`,
     key_source_unavailable: () =>
       `the keys could not be fetched (${error.hint ?? error.message}); check that ${context.keySource ?? 'the JWKS URL'} is reachable from here and serves a JWK Set.`,
+    clock_invalid: () => 'the clock (currentDate) gave no valid time, so no token can be checked for expiry; give currentDate a valid Date, or remove it to use the system clock.',
     config_invalid: () => `${error.message.replace(/^jwt-guard configuration: /, '')} (fix the options, not the token).`,
   };
   const line = (lines[error.code] ?? (() => error.message))();

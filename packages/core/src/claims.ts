@@ -39,7 +39,8 @@ function numericDate(payload: JWTPayload, claim: 'exp' | 'nbf' | 'iat'): number 
 
 /**
  * RFC 7519 §7.2 step 10 and RFC 8725 §3.8–3.11: the claims of a token whose signature holds.
- * Order: type, presence, issuer, audience, then time — the first failure is the verdict.
+ * Order: type, presence, issuer, audience, then time — the first failure is the verdict. `now` is
+ * in seconds, with its fraction: a fractional `exp` or `nbf` is compared exactly.
  */
 export function validateClaims(header: TokenHeader, payload: JWTPayload, rules: ClaimRules, now: number): void {
   if (rules.typ !== undefined && (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== rules.typ)) {
@@ -61,6 +62,12 @@ export function validateClaims(header: TokenHeader, payload: JWTPayload, rules: 
   }
   const tolerance = rules.clockTolerance;
   if (rules.maxTokenAge !== undefined && !Object.hasOwn(payload, 'iat')) fail('claim_missing', 'iat');
+  // A clock that cannot tell the time (an Invalid Date is NaN) would pass every comparison below.
+  if (!Number.isFinite(now)) {
+    throw new JwtGuardError('clock_invalid', "The server's clock cannot be read, so no token can be checked.", {
+      hint: 'currentDate gave no valid time (an Invalid Date, not a Date, or it threw); fix currentDate or remove it',
+    });
+  }
   const iat = numericDate(payload, 'iat');
   const nbf = numericDate(payload, 'nbf');
   if (nbf !== undefined && nbf > now + tolerance) {
@@ -68,10 +75,11 @@ export function validateClaims(header: TokenHeader, payload: JWTPayload, rules: 
   }
   const exp = numericDate(payload, 'exp');
   if (exp !== undefined && exp <= now - tolerance) throw new JwtGuardError('token_expired', 'The access token has expired.');
-  if (rules.maxTokenAge !== undefined && iat !== undefined) {
-    const age = now - iat;
-    if (age - tolerance > rules.maxTokenAge) throw new JwtGuardError('token_expired', 'The access token is too old.');
-    if (age < -tolerance) fail('claim_invalid', 'iat');
+  // Issued in the future (beyond the tolerance): refused with or without maxTokenAge, the strict
+  // reading of RFC 7519 §4.1.6 — such a token was minted by a clock that is wrong, or for later.
+  if (iat !== undefined && iat > now + tolerance) fail('claim_invalid', 'iat');
+  if (rules.maxTokenAge !== undefined && iat !== undefined && now - iat - tolerance > rules.maxTokenAge) {
+    throw new JwtGuardError('token_expired', 'The access token is too old.');
   }
 }
 

@@ -11,6 +11,11 @@ import { resolverKeySource } from './keys/resolver-source.js';
 import { staticKeySource } from './keys/static-source.js';
 import { defaultAlgorithm, keyAllows, type VerificationKey } from './keys/verification-key.js';
 import type { Algorithm, Duration, VerifierOptions } from './options.js';
+import { normalizeTyp, type ClaimRules } from './claims.js';
+import type { JWTPayload } from './options.js';
+import { revocationCheck } from './revocation/check.js';
+import { scopeReader } from './scopes.js';
+import { DEFAULT_MAX_TOKEN_LENGTH } from './token.js';
 
 const KEY_SOURCES = ['secret', 'publicKey', 'jwks', 'jwksUri', 'discovery', 'getKey'] as const;
 const ASYMMETRIC: readonly Algorithm[] = (Object.keys(ALGORITHMS) as Algorithm[]).filter((alg) => !isHmac(alg));
@@ -174,4 +179,150 @@ function checkKeysFitAlgorithms(keys: readonly VerificationKey[], algorithms: re
   }
   const usable = keys.some((key) => algorithms.some((alg) => keyAllows({ ...key, secretLength: undefined }, alg, true)));
   if (!usable) throw configError(`no configured key can verify any of ${algorithms.join(', ')}: check the key types and algorithms.`);
+}
+
+/**
+ * Everything one verifier is fixed to, resolved once from its options: the pipeline in verifier.ts
+ * reads only this. Every option is checked here, at start-up, in one place.
+ */
+export interface VerifierConfig {
+  source: KeySource;
+  /** The allowlist, after inference. */
+  algorithms: readonly Algorithm[];
+  /** The claim checks (issuer, audience, presence, time, `typ`). */
+  rules: ClaimRules;
+  /** Characters; longer tokens are refused before any parsing. */
+  maxTokenLength: number;
+  backend: 'node' | 'webcrypto';
+  /** The current time in seconds, as the configured clock says. */
+  now: () => number;
+  readScopes: (payload: JWTPayload) => ReadonlySet<string>;
+  /** The denylist check, when `revocation` is configured. */
+  checkRevocation: ((payload: JWTPayload) => void | Promise<void>) | undefined;
+  /** Verified-token cache size; 0: no cache. */
+  cacheEntries: number;
+  /** Fetch remote keys at start-up. */
+  warmUp: boolean;
+}
+
+/**
+ * Resolves and checks a single-issuer verifier's options; throws `config_invalid` saying what to
+ * change. `jwsOnly`: the signature layer alone (`createJwsVerifier`): no placeholder-secret
+ * heuristic, no token cache.
+ */
+export function resolveVerifierConfig(options: VerifierOptions, jwsOnly = false): VerifierConfig {
+  const source = selectKeySource(options);
+  const algorithms = resolveAlgorithms(options, source, !jwsOnly);
+
+  const issuer = expectedValues(options.issuer, 'issuer', 'iss');
+  const audience = expectedValues(options.audience, 'audience', 'aud');
+  const requireExp = options.requireExp ?? true;
+  if (typeof requireExp !== 'boolean') throw configError('requireExp must be true or false.');
+  const checkRevocation = options.revocation === undefined ? undefined : revocationCheck(options.revocation, requireExp);
+  const requiredClaims = [
+    ...new Set([...(requireExp ? ['exp'] : []), ...(options.revocation?.requireJti === true ? ['jti'] : []), ...(options.requiredClaims ?? [])]),
+  ];
+  if (!requiredClaims.every((claim) => typeof claim === 'string' && claim !== '')) {
+    throw configError('requiredClaims must be an array of claim names.');
+  }
+  if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ === '')) {
+    throw configError("typ must be a media type string such as 'at+jwt'.");
+  }
+  const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength <= 0) {
+    throw configError('maxTokenLength must be a positive integer (characters).');
+  }
+  const now = clockOf(options.currentDate);
+  if (options.scopeClaim !== undefined && typeof options.scopeClaim !== 'string' && typeof options.scopeClaim !== 'function') {
+    throw configError('scopeClaim must be a claim name or a function (payload) => scopes.');
+  }
+  const readScopes = scopeReader(options.scopeClaim);
+
+  const rules: ClaimRules = {
+    issuer,
+    audience,
+    requiredClaims,
+    clockTolerance: options.clockTolerance === undefined ? 0 : durationToSeconds(options.clockTolerance, 'clockTolerance'),
+    maxTokenAge: options.maxTokenAge === undefined ? undefined : durationToSeconds(options.maxTokenAge, 'maxTokenAge'),
+    typ: options.typ === undefined ? undefined : normalizeTyp(options.typ),
+  };
+  const cacheOption = options.tokenCache ?? {};
+  if (cacheOption !== false && (typeof cacheOption !== 'object' || cacheOption === null)) {
+    throw configError('tokenCache must be false or { maxEntries }.');
+  }
+  const maxEntries = cacheOption === false ? 0 : (cacheOption.maxEntries ?? 10_000);
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw configError('tokenCache.maxEntries must be a non-negative integer.');
+  const backend = options.cryptoBackend ?? 'node';
+  if (backend !== 'node' && backend !== 'webcrypto') throw configError("cryptoBackend must be 'node' or 'webcrypto'.");
+  const warmUp = options.warmUp ?? false;
+  if (typeof warmUp !== 'boolean') throw configError('warmUp must be true or false.');
+  return {
+    source,
+    algorithms,
+    rules,
+    maxTokenLength,
+    backend,
+    now,
+    readScopes,
+    checkRevocation,
+    cacheEntries: jwsOnly ? 0 : maxEntries,
+    warmUp,
+  };
+}
+
+/**
+ * The clock, in seconds with their fraction: `currentDate` (a Date or a function returning one),
+ * else the system clock. A `currentDate` that gives no valid time fails here, at start-up, where it
+ * is seen (a function is called once for that); should it stop giving one later, `now` is NaN and
+ * the claims check refuses every token (`clock_invalid`).
+ */
+function clockOf(currentDate: VerifierOptions['currentDate']): () => number {
+  if (currentDate === undefined) return () => Date.now() / 1000;
+  if (currentDate instanceof Date) {
+    if (!Number.isFinite(currentDate.getTime())) {
+      throw configError('currentDate is an Invalid Date (new Date() of something that is not a date?): give a valid Date, or remove currentDate to use the system clock.');
+    }
+    return () => currentDate.getTime() / 1000;
+  }
+  if (typeof currentDate !== 'function') throw configError('currentDate must be a Date or a function returning a Date.');
+  let first: unknown;
+  try {
+    first = currentDate();
+  } catch (error) {
+    throw configError(`currentDate() threw at start-up (${error instanceof Error ? error.message : String(error)}): it must return the current time as a Date.`);
+  }
+  if (!(first instanceof Date) || !Number.isFinite(first.getTime())) {
+    const kind = typeof first;
+    const what = first instanceof Date ? 'an Invalid Date' : first === undefined || first === null ? String(first) : `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+    throw configError(`currentDate() returned ${what} at start-up: it must return the current time as a valid Date.`);
+  }
+  return () => {
+    let date: unknown;
+    try {
+      date = currentDate();
+    } catch {
+      return Number.NaN;
+    }
+    return date instanceof Date ? date.getTime() / 1000 : Number.NaN;
+  };
+}
+
+/** The expected `iss` or `aud` values; undefined when the check is skipped (`false`). */
+function expectedValues(
+  value: string | readonly string[] | false | undefined,
+  option: 'issuer' | 'audience',
+  claim: 'iss' | 'aud',
+): readonly string[] | undefined {
+  if (value === false) return undefined;
+  if (value === undefined) {
+    throw configError(
+      `${option} is required: set it to the "${claim}" your tokens carry (a string or an array), ` +
+        `or to false to skip the check explicitly (RFC 8725 §3.8/§3.9 advise against skipping it).`,
+    );
+  }
+  const list: readonly unknown[] = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((entry) => typeof entry === 'string' && entry !== '')) {
+    throw configError(`${option} must be a non-empty string, an array of them, or false.`);
+  }
+  return (list as string[]).slice();
 }

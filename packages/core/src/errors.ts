@@ -31,6 +31,12 @@ export const ERROR_CODES = {
   claim_mismatch: { status: 403, bearerError: 'insufficient_scope' },
   /** Malformed `Authorization` header, or a token sent in more than one place (RFC 6750 §2). */
   invalid_request: { status: 400, bearerError: 'invalid_request' },
+  /**
+   * The verifier's clock (`currentDate`) gave no valid time — an Invalid Date, not a Date, a throw —
+   * so no time check can be made: the server's fault, not the token's, hence a 503, like a key
+   * source that is down.
+   */
+  clock_invalid: { status: 503, bearerError: undefined },
   /** The key source (JWKS endpoint, `getKey`) could not be reached and no usable key is cached. */
   key_source_unavailable: { status: 503, bearerError: undefined },
   /** Thrown at start-up by `createVerifier` for a configuration that cannot be made safe. */
@@ -49,6 +55,20 @@ export interface JwtGuardErrorOptions {
   cause?: unknown;
 }
 
+let savedStackTraceLimit = Error.stackTraceLimit;
+
+/**
+ * A refusal is an answer, not a bug: its stack trace would say nothing, and capturing one costs
+ * several microseconds — as much as verifying an HMAC token, so a stream of forged tokens would
+ * cost far more than valid ones. Refusals are made without one (the constructor restores the
+ * limit right after `super`); a configuration error keeps its stack, which points at the call.
+ */
+function withoutStackUnlessConfig(code: ErrorCode, cause: unknown): ErrorOptions | undefined {
+  savedStackTraceLimit = Error.stackTraceLimit;
+  if (code !== 'config_invalid') Error.stackTraceLimit = 0;
+  return cause === undefined ? undefined : { cause };
+}
+
 /**
  * The one error type of jwt-guard. `message` is safe to send to a client: it never contains key
  * material, the token, or any raw value taken from the token.
@@ -63,7 +83,8 @@ export class JwtGuardError extends Error {
   readonly realm: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: JwtGuardErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, withoutStackUnlessConfig(code, options.cause));
+    Error.stackTraceLimit = savedStackTraceLimit;
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.hint = options.hint;

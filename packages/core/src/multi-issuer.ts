@@ -1,7 +1,7 @@
 import { configError, JwtGuardError } from './errors.js';
 import type { Algorithm, IssuerOptions, JWTPayload, Verifier, VerifierOptions } from './options.js';
 import { cacheLookupOf, registerCacheLookup } from './token-cache.js';
-import { DEFAULT_MAX_TOKEN_LENGTH, parseToken } from './token.js';
+import { DEFAULT_MAX_TOKEN_LENGTH, parseToken, untrustedIssuer } from './token.js';
 
 const KEY_SOURCE_NAMES = ['secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery'] as const;
 const ISSUER_OPTION_NAMES: readonly string[] = ['issuer', 'audience', 'algorithms', 'typ', ...KEY_SOURCE_NAMES];
@@ -67,11 +67,8 @@ export function multiIssuerVerifier<Claims extends JWTPayload>(
   function verifyNow(token: string) {
     const hit = cachedNow(token);
     if (hit !== undefined) return hit;
-    const payload = parseToken(token, maxTokenLength).untrustedPayload;
-    if (payload === undefined) {
-      throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object' });
-    }
-    const iss = payload.iss;
+    // The issuer is read before the signature only to choose; a bounded scan, not a parse.
+    const iss = untrustedIssuer(parseToken(token, maxTokenLength).payloadSegment);
     if (iss === undefined) throw new JwtGuardError('claim_missing', 'The access token has no "iss" claim.');
     const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
     if (verifier === undefined) {

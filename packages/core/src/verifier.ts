@@ -1,15 +1,12 @@
-import { normalizeTyp, validateClaims, type ClaimRules } from './claims.js';
+import { validateClaims } from './claims.js';
 import { jwsVerifier, type VerifiedJws } from './jws/verify-jws.js';
 import type { VerificationKey } from './keys/verification-key.js';
-import { durationToSeconds } from './duration.js';
 import { configError, JwtGuardError } from './errors.js';
-import { checkOptionNames, resolveAlgorithms, selectKeySource } from './config.js';
+import { checkOptionNames, resolveVerifierConfig } from './config.js';
 import { multiIssuerVerifier } from './multi-issuer.js';
 import type { Algorithm, AuthContext, JWTPayload, JwtGuardClaims, KeySourceOptions, TokenHeader, Verifier, VerifierOptions } from './options.js';
-import { revocationCheck } from './revocation/check.js';
-import { scopeReader } from './scopes.js';
 import { registerCacheLookup, TokenCache } from './token-cache.js';
-import { DEFAULT_MAX_TOKEN_LENGTH, idTokenHint } from './token.js';
+import { checkJwsPayload, decodePayload, idTokenHint } from './token.js';
 
 export const VERIFIER_OPTION_NAMES: readonly (keyof VerifierOptions)[] = [
   'secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery', 'algorithms', 'issuer', 'audience',
@@ -38,57 +35,9 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   options: VerifierOptions,
   jwsOnly = false,
 ): Verifier<Claims> & { verifyJws(token: string): Promise<VerifiedJws> } {
-  const source = selectKeySource(options);
-  const algorithms = resolveAlgorithms(options, source, !jwsOnly);
-
-  const issuer = expectedValues(options.issuer, 'issuer', 'iss');
-  const audience = expectedValues(options.audience, 'audience', 'aud');
-  const requireExp = options.requireExp ?? true;
-  if (typeof requireExp !== 'boolean') throw configError('requireExp must be true or false.');
-  const checkRevocation = options.revocation === undefined ? undefined : revocationCheck(options.revocation, requireExp);
-  const requiredClaims = [
-    ...new Set([...(requireExp ? ['exp'] : []), ...(options.revocation?.requireJti === true ? ['jti'] : []), ...(options.requiredClaims ?? [])]),
-  ];
-  if (!requiredClaims.every((claim) => typeof claim === 'string' && claim !== '')) {
-    throw configError('requiredClaims must be an array of claim names.');
-  }
-  if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ === '')) {
-    throw configError("typ must be a media type string such as 'at+jwt'.");
-  }
-  const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
-  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength <= 0) {
-    throw configError('maxTokenLength must be a positive integer (characters).');
-  }
-  const currentDate = options.currentDate;
-  if (currentDate !== undefined && !(currentDate instanceof Date) && typeof currentDate !== 'function') {
-    throw configError('currentDate must be a Date or a function returning a Date.');
-  }
-  if (options.scopeClaim !== undefined && typeof options.scopeClaim !== 'string' && typeof options.scopeClaim !== 'function') {
-    throw configError('scopeClaim must be a claim name or a function (payload) => scopes.');
-  }
-  const readScopes = scopeReader(options.scopeClaim);
-
-  const rules: ClaimRules = {
-    issuer: issuer === undefined ? undefined : [issuer].flat(),
-    audience: audience === undefined ? undefined : [audience].flat(),
-    requiredClaims,
-    clockTolerance: options.clockTolerance === undefined ? 0 : durationToSeconds(options.clockTolerance, 'clockTolerance'),
-    maxTokenAge: options.maxTokenAge === undefined ? undefined : durationToSeconds(options.maxTokenAge, 'maxTokenAge'),
-    typ: options.typ === undefined ? undefined : normalizeTyp(options.typ),
-  };
-  const cacheOption = options.tokenCache ?? {};
-  if (cacheOption !== false && (typeof cacheOption !== 'object' || cacheOption === null)) {
-    throw configError('tokenCache must be false or { maxEntries }.');
-  }
-  const maxEntries = cacheOption === false ? 0 : (cacheOption.maxEntries ?? 10_000);
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw configError('tokenCache.maxEntries must be a non-negative integer.');
-  const cache = maxEntries === 0 || jwsOnly ? undefined : new TokenCache<Claims>(maxEntries);
-  const backend = options.cryptoBackend ?? 'node';
-  if (backend !== 'node' && backend !== 'webcrypto') throw configError("cryptoBackend must be 'node' or 'webcrypto'.");
-  const nowSeconds =
-    currentDate === undefined
-      ? () => Math.floor(Date.now() / 1000)
-      : () => Math.floor((typeof currentDate === 'function' ? currentDate() : currentDate).getTime() / 1000);
+  const { source, algorithms, rules, maxTokenLength, backend, now, readScopes, checkRevocation, cacheEntries, warmUp } =
+    resolveVerifierConfig(options, jwsOnly);
+  const cache = cacheEntries === 0 ? undefined : new TokenCache<Claims>(cacheEntries);
 
   // Everything below is synchronous unless something must wait (a key fetch, WebCrypto, an
   // asynchronous revocation store): a promise appears only then, so the common case — keys held,
@@ -106,7 +55,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
    */
   function checkClaims(header: TokenHeader, payload: Claims): void | Promise<void> {
     try {
-      validateClaims(header, payload, rules, nowSeconds());
+      validateClaims(header, payload, rules, now());
     } catch (error) {
       const hint = idTokenHint(header, payload);
       throw error instanceof JwtGuardError && hint !== undefined ? new JwtGuardError(error.code, error.message, { hint }) : error;
@@ -118,13 +67,12 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   /** A token whose signature holds: its claims decide, then the verdict may be cached. */
   function verified(token: string, { parsed, key }: VerifiedJws): AuthContext<Claims> | Promise<AuthContext<Claims>> {
     const { header } = parsed;
-    // From here on the payload is the issuer's own.
-    const payload = parsed.untrustedPayload as Claims | undefined;
-    if (payload === undefined) {
-      throw new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: 'the payload is not a JSON object: not a JWT' });
-    }
+    // The signature holds: only now is the payload parsed (a JSON object, deeply frozen).
+    const payload = decodePayload(parsed.payloadSegment) as Claims;
     const pending = checkClaims(header, payload);
-    const auth: AuthContext<Claims> = { token, header, payload, scopes: readScopes(payload) };
+    // Frozen through and through (header and payload by the decoder, scopes a read-only set): a
+    // cached context is shared by every request with the token, so none may change what the others see.
+    const auth: AuthContext<Claims> = Object.freeze({ token, header, payload, scopes: readScopes(payload) });
     if (pending === undefined) return remember(token, auth, key);
     return pending.then(() => remember(token, auth, key));
   }
@@ -180,8 +128,7 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
   const ready = async (): Promise<void> => {
     await source.ready?.();
   };
-  if (options.warmUp === true) ready().catch(() => undefined); // failures are reported through onKeyEvent
-  else if (options.warmUp !== undefined && options.warmUp !== false) throw configError('warmUp must be true or false.');
+  if (warmUp) ready().catch(() => undefined); // failures are reported through onKeyEvent
   const verifier = { verify, verifyNow, algorithms, ready, verifyJws };
   if (cache !== undefined) registerCacheLookup(verifier, cachedNow);
   return verifier;
@@ -209,27 +156,9 @@ export function createJwsVerifier(options: JwsVerifierOptions): JwsVerifier {
     algorithms: inner.algorithms,
     verify: async (token) => {
       const { parsed } = await inner.verifyJws(token);
-      const { header, payloadBytes } = parsed;
-      return { header, payload: payloadBytes };
+      const payload = Buffer.from(parsed.payloadSegment, 'base64url');
+      checkJwsPayload(payload);
+      return { header: parsed.header, payload };
     },
   };
-}
-
-function expectedValues(
-  value: string | readonly string[] | false | undefined,
-  option: 'issuer' | 'audience',
-  claim: 'iss' | 'aud',
-): string | string[] | undefined {
-  if (value === false) return undefined;
-  if (value === undefined) {
-    throw configError(
-      `${option} is required: set it to the "${claim}" your tokens carry (a string or an array), ` +
-        `or to false to skip the check explicitly (RFC 8725 §3.8/§3.9 advise against skipping it).`,
-    );
-  }
-  const list: readonly unknown[] = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((entry) => typeof entry === 'string' && entry !== '')) {
-    throw configError(`${option} must be a non-empty string, an array of them, or false.`);
-  }
-  return typeof value === 'string' ? value : (list as string[]).slice();
 }

@@ -96,6 +96,84 @@ describe('maxTokenAge', () => {
   });
 });
 
+describe('iat', () => {
+  it('refuses an iat more than clockTolerance in the future, even without maxTokenAge', async () => {
+    const error = await rejection(verifier().verify(await token(claims({ iat: T + 1 }))), 'claim_invalid', 401);
+    expect(error.message).toBe('The access token\'s "iat" claim is invalid.');
+    await expect(verifier().verify(await token(claims({ iat: T })))).resolves.toBeDefined();
+    const tolerant = verifier({ clockTolerance: '30s' });
+    await expect(tolerant.verify(await token(claims({ iat: T + 30 })))).resolves.toBeDefined();
+    await rejection(tolerant.verify(await token(claims({ iat: T + 31 }))), 'claim_invalid');
+  });
+});
+
+describe('fractional times', () => {
+  // 700 ms past T: a floored "now" (T) would still accept an exp of T + 0.5.
+  const late = new Date(NOW.getTime() + 700);
+
+  it('compares a fractional exp with the exact time', async () => {
+    await rejection(verifier({ currentDate: late }).verify(await token(claims({ exp: T + 0.5 }))), 'token_expired');
+    await rejection(verifier({ currentDate: late }).verify(await token(claims({ exp: T + 0.7 }))), 'token_expired');
+    await expect(verifier({ currentDate: late }).verify(await token(claims({ exp: T + 0.8 })))).resolves.toBeDefined();
+  });
+
+  it('compares a fractional nbf and iat with the exact time', async () => {
+    await expect(verifier({ currentDate: late }).verify(await token(claims({ nbf: T + 0.7, iat: T + 0.7 })))).resolves.toBeDefined();
+    await rejection(verifier({ currentDate: late }).verify(await token(claims({ nbf: T + 0.8 }))), 'token_not_yet_valid');
+    await rejection(verifier({ currentDate: late }).verify(await token(claims({ iat: T + 0.8 }))), 'claim_invalid');
+  });
+});
+
+describe('a clock that cannot tell the time', () => {
+  it.each([
+    ['an Invalid Date', () => new Date(Number.NaN), /currentDate\(\) returned an Invalid Date at start-up/],
+    ['new Date(undefined), as from an unset environment variable', () => new Date(process.env.JWT_GUARD_UNSET_VARIABLE as string), /Invalid Date/],
+    ['a number', () => Date.now() as unknown as Date, /returned a number/],
+    ['undefined', () => undefined as unknown as Date, /returned undefined at start-up/],
+    ['an object', () => ({ getTime: () => Date.now() }) as unknown as Date, /returned an object/],
+  ])('refuses at start-up a currentDate function returning %s', (_label, currentDate, message) => {
+    expect(() => verifier({ currentDate })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringMatching(message) }));
+  });
+
+  it('refuses at start-up a currentDate that throws, or is an Invalid Date', () => {
+    expect(() =>
+      verifier({
+        currentDate: () => {
+          throw new Error('no clock');
+        },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringMatching(/currentDate\(\) threw at start-up \(no clock\)/) }));
+    expect(() => verifier({ currentDate: new Date('not a date') })).toThrow(
+      expect.objectContaining({ code: 'config_invalid', message: expect.stringMatching(/currentDate is an Invalid Date/) }),
+    );
+  });
+
+  it('refuses every token (503 clock_invalid) once the clock stops telling the time: it never accepts one', async () => {
+    let broken: unknown = NOW;
+    const v = verifier({
+      currentDate: () => {
+        if (broken instanceof Error) throw broken;
+        return broken as Date;
+      },
+    });
+    const expiredLongAgo = await token(claims({ exp: 1, iat: 0 }));
+    const valid = await token(claims());
+    await rejection(v.verify(expiredLongAgo), 'token_expired');
+    // Twice, so that it is cached: the cached verdict is re-checked against the clock too.
+    await expect(v.verify(valid)).resolves.toBeDefined();
+    await expect(v.verify(valid)).resolves.toBeDefined();
+    for (const bad of [new Date(Number.NaN), 'tomorrow', new Error('clock gone')]) {
+      broken = bad;
+      const error = await rejection(v.verify(expiredLongAgo), 'clock_invalid', 503);
+      expect(error.wwwAuthenticate).toBeUndefined();
+      expect(error.hint).toMatch(/currentDate/);
+      await rejection(v.verify(valid), 'clock_invalid', 503);
+    }
+    broken = NOW;
+    await expect(v.verify(valid)).resolves.toBeDefined();
+  });
+});
+
 describe('requiredClaims', () => {
   it('refuses a token missing a required claim, naming it', async () => {
     const v = verifier({ requiredClaims: ['sub', 'tenant'] });
@@ -206,7 +284,7 @@ describe('currentDate', () => {
     await rejection(verifier({ currentDate: new Date((T - 101) * 1000) }).verify(tok), 'token_not_yet_valid');
   });
 
-  it('as a function: called on every verification', async () => {
+  it('as a function: called once at start-up (to check it), then on every verification', async () => {
     let now = T;
     let calls = 0;
     const v = verifier({
@@ -219,7 +297,7 @@ describe('currentDate', () => {
     await expect(v.verify(tok)).resolves.toBeDefined();
     now = T + 60;
     await rejection(v.verify(tok), 'token_expired');
-    expect(calls).toBe(2);
+    expect(calls).toBe(3);
   });
 
   it('defaults to the real clock', async () => {

@@ -41,6 +41,7 @@ describe('JwtGuardError', () => {
     ['claim_mismatch', 403, 'insufficient_scope'],
     ['invalid_request', 400, 'invalid_request'],
     ['key_source_unavailable', 503, undefined],
+    ['clock_invalid', 503, undefined],
     ['config_invalid', 500, undefined],
   ])('maps %s to status %i and bearer error %s', (code, status, bearerError) => {
     const error = new JwtGuardError(code, 'message');
@@ -50,7 +51,17 @@ describe('JwtGuardError', () => {
   });
 
   it('lists exactly the documented codes', () => {
-    expect(Object.keys(ERROR_CODES)).toHaveLength(20);
+    expect(Object.keys(ERROR_CODES)).toHaveLength(21);
+  });
+
+  it('leaves Error.stackTraceLimit as it found it, and keeps the stack of a configuration error only', () => {
+    const before = Error.stackTraceLimit;
+    const refusal = new JwtGuardError('signature_invalid', 'The access token signature is invalid.');
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(refusal.stack).toBe('JwtGuardError: The access token signature is invalid.');
+    const config = new JwtGuardError('config_invalid', 'jwt-guard configuration: x');
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(config.stack).toMatch(/\n\s+at /);
   });
 
   it('keeps the cause', () => {

@@ -1,14 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseToken } from '../src/token.js';
+import { decodePayload, parseToken } from '../src/token.js';
 
-/** A structurally valid compact JWS around this payload text; parseToken checks structure, not signatures. */
-const tokenWith = (payloadText: string) =>
-  `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(payloadText).toString('base64url')}.c2ln`;
-
+/** The hint decodePayload (what the verifier runs once the signature holds) refuses this payload text with. */
 const hint = (payloadText: string): string | undefined => {
   try {
-    parseToken(tokenWith(payloadText), 1 << 20);
+    decodePayload(Buffer.from(payloadText).toString('base64url'));
     return undefined;
   } catch (error) {
     return (error as { hint?: string }).hint;
@@ -45,5 +42,40 @@ describe('duplicate member names in the payload', () => {
       }),
       { numRuns: 2000, seed: 20261125 },
     );
+  });
+});
+
+/** The same for a header (read before the signature, its names counted by the bounded pre-scan); undefined when accepted or refused for its bounds. */
+const headerHint = (headerText: string): string | undefined => {
+  try {
+    parseToken(`${Buffer.from(headerText).toString('base64url')}.e30.c2ln`, 1 << 20);
+    return undefined;
+  } catch (error) {
+    const found = (error as { hint?: string }).hint;
+    return found?.startsWith('the header is not a plain JOSE header') === true ? 'bounds' : found;
+  }
+};
+
+describe('duplicate member names in the header', () => {
+  it('are never reported for JSON without them', () => {
+    fc.assert(
+      fc.property(value, fc.constantFrom(0, 2), (object, indent) => {
+        expect(['bounds', undefined]).toContain(headerHint(JSON.stringify(object, null, indent)));
+      }),
+      { numRuns: 2000, seed: 20261201 },
+    );
+  });
+
+  it('are always reported within the bounds, with the name written the same way or escaped', () => {
+    fc.assert(
+      fc.property(value, fc.string({ minLength: 1, maxLength: 4 }), fc.boolean(), (object, name, escaped) => {
+        const inner = JSON.stringify({ ...object, [name]: 1 }).slice(1);
+        const text = `{${escaped ? escapeFirst(name) : JSON.stringify(name)}:"x",${inner}`;
+        expect(['bounds', 'the header has duplicate member names']).toContain(headerHint(text));
+      }),
+      { numRuns: 2000, seed: 20261201 },
+    );
+    // Most generated headers are within the bounds: the property is not vacuous.
+    expect(headerHint('{"a":{"b":[1,{"c":"x"}]},"a":2}')).toBe('the header has duplicate member names');
   });
 });

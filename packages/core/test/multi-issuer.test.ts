@@ -167,6 +167,23 @@ describe('several issuers: choosing by iss', () => {
     expect(serverA.hits + serverC.hits).toBe(0);
   });
 
+  it('reads only the iss before the signature: a forged payload of any shape is refused for its signature, iss twice or not JSON before any fetch', async () => {
+    const { serverA, serverC, issuers } = await setup();
+    const verifier = multi(issuers);
+    const b64 = (text: string) => Buffer.from(text).toString('base64url');
+    const header = b64(JSON.stringify({ alg: 'HS256' }));
+    const forged = (payloadText: string) => `${header}.${b64(payloadText)}.${'A'.repeat(43)}`;
+    const deep = `${'['.repeat(3000)}${']'.repeat(3000)}`;
+    // The issuer is found; its verifier checks the signature first, and never parses the rest.
+    await rejection(verifier.verify(forged(`{"x":${deep},"iss":"${ISS_B}","sub":"a","sub":"b"}`)), 'signature_invalid', 401);
+    // Not JSON, or iss twice (different parsers would route it to different issuers): refused unrouted.
+    const notJson = await rejection(verifier.verify(forged(`{"iss":"${ISS_A}",`)), 'token_malformed', 401);
+    expect(notJson.hint).toBe('the payload is not a JSON object');
+    const twice = await rejection(verifier.verify(forged(`{"iss":"${ISS_A}","\\u0069ss":"${ISS_C}"}`)), 'token_malformed', 401);
+    expect(twice.hint).toBe('the payload has duplicate member names');
+    expect(serverA.hits + serverC.hits).toBe(0);
+  });
+
   it('each issuer has its own audience: a token for A\'s audience presented as B\'s (or the shared one) fails', async () => {
     const { issuers } = await setup();
     const verifier = multi(issuers);

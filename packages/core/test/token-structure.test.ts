@@ -143,6 +143,112 @@ describe('payload', () => {
   });
 });
 
+describe('the payload is read only once the signature holds', () => {
+  /** The same header and payload as a valid token, with a signature that does not verify. */
+  const forged = (payloadText: string) => `${b64url({ alg: 'HS256' })}.${Buffer.from(payloadText).toString('base64url')}.${'A'.repeat(43)}`;
+
+  it.each([
+    ['not JSON', 'not json at all'],
+    ['a JSON array', '[1,2]'],
+    ['duplicate member names', '{"sub":"a","sub":"b"}'],
+    ['a "__proto__" member', '{"__proto__":{"admin":true}}'],
+    ['deeply nested', `{"x":${'['.repeat(3000)}${']'.repeat(3000)}}`],
+    ['a 5000-digit number', `{"sub":${'9'.repeat(5000)}}`],
+  ])('a payload that is %s, with a signature that does not verify, is refused for its signature', async (_label, payloadText) => {
+    await rejection(verifier().verify(forged(payloadText)), 'signature_invalid');
+  });
+});
+
+describe('a "__proto__" member', () => {
+  it.each([
+    ['at the top', '{"__proto__":{"role":"admin"},'],
+    ['escaped', '{"\\u005f_proto__":{"role":"admin"},'],
+    ['nested', '{"realm":[{"__proto__":{"role":"admin"}}],'],
+  ])('is refused in a validly signed payload (%s), and never reaches the context', async (_label, start) => {
+    const payloadText = JSON.stringify(validClaims()).replace(/^\{/, start);
+    const error = await rejection(verifier().verify(hmacToken({ alg: 'HS256' }, Buffer.from(payloadText).toString('base64url'))), 'token_malformed');
+    expect(error.hint).toBe('the payload has a "__proto__" member');
+  });
+
+  it('is refused in the header, before the signature', async () => {
+    const token = `${b64url('{"alg":"HS256","__proto__":{"alg":"none"}}')}.${b64url(validClaims())}.${'A'.repeat(43)}`;
+    const error = await rejection(verifier().verify(token), 'token_malformed');
+    expect(error.hint).toBe('the header has a "__proto__" member');
+  });
+
+  it('is an ordinary claim name otherwise: "constructor" and "prototype" pass', async () => {
+    const auth = await verifier().verify(await sign(SECRET_32, 'HS256', validClaims({ constructor: 'x', prototype: 'y' })));
+    expect(Object.getPrototypeOf(auth.payload)).toBe(Object.prototype);
+    expect(Object.hasOwn(auth.payload, 'constructor')).toBe(true);
+  });
+});
+
+describe('the header is bounded before it is parsed', () => {
+  const withHeader = (headerText: string) => hmacToken(headerText, b64url(validClaims()));
+  const nested = (depth: number) => `${'['.repeat(depth - 1)}1${']'.repeat(depth - 1)}`;
+  const members = (count: number) => Array.from({ length: count }, (_, index) => `"h${index}":${index}`).join(',');
+
+  it('parses a header of 4 levels and 32 values, with long strings', async () => {
+    // The object and three arrays: 4 levels (a jwk with key_ops is 3).
+    await expect(verifier().verify(withHeader(`{"alg":"HS256","x":${nested(4)}}`))).resolves.toBeDefined();
+    await expect(verifier().verify(withHeader(`{"alg":"HS256",${members(31)}}`))).resolves.toBeDefined();
+    await expect(verifier().verify(withHeader(`{"alg":"HS256","kid":${JSON.stringify('k'.repeat(4000))}}`))).resolves.toBeDefined();
+    await expect(verifier().verify(withHeader(`{"alg":"HS256","jwk":{"kty":"EC","key_ops":["verify"]},"x5c":["MIIB","MIIC"]}`))).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['5 levels of nesting', `{"alg":"HS256","x":${nested(5)}}`],
+    ['33 values', `{"alg":"HS256",${members(32)}}`],
+    ['a 600-digit number', `{"alg":"HS256","x":${'9'.repeat(600)}}`],
+    ['deep nesting', `{"alg":"HS256","x":${nested(2000)}}`],
+  ])('refuses %s, even with a valid signature', async (_label, headerText) => {
+    const error = await rejection(verifier().verify(withHeader(headerText)), 'token_malformed');
+    expect(error.hint).toMatch(/^the header is not a plain JOSE header/);
+  });
+});
+
+describe('a verified context is read-only', () => {
+  it('freezes the context, its header and its payload at any depth; its scopes cannot change', async () => {
+    const v = verifier();
+    const token = await sign(SECRET_32, 'HS256', validClaims({ scope: 'orders:read', realm: { roles: ['user'] } }));
+    const auth = await v.verify(token);
+    expect(Object.isFrozen(auth)).toBe(true);
+    expect(Object.isFrozen(auth.header)).toBe(true);
+    expect(Object.isFrozen(auth.payload)).toBe(true);
+    expect(Object.isFrozen((auth.payload.realm as { roles: string[] }).roles)).toBe(true);
+    expect(() => {
+      (auth.payload as Record<string, unknown>).role = 'admin';
+    }).toThrow(TypeError);
+    expect(() => (auth.payload.realm as { roles: string[] }).roles.push('admin')).toThrow(TypeError);
+    const scopes = auth.scopes as Set<string>;
+    expect(() => scopes.add('admin')).toThrow(/read-only/);
+    expect(() => scopes.delete('orders:read')).toThrow(/read-only/);
+    expect(() => scopes.clear()).toThrow(/read-only/);
+    expect([...auth.scopes]).toEqual(['orders:read']);
+    expect(new Set(auth.scopes).add('admin').size).toBe(2);
+  });
+
+  it('so a cached token answers every request the same, whatever an earlier one tried', async () => {
+    const v = verifier();
+    const token = await sign(SECRET_32, 'HS256', validClaims({ scope: 'orders:read' }));
+    for (let use = 0; use < 4; use++) {
+      const auth = await v.verify(token);
+      expect([...auth.scopes], `use ${use + 1}`).toEqual(['orders:read']);
+      expect(auth.payload.role, `use ${use + 1}`).toBeUndefined();
+      try {
+        (auth.scopes as Set<string>).add('admin');
+      } catch {
+        // read-only
+      }
+      try {
+        (auth.payload as Record<string, unknown>).role = 'admin';
+      } catch {
+        // frozen
+      }
+    }
+  });
+});
+
 describe('signature', () => {
   it('refuses an empty signature', async () => {
     const [header, payload] = (await sign(SECRET_32, 'HS256')).split('.');

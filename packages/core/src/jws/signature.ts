@@ -1,4 +1,4 @@
-import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { constants, createHmac, timingSafeEqual, verify, webcrypto, type KeyObject } from 'node:crypto';
 import { compactVerify } from 'jose';
 import type { Algorithm } from '../options.js';
 
@@ -66,8 +66,20 @@ function verifyAsymmetric(alg: Algorithm, hash: string | null, key: KeyObject, s
 /**
  * The WebCrypto path, through jose: for runtimes without `node:crypto`'s KeyObject verify, and as
  * the reference the Node path is tested against (the differential suite runs every vector through both).
+ * `signingInput` and `signature` are the token's own, already split and decoded.
  */
-export async function webCryptoSignatureVerifier(alg: Algorithm, key: KeyObject, token: string): Promise<boolean> {
+export async function webCryptoSignatureVerifier(
+  alg: Algorithm,
+  key: KeyObject,
+  token: string,
+  signingInput: string,
+  signature: Buffer,
+): Promise<boolean> {
+  // jose verifies EdDSA with Ed25519 keys only; WebCrypto itself has Ed448 (RFC 8037 §3.1), so an
+  // Ed448 key is checked with it directly — the same verdict as the Node path, not a refusal.
+  if (alg === 'EdDSA' && key.asymmetricKeyType === 'ed448') {
+    return webcrypto.subtle.verify('Ed448', await ed448CryptoKey(key), signature, Buffer.from(signingInput, 'latin1'));
+  }
   try {
     await compactVerify(token, key, { algorithms: [alg] });
     return true;
@@ -75,4 +87,17 @@ export async function webCryptoSignatureVerifier(alg: Algorithm, key: KeyObject,
     if ((error as { code?: string }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return false;
     throw error;
   }
+}
+
+/** Each Ed448 KeyObject imported into WebCrypto once. */
+const ed448Keys = new WeakMap<KeyObject, Promise<webcrypto.CryptoKey>>();
+
+function ed448CryptoKey(key: KeyObject): Promise<webcrypto.CryptoKey> {
+  let imported = ed448Keys.get(key);
+  if (imported === undefined) {
+    const spki = key.export({ type: 'spki', format: 'der' });
+    imported = webcrypto.subtle.importKey('spki', spki, 'Ed448', false, ['verify']);
+    ed448Keys.set(key, imported);
+  }
+  return imported;
 }

@@ -5,7 +5,7 @@ import { mapJoseError } from '../jose-errors.js';
 import type { KeySource } from '../keys/key-source.js';
 import type { VerificationKey } from '../keys/verification-key.js';
 import type { Algorithm } from '../options.js';
-import { parseToken, type ParsedToken } from '../token.js';
+import { parseToken, UntrustedPayload, type ParsedToken } from '../token.js';
 import { nodeSignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
 
 /** A token whose signature holds, and the key that verified it. */
@@ -74,11 +74,11 @@ export function jwsVerifier(rules: JwsRules): (token: string) => VerifiedJws | P
   }
 
   /** The same through WebCrypto (jose), one key after the other. */
-  async function signingKeyWebCrypto(alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<VerificationKey | undefined> {
+  async function signingKeyWebCrypto(parsed: ParsedToken, alg: Algorithm, keys: readonly VerificationKey[], token: string): Promise<VerificationKey | undefined> {
     for (const key of keys.slice(0, MAX_KEYS_TRIED)) {
       let valid: boolean;
       try {
-        valid = await webCryptoSignatureVerifier(alg, key.key, token);
+        valid = await webCryptoSignatureVerifier(alg, key.key, token, parsed.signingInput, parsed.signature);
       } catch (error) {
         throw mapJoseError(error, undefined);
       }
@@ -106,12 +106,14 @@ export function jwsVerifier(rules: JwsRules): (token: string) => VerifiedJws | P
       });
     }
     if (backend === 'node') return foundKey(parsed, signingKeyNow(parsed, alg, candidates));
-    return signingKeyWebCrypto(alg, candidates, token).then((key) => foundKey(parsed, key));
+    return signingKeyWebCrypto(parsed, alg, candidates, token).then((key) => foundKey(parsed, key));
   }
 
   return function verifyJwsNow(token: string): VerifiedJws | Promise<VerifiedJws> {
     const { parsed, alg, kid } = checkJwsHeader(token);
-    const candidates = source.candidates(parsed.header, alg, kid, token, parsed.untrustedPayload);
+    // Nothing of the payload is parsed before the signature holds; a key source that needs the
+    // issuer to choose keys (getKey's result cache) reads it from a bounded scan, when it asks.
+    const candidates = source.candidates(parsed.header, alg, kid, token, new UntrustedPayload(parsed.payloadSegment));
     if (Array.isArray(candidates)) return signedWith(token, parsed, alg, kid, candidates);
     return candidates.then((keys) => signedWith(token, parsed, alg, kid, keys));
   };
