@@ -114,7 +114,7 @@ function decodeHeader(segment: string): TokenHeader {
   const cacheable = segment.length <= MAX_DECODED_HEADER_LENGTH;
   const known = cacheable ? decodedHeaders.get(segment) : undefined;
   if (known !== undefined) return known;
-  const text = utf8Text(Buffer.from(segment, 'base64url'));
+  const text = segmentText(segment);
   if (text === undefined) throw malformed('the header is not a JSON object');
   const names = headerNames(text);
   if (names === -1) {
@@ -177,7 +177,7 @@ function headerNames(text: string): number {
  * spread into a class or a deep merge then turn into a prototype change).
  */
 export function decodePayload(segment: string): Record<string, unknown> {
-  const text = utf8Text(Buffer.from(segment, 'base64url'));
+  const text = segmentText(segment);
   const decoded = text === undefined ? undefined : decodeJson(text);
   if (decoded === undefined) throw malformed('the payload is not a JSON object: not a JWT');
   if (decoded === DUPLICATE_MEMBERS) throw malformed('the payload has duplicate member names');
@@ -226,7 +226,7 @@ export class UntrustedPayload {
  * would route it to different issuers.
  */
 export function untrustedIssuer(segment: string): string | null | undefined {
-  const text = utf8Text(Buffer.from(segment, 'base64url'));
+  const text = segmentText(segment);
   const found = text === undefined ? NOT_AN_OBJECT : scanTopLevelIssuer(text);
   if (found === NOT_AN_OBJECT) throw malformed('the payload is not a JSON object');
   if (found === DUPLICATE_MEMBERS) throw malformed('the payload has duplicate member names');
@@ -370,6 +370,19 @@ function namesIss(text: string, start: number, end: number): boolean {
 const DUPLICATE_MEMBERS = Symbol('duplicate members');
 /** What decoding answers for JSON with a "__proto__" member. */
 const PROTOTYPE_KEY = Symbol('__proto__ member');
+
+/**
+ * Segments are decoded into this one buffer, then read as text: no buffer is allocated per token
+ * (a fresh one of more than 4 KiB is allocated outside Node's pool, which costs more than the
+ * decoding). A segment of a token longer than the default limit gets a buffer of its own.
+ */
+const scratch = Buffer.allocUnsafe(DEFAULT_MAX_TOKEN_LENGTH);
+
+/** The UTF-8 text of a base64url segment (already checked to be canonical base64url). */
+function segmentText(segment: string): string | undefined {
+  if (Math.ceil((segment.length * 3) / 4) > scratch.length) return utf8Text(Buffer.from(segment, 'base64url'));
+  return utf8Text(scratch.subarray(0, scratch.write(segment, 'base64url')));
+}
 
 /** Strict UTF-8 text: a malformed sequence is refused, not replaced. */
 function utf8Text(bytes: Buffer): string | undefined {
