@@ -1,7 +1,8 @@
 import { configError, JwtGuardError } from './errors.js';
 import type { Algorithm, IssuerOptions, JWTPayload, Verifier, VerifierOptions } from './options.js';
 import { cacheLookupOf, registerCacheLookup } from './token-cache.js';
-import { DEFAULT_MAX_TOKEN_LENGTH, parseToken, untrustedIssuer } from './token.js';
+import { DEFAULT_MAX_TOKEN_LENGTH, parseToken } from './token.js';
+import { untrustedIssuer } from './untrusted-issuer.js';
 
 const KEY_SOURCE_NAMES = ['secret', 'publicKey', 'jwks', 'jwksUri', 'getKey', 'discovery'] as const;
 const ISSUER_OPTION_NAMES: readonly string[] = ['issuer', 'audience', 'algorithms', 'typ', ...KEY_SOURCE_NAMES];

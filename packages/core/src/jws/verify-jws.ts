@@ -5,7 +5,8 @@ import { mapJoseError } from '../jose-errors.js';
 import type { KeySource } from '../keys/key-source.js';
 import type { VerificationKey } from '../keys/verification-key.js';
 import type { Algorithm } from '../options.js';
-import { parseToken, UntrustedPayload, type ParsedToken } from '../token.js';
+import { parseToken, type ParsedToken } from '../token.js';
+import { UntrustedPayload } from '../untrusted-issuer.js';
 import { nodeSignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
 
 /** A token whose signature holds, and the key that verified it. */
