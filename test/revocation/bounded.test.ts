@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisRevocationStore, type RedisRevocationStore } from '@jwt-guard/redis';
 import { createClient, type RedisClient } from './support/redis-client.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { until } from './support/wait.js';
 
 const COUNT = 1_000_000;
 const CHUNKS = 20;
@@ -28,14 +29,6 @@ afterAll(async () => {
   await admin?.close();
   await redis?.stop();
 });
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}
 
 const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -9,6 +9,7 @@ import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { startApp, type AppProcess } from './support/apps.js';
 import { createClient } from './support/redis-client.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { until } from './support/wait.js';
 
 const MAX_STALENESS_MS = 3000;
 const keyPrefix = `jwt-guard-test:${randomUUID()}`;
@@ -52,14 +53,6 @@ async function firstRefusal(app: AppProcess, token: string, since: number, giveU
     polls += 1;
     if (response.status !== 200 || elapsed > giveUpMs) return { ...response, elapsedMs: elapsed, polls };
     await sleep(Math.max(0, 5 - (performance.now() - tick)));
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await sleep(5);
   }
 }
 

@@ -5,13 +5,13 @@
  * 'unknown' into 503 (fail-closed) or lets the token through (fail-open).
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier } from '@jwt-guard/core';
 import { redisRevocationStore, type RedisRevocationEvent, type RedisRevocationStore } from '@jwt-guard/redis';
 import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { createClient } from './support/redis-client.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { outcome, until } from './support/wait.js';
 
 const MAX_STALENESS_MS = 1000;
 const now = () => Math.floor(Date.now() / 1000);
@@ -28,23 +28,6 @@ afterAll(async () => {
   await redis?.stop();
   await issuer?.close();
 });
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await sleep(5);
-  }
-}
-
-async function outcome(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-}
 
 describe('a Redis outage', () => {
   it('copy within maxStaleness, unknown after, resync when Redis is back', async () => {

@@ -5,13 +5,13 @@
  * still valid — such tokens are refused up front. Against a real redis-server started here.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, revocationAdmin, type Verifier } from '@jwt-guard/core';
 import { redisRevocationStore, type RedisRevocationStore, type RedisRevocationStoreOptions } from '@jwt-guard/redis';
 import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { createClient, type RedisClient } from './support/redis-client.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { outcome, until } from './support/wait.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -38,23 +38,6 @@ afterAll(async () => {
   await redis?.stop();
   await issuer?.close();
 });
-
-async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await sleep(5);
-  }
-}
-
-async function outcome(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-}
 
 interface Instance {
   store: RedisRevocationStore;

@@ -16,6 +16,7 @@ import {
 } from '@jwt-guard/redis';
 import { createClient, RESP_TYPES, type RedisClient } from './support/redis-client.js';
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.js';
+import { until } from './support/wait.js';
 
 let redis: RedisServer;
 let admin: RedisClient;
@@ -44,14 +45,6 @@ function store(options: Partial<RedisRevocationStoreOptions> = {}): RedisRevocat
   const created = redisRevocationStore({ client: createClient({ url: redis.url }), keyPrefix: newPrefix(), ...options });
   cleanups.push(() => created.close());
   return created;
-}
-
-async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await sleep(5);
-  }
 }
 
 /** The connections Redis sees, by name: one line per client in CLIENT LIST. */
