@@ -114,7 +114,8 @@ export function resolveVerifierConfig(options: VerifierOptions, jwsOnly = false)
   const audience = expectedValues(options.audience, 'audience', 'aud');
   const requireExp = options.requireExp ?? true;
   if (typeof requireExp !== 'boolean') throw configError('requireExp must be true or false.');
-  const checkRevocation = options.revocation === undefined ? undefined : revocationCheck(options.revocation, requireExp);
+  const clockTolerance = options.clockTolerance === undefined ? 0 : durationToSeconds(options.clockTolerance, 'clockTolerance');
+  const checkRevocation = options.revocation === undefined ? undefined : revocationCheck(options.revocation, requireExp, clockTolerance);
   const requiredClaims = [
     ...new Set([...(requireExp ? ['exp'] : []), ...(options.revocation?.requireJti === true ? ['jti'] : []), ...(options.requiredClaims ?? [])]),
   ];
@@ -138,7 +139,7 @@ export function resolveVerifierConfig(options: VerifierOptions, jwsOnly = false)
     issuer,
     audience,
     requiredClaims,
-    clockTolerance: options.clockTolerance === undefined ? 0 : durationToSeconds(options.clockTolerance, 'clockTolerance'),
+    clockTolerance,
     maxTokenAge: options.maxTokenAge === undefined ? undefined : durationToSeconds(options.maxTokenAge, 'maxTokenAge'),
     typ: options.typ === undefined ? undefined : normalizeTyp(options.typ),
   };

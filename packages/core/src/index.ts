@@ -45,7 +45,7 @@ export {
 
 export type { KeyEvent } from './keys/key-events.js';
 export { secretFromEnv, type SecretFromEnvOptions } from './keys/secret-from-env.js';
-export { memoryRevocationStore, type MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory-store.js';
+export { memoryRevocationStore, RevocationCapacityError, type MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory-store.js';
 export { revocationAdmin, type RevocationAdmin } from './revocation/admin.js';
 export type { RevocationOptions, RevocationStatus, RevocationStore, RevocationSubject, RevocationUnavailableEvent } from './revocation/store.js';
 export { durationToSeconds } from './duration.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createVerifier, memoryRevocationStore, revocationAdmin, type RevocationStore } from '@jwt-guard/core';
+import { createVerifier, memoryRevocationStore, revocationAdmin, RevocationCapacityError, type RevocationStore } from '@jwt-guard/core';
 import { SignJWT } from 'jose';
 
 const SECRET = 'u7Hq2xV9pL4mN8rT1wZ5yB3cF6hD0sGaQeKiOjXc';
@@ -29,9 +29,9 @@ async function code(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('memoryRevocationStore', () => {
-  it('denies a jti until its exp, then forgets it', async () => {
+  it('denies a jti until its exp (with expiryMargin 0), then forgets it', async () => {
     let clock = 1_000_000_000_000;
-    const store = memoryRevocationStore({ now: () => clock });
+    const store = memoryRevocationStore({ now: () => clock, expiryMargin: 0 });
     await store.revoke('a', clock / 1000 + 2);
     expect(store.check({ jti: 'a' })).toBe('revoked');
     expect(store.check({ jti: 'b' })).toBe('active');
@@ -41,22 +41,39 @@ describe('memoryRevocationStore', () => {
     expect(store.size()).toBe(0);
   });
 
-  it('ignores revocations of tokens that have already expired', async () => {
-    const store = memoryRevocationStore();
-    await store.revoke('old', now() - 1);
+  it('keeps an entry expiryMargin (default 5 minutes) past exp, then forgets it', async () => {
+    let clock = 1_100_000_000_000;
+    const store = memoryRevocationStore({ now: () => clock });
+    expect(store.expiryMargin).toBe(300);
+    const exp = clock / 1000 + 2;
+    await store.revoke('a', exp);
+    clock += 2000 + 299_000; // exp + 299 s
+    expect(store.check({ jti: 'a' })).toBe('revoked');
+    clock += 1000;
+    expect(store.check({ jti: 'a' })).toBe('active');
     expect(store.size()).toBe(0);
+  });
+
+  it('records a token that expired less than expiryMargin ago; ignores one that expired before', async () => {
+    const store = memoryRevocationStore({ expiryMargin: '60s' });
+    await store.revoke('recent', now() - 5);
+    expect(store.check({ jti: 'recent' })).toBe('revoked');
+    await store.revoke('old', now() - 61);
+    expect(store.size()).toBe(1);
   });
 
   it('revokes a subject for tokens issued before the time, not after, for maxTokenLifetime', async () => {
     let clock = 2_000_000_000_000;
-    const store = memoryRevocationStore({ now: () => clock, maxTokenLifetime: '1h' });
+    const store = memoryRevocationStore({ now: () => clock, maxTokenLifetime: '1h', expiryMargin: '10s' });
     const t = clock / 1000;
     await store.revokeSubject('alice', t);
     expect(store.check({ sub: 'alice', iat: t - 1 })).toBe('revoked');
     expect(store.check({ sub: 'alice', iat: t })).toBe('active');
     expect(store.check({ sub: 'alice' })).toBe('revoked'); // no iat: cannot show it is newer
     expect(store.check({ sub: 'bob', iat: t - 1 })).toBe('active');
-    clock += 3600 * 1000;
+    clock += 3609 * 1000; // issuedBefore + maxTokenLifetime + expiryMargin - 1 s
+    expect(store.check({ sub: 'alice', iat: t - 1 })).toBe('revoked');
+    clock += 1000;
     expect(store.size()).toBe(0);
     expect(store.check({ sub: 'alice', iat: t - 1 })).toBe('active');
   });
@@ -72,7 +89,7 @@ describe('memoryRevocationStore', () => {
 
   it('stays bounded: a million short-lived revocations leave nothing once expired', async () => {
     let clock = 4_000_000_000_000;
-    const store = memoryRevocationStore({ now: () => clock });
+    const store = memoryRevocationStore({ now: () => clock, expiryMargin: 0 });
     const base = clock / 1000;
     for (let index = 0; index < 1_000_000; index += 1) store.applyRevoke(`jti-${index}`, base + 1 + (index % 3));
     expect(store.size()).toBe(1_000_000);
@@ -84,17 +101,70 @@ describe('memoryRevocationStore', () => {
     const store = memoryRevocationStore({ maxEntries: 2 });
     await store.revoke('a', now() + 60);
     await store.revoke('b', now() + 60);
-    await expect(store.revoke('c', now() + 60)).rejects.toThrow(/maxEntries/);
+    const refusal = await store.revoke('c', now() + 60).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(RevocationCapacityError);
+    expect(refusal).toMatchObject({ code: 'capacity_exceeded', entries: 3, maxEntries: 2, message: expect.stringMatching(/maxEntries/) });
     expect(store.check({ jti: 'a' })).toBe('revoked');
   });
 
-  it('replaceAll swaps the whole content (a mirror resync)', async () => {
+  it('mergeAll adds to what it holds (a mirror resync: revocations are never undone)', async () => {
     const store = memoryRevocationStore();
-    await store.revoke('gone', now() + 60);
-    store.replaceAll({ jtis: [['x', now() + 60]], subjects: [['carol', now()]] });
-    expect(store.check({ jti: 'gone' })).toBe('active');
+    await store.revoke('kept', now() + 60);
+    store.mergeAll({ jtis: [['x', now() + 60]], subjects: [['carol', now()]] });
+    expect(store.check({ jti: 'kept' })).toBe('revoked');
     expect(store.check({ jti: 'x' })).toBe('revoked');
     expect(store.check({ sub: 'carol', iat: now() - 10 })).toBe('revoked');
+    expect(store.entries()).toEqual({ jtis: [['kept', expect.any(Number)], ['x', expect.any(Number)]], subjects: [['carol', now()]] });
+  });
+
+  it('mergeAll is all or nothing: a union past maxEntries throws and changes nothing', async () => {
+    const store = memoryRevocationStore({ maxEntries: 3 });
+    await store.revoke('a', now() + 60);
+    await store.revoke('b', now() + 60);
+    const content = { jtis: [['a', now() + 60], ['c', now() + 60]] as Array<[string, number]>, subjects: [['dave', now()]] as Array<[string, number]> };
+    expect(() => store.mergeAll(content)).toThrow(RevocationCapacityError);
+    expect(store.size()).toBe(2);
+    expect(store.check({ jti: 'c' })).toBe('active');
+    expect(store.check({ sub: 'dave', iat: now() - 10 })).toBe('active');
+    // What is already there, or expired, takes no room: this one fits.
+    store.mergeAll({ jtis: [['a', now() + 60], ['old', now() - 400], ['c', now() + 60]], subjects: [] });
+    expect(store.size()).toBe(3);
+  });
+});
+
+describe('clockTolerance and the revocation store (a revocation outlives the tolerance)', () => {
+  it('a token revoked 5 s after its exp, accepted under clockTolerance 60s, stays refused', async () => {
+    const store = memoryRevocationStore();
+    const verifier = createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', clockTolerance: '60s', revocation: { store } });
+    const expired = await token({ jti: 'late', iat: now() - 100, exp: now() - 5 });
+    expect(await code(verifier.verify(expired))).toBe('accepted');
+    expect(await revocationAdmin(verifier, store).revokeToken(expired)).toBe('revoked');
+    expect(await code(verifier.verify(expired))).toBe('token_revoked');
+  });
+
+  it('keeps the entry as long as the tolerance lets the token through (fake clock)', async () => {
+    let clock = 1_900_000_000_000;
+    const store = memoryRevocationStore({ now: () => clock, expiryMargin: '90s' });
+    const verifier = createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', clockTolerance: '60s', currentDate: () => new Date(clock), revocation: { store } });
+    const t = clock / 1000;
+    const revoked = await token({ jti: 'j', iat: t - 10, exp: t + 10 });
+    await store.revoke('j', t + 10);
+    for (const offset of [0, 11, 40, 69]) {
+      clock = (t + offset) * 1000;
+      expect(await code(verifier.verify(revoked))).toBe('token_revoked');
+    }
+    clock = (t + 71) * 1000;
+    expect(await code(verifier.verify(revoked))).toBe('token_expired');
+  });
+
+  it('refuses at start-up a clockTolerance longer than the store keeps entries past exp', () => {
+    const store = memoryRevocationStore({ expiryMargin: '30s' });
+    expect(() => createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', clockTolerance: '60s', revocation: { store } })).toThrow(
+      /clockTolerance \(60 s\) is longer than .*expiryMargin, 30 s.*Raise the store's expiryMargin/,
+    );
+    expect(() => createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', clockTolerance: '30s', revocation: { store } })).not.toThrow();
+    const custom: RevocationStore = { check: () => 'active', revoke: async () => undefined, revokeSubject: async () => undefined, expiryMargin: -1 };
+    expect(() => createVerifier({ secret: SECRET, issuer: 'i', audience: 'a', revocation: { store: custom } })).toThrow(/expiryMargin must be a non-negative number/);
   });
 });
 

@@ -1,24 +1,42 @@
 import { randomUUID } from 'node:crypto';
-import { durationToSeconds, memoryRevocationStore, type RevocationStatus } from '@jwt-guard/core';
+import { durationToSeconds, memoryRevocationStore, RevocationCapacityError, type RevocationStatus } from '@jwt-guard/core';
 import type { RedisRevocationClient } from './client.js';
 import { configError } from './errors.js';
 import { redisLiveness } from './liveness.js';
-import { checkJti, jtiBatches, nowSeconds, parseMessage, redisCommands, redisKeys, type Change } from './redis-io.js';
+import {
+  checkJti,
+  databaseOf,
+  evictionPolicyOf,
+  jtiBatches,
+  nowSeconds,
+  parseMessage,
+  redisCommands,
+  redisKeys,
+  type Change,
+  type Probe,
+  type RedisCommands,
+} from './redis-io.js';
 import type { RedisRevocationEvent, RedisRevocationStore, RedisRevocationStoreOptions } from './types.js';
 
 export type { RedisRevocationEvent, RedisRevocationState, RedisRevocationStore, RedisRevocationStoreOptions } from './types.js';
 
 const DEFAULT_PREFIX = 'jwt-guard:revocation';
-/** Transactions in flight in `revokeMany`. */
+/** Transactions in flight in `revokeMany` and when writing a copy back. */
 const BATCHES_IN_FLIGHT = 16;
+/** How often the list in Redis is checked for lost keys, a new generation and clock skew. */
+const PROBE_INTERVAL_MS = 1_000;
 
 const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
 /**
  * A revocation store shared through Redis by every instance of an API. Each instance keeps an
- * in-memory copy (a `memoryRevocationStore`) that pub/sub keeps current and that is reloaded
- * whole on every (re)connect, so `check` is a memory lookup. Revocations are written with
+ * in-memory copy (a `memoryRevocationStore`) that pub/sub keeps current and that every (re)connect
+ * merges what Redis holds into, so `check` is a memory lookup. Revocations are written with
  * MULTI/EXEC together with their PUBLISH, and applied to the local copy at once.
+ *
+ * Revocations are never undone, so a copy never drops an entry before it expires: when the list in
+ * Redis loses keys (FLUSHDB, eviction, a restart without persistence), each instance notices by
+ * the markers the list carries, fails closed, and writes its copy back.
  *
  * @example
  * ```ts
@@ -38,19 +56,34 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   const maxStalenessMs = durationToSeconds(options.maxStaleness ?? '10s', 'maxStaleness') * 1000;
   const maxTokenLifetime = durationToSeconds(options.maxTokenLifetime ?? '24h', 'maxTokenLifetime');
   if (!(maxTokenLifetime > 0)) throw configError('maxTokenLifetime must be greater than zero: the longest lifetime of the tokens you accept.');
+  const expiryMargin = durationToSeconds(options.expiryMargin ?? '5m', 'expiryMargin');
+  if (!(expiryMargin >= 0)) throw configError("expiryMargin must be zero or more: how long past a token's exp its revocation is kept.");
+  const maxEntries = options.maxEntries ?? 5_000_000;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw configError('maxEntries must be a positive integer.');
   if (onEvent !== undefined && typeof onEvent !== 'function') throw configError('onEvent must be a function.');
 
-  const keys = redisKeys(prefix);
-  const mirror = memoryRevocationStore({ maxTokenLifetime });
+  const mirror = memoryRevocationStore({ maxTokenLifetime, expiryMargin, maxEntries });
   /** Our own messages start with this; the changes they carry were applied when written. */
   const origin = randomUUID();
   const ownMessage = `{"o":${JSON.stringify(origin)},`;
-  const { purge, scanAll, writeJtis, writeSubject } = redisCommands(client, keys, origin);
+  /** Set once connected: the keys and channel depend on the database number. */
+  let commands: RedisCommands | undefined;
+  let resolveConnected!: (value: RedisCommands) => void;
+  let rejectConnected!: (error: Error) => void;
+  const connected = new Promise<RedisCommands>((resolve, reject) => {
+    resolveConnected = resolve;
+    rejectConnected = reject;
+  });
+  connected.catch(() => undefined); // writes may never be asked for
 
   let closed = false;
   let synced = false;
-  /** Changes applied while a load runs, applied again on top of what it loaded. */
-  let duringSync: Change[] | undefined;
+  /** The list's generation in Redis, as last loaded; a message of another one is not ours. */
+  let generation: string | undefined;
+  /** Set while the list in Redis has lost keys and this copy is not written back yet. */
+  let lostReason: 'missing' | 'replaced' | undefined;
+  let overCapacity = false;
+  let skewReported = false;
   let subscribed = false;
   let ownsClient = false;
   let subscriber: RedisRevocationClient | undefined;
@@ -79,12 +112,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     }
   }
 
-  /**
-   * Applies a change to the copy, and remembers it while a load runs. Local writes call this in
-   * the same tick as they queue their MULTI on `client`, the connection loads read through: so a
-   * write is either queued before a load's reads (and seen by them) or applied after the load
-   * began (and replayed on top of it).
-   */
+  /** Applies a change to the copy (throws RevocationCapacityError when it does not fit). */
   function apply(change: Change): void {
     const { kind, pairs } = change;
     for (let index = 0; index + 1 < pairs.length; index += 2) {
@@ -94,7 +122,17 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       if (kind === 'jtis') mirror.applyRevoke(key, time);
       else mirror.applyRevokeSubject(key, time);
     }
-    duringSync?.push(change);
+  }
+
+  function markLost(reason: 'missing' | 'replaced'): void {
+    if (lostReason !== undefined || closed) return;
+    lostReason = reason;
+    emit({ type: 'revocations_lost', reason });
+  }
+
+  function markOverCapacity(error: RevocationCapacityError): void {
+    if (!overCapacity) emit({ type: 'capacity_exceeded', entries: error.entries, maxEntries: error.maxEntries });
+    overCapacity = true;
   }
 
   // --- pub/sub -------------------------------------------------------------------------------
@@ -102,10 +140,24 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   function onMessage(message: string): void {
     heard();
     if (message.startsWith(ownMessage)) return;
+    let change;
     try {
-      apply(parseMessage(message));
+      change = parseMessage(message);
     } catch (error) {
       emit({ type: 'error', source: 'message', error: toError(error) });
+      return;
+    }
+    if (generation !== undefined && change.generation !== generation) {
+      // Another list's, or ours was replaced: the probe tells which, and a reload follows.
+      probe();
+      return;
+    }
+    try {
+      apply(change);
+    } catch (error) {
+      if (!(error instanceof RevocationCapacityError)) throw error;
+      markOverCapacity(error);
+      requestSync();
     }
   }
 
@@ -124,29 +176,89 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     if (!closed) emit({ type: 'error', source: 'client', error });
   };
 
-  // --- loading -------------------------------------------------------------------------------
+  // --- the list in Redis: probe, load, write back --------------------------------------------
 
-  async function load(): Promise<void> {
+  function checkSkew({ redisTimeMs, localTimeMs }: Probe): void {
+    const offsetMs = Math.round(localTimeMs - redisTimeMs);
+    if (Math.abs(offsetMs) <= Math.max((expiryMargin * 1000) / 2, 1_000)) skewReported = false;
+    else if (!skewReported) {
+      skewReported = true;
+      emit({ type: 'clock_skew', offsetMs });
+    }
+  }
+
+  let probing = false;
+  /** Checks the list in Redis for lost keys and a new generation (and the clocks): a reload if either. */
+  function probe(): void {
+    if (closed || !synced || probing || commands === undefined || !client.isReady) return;
+    probing = true;
+    commands.probe().then(
+      (result) => {
+        probing = false;
+        checkSkew(result);
+        if (!result.whole) markLost('missing');
+        else if (result.generation !== generation) markLost('replaced');
+        if (lostReason !== undefined) requestSync();
+      },
+      () => {
+        probing = false; // an unreachable Redis is the liveness check's to report
+      },
+    );
+  }
+
+  /** Writes the whole copy into Redis, published to the other instances. */
+  async function writeBack(io: RedisCommands): Promise<{ jtis: number; subjects: number }> {
+    const { jtis, subjects } = mirror.entries();
+    const batches: Array<() => Promise<void>> = [
+      ...jtiBatches(jtis, -Infinity).map((pairs) => () => io.writeJtis(pairs, generation)),
+      ...subjects.map(([sub, issuedBefore]) => () => io.writeSubject(sub, issuedBefore, generation)),
+    ];
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) await batches[next++]?.();
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, batches.length) }, worker));
+    return { jtis: jtis.length, subjects: subjects.length };
+  }
+
+  async function load(io: RedisCommands): Promise<void> {
     const startedEpoch = liveness.epoch();
     const started = performance.now();
-    duringSync = [];
-    try {
-      await purge();
-      const jtis = await scanAll('ZSCAN', keys.jtis);
-      const subjects = await scanAll('HSCAN', keys.subjects);
-      if (closed) return;
-      const replay = duringSync;
-      duringSync = undefined;
-      mirror.replaceAll({ jtis, subjects });
-      for (const change of replay) apply(change);
-      const initial = !synced;
-      synced = true;
-      liveness.loaded(startedEpoch);
-      emit({ type: 'synced', initial, jtis: jtis.length, subjects: subjects.length, durationMs: Math.round(performance.now() - started) });
-      if (initial) resolveReady();
-    } finally {
-      duringSync = undefined;
+    const newGeneration = randomUUID();
+    let list = await io.ensure(newGeneration, expiryMargin, maxTokenLifetime, lostReason === undefined ? 'start' : 'repair');
+    if (list.status === 'lost') {
+      markLost('missing');
+      list = await io.ensure(newGeneration, expiryMargin, maxTokenLifetime, 'repair');
+    } else if (generation !== undefined && list.generation !== generation) {
+      markLost(list.status === 'created' ? 'missing' : 'replaced');
     }
+    if (list.generation === undefined) throw new Error('Redis gave no generation for the revocation list');
+    if (list.status === 'created' && lostReason === undefined) emit({ type: 'created', generation: list.generation });
+    generation = list.generation;
+    const restoring = lostReason !== undefined;
+    const restored = restoring ? await writeBack(io) : undefined;
+    checkSkew(await io.probe());
+    await io.purge();
+    const jtis = await io.scanAll('ZSCAN', io.keys.jtis);
+    const subjects = await io.scanAll('HSCAN', io.keys.subjects);
+    if (closed) return;
+    try {
+      // A union: what the copy knows and Redis has lost stays (and was written back above).
+      mirror.mergeAll({ jtis, subjects });
+    } catch (error) {
+      if (error instanceof RevocationCapacityError) markOverCapacity(error);
+      throw error;
+    }
+    overCapacity = false;
+    if (restored !== undefined) {
+      lostReason = undefined;
+      emit({ type: 'restored', ...restored });
+    }
+    const initial = !synced;
+    synced = true;
+    liveness.loaded(startedEpoch);
+    emit({ type: 'synced', initial, jtis: jtis.length, subjects: subjects.length, durationMs: Math.round(performance.now() - started) });
+    if (initial) resolveReady();
   }
 
   let syncRunning = false;
@@ -156,14 +268,15 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   /** Loads from Redis now, or again after the load under way; retries with backoff on failure. */
   function requestSync(): void {
     syncWanted = true;
-    if (syncRunning || closed) return;
+    if (syncRunning || closed || commands === undefined) return;
+    const io = commands;
     syncRunning = true;
     void (async () => {
       let failures = 0;
       while (syncWanted && !closed && subscriber?.isReady === true) {
         syncWanted = false;
         try {
-          await load();
+          await load(io);
           failures = 0;
         } catch (error) {
           if (closed) break;
@@ -180,6 +293,12 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     })();
   }
 
+  async function warnOfEviction(): Promise<void> {
+    const policy = await evictionPolicyOf(client);
+    if (policy === undefined || policy.startsWith('allkeys-')) emit({ type: 'eviction_policy', policy: policy ?? 'unknown' });
+  }
+
+  let probeTimer: NodeJS.Timeout | undefined;
   let startingWith: 'client' | 'subscriber' = 'client';
   async function start(): Promise<void> {
     client.on('error', onClientError);
@@ -187,6 +306,11 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       ownsClient = true;
       await client.connect();
     }
+    if (closed) return;
+    const io = redisCommands(client, redisKeys(prefix, await databaseOf(client)), origin);
+    commands = io;
+    resolveConnected(io);
+    await warnOfEviction();
     if (closed) return;
     startingWith = 'subscriber';
     const sub = client.duplicate();
@@ -197,10 +321,12 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     sub.on('ready', onSubscriberReady);
     await sub.connect();
     if (closed) return;
-    await sub.subscribe(keys.channel, onMessage);
+    await sub.subscribe(io.keys.channel, onMessage);
     subscribed = true;
     if (closed) return;
     liveness.startHeartbeat();
+    probeTimer = setInterval(probe, PROBE_INTERVAL_MS);
+    probeTimer.unref();
     requestSync();
   }
 
@@ -209,37 +335,44 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     const failure = toError(error);
     emit({ type: 'error', source: startingWith, error: failure });
     rejectReady(failure);
+    rejectConnected(failure);
   });
 
   // --- writing -------------------------------------------------------------------------------
 
-  function assertOpen(): void {
+  /**
+   * Applies a change to the copy in the same tick as its write is queued on `client` (the
+   * connection loads read through), then waits for the write. Before the store is connected,
+   * waits for that first.
+   */
+  async function write(change: Change, send: (io: RedisCommands) => Promise<void>): Promise<void> {
     if (closed) throw new Error('redisRevocationStore: the store is closed.');
+    const io = commands ?? (await connected);
+    apply(change);
+    await send(io);
   }
 
   return {
     maxTokenLifetime,
+    expiryMargin,
 
     async revoke(jti, expiresAt) {
       checkJti(jti, expiresAt);
-      assertOpen();
-      if (!(expiresAt > nowSeconds())) return; // already expired: nothing to deny
+      // Nothing to deny once no verifier accepts the token any more, even with clockTolerance.
+      if (!(expiresAt + expiryMargin > nowSeconds()) && !closed) return;
       const pairs = [jti, expiresAt];
-      apply({ kind: 'jtis', pairs });
-      await writeJtis(pairs);
+      await write({ kind: 'jtis', pairs }, (io) => io.writeJtis(pairs, generation));
     },
 
     async revokeMany(input) {
-      assertOpen();
-      const batches = jtiBatches(input, nowSeconds());
+      if (closed) throw new Error('redisRevocationStore: the store is closed.');
+      const batches = jtiBatches(input, nowSeconds() - expiryMargin);
       let next = 0;
       const worker = async () => {
         while (next < batches.length) {
           const pairs = batches[next++];
           if (pairs === undefined) break;
-          // Applied just before its write is queued, as in `revoke` (see `apply`).
-          apply({ kind: 'jtis', pairs });
-          await writeJtis(pairs);
+          await write({ kind: 'jtis', pairs }, (io) => io.writeJtis(pairs, generation));
         }
       };
       await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, batches.length) }, worker));
@@ -250,13 +383,9 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       if (typeof issuedBefore !== 'number' || !Number.isFinite(issuedBefore)) {
         throw new TypeError('revokeSubject(sub, issuedBefore) needs a time (Unix seconds).');
       }
-      assertOpen();
-      const now = nowSeconds();
-      const expiresAt = issuedBefore + maxTokenLifetime;
-      if (!(expiresAt > now)) return; // every token it names has expired
-      const pairs = [sub, issuedBefore];
-      apply({ kind: 'subjects', pairs });
-      await writeSubject(sub, issuedBefore, expiresAt);
+      // Every token it names has expired, even with clockTolerance.
+      if (!(issuedBefore + maxTokenLifetime + expiryMargin > nowSeconds()) && !closed) return;
+      await write({ kind: 'subjects', pairs: [sub, issuedBefore] }, (io) => io.writeSubject(sub, issuedBefore, generation));
     },
 
     check(token) {
@@ -265,7 +394,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       const status: RevocationStatus = typeof local === 'string' ? local : 'unknown';
       // Revocations are never undone: what the copy knows to be revoked is, however stale.
       if (status === 'revoked') return status;
-      if (closed || !synced) return 'unknown';
+      if (closed || !synced || lostReason !== undefined || overCapacity) return 'unknown';
       if (isStale(Date.now())) {
         reportStale();
         return 'unknown';
@@ -280,7 +409,9 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       closed = true;
       liveness.stop();
       clearTimeout(retryTimer);
+      clearInterval(probeTimer);
       rejectReady(new Error('redisRevocationStore: closed before it was ready.'));
+      rejectConnected(new Error('redisRevocationStore: the store is closed.'));
       const sub = subscriber;
       if (sub !== undefined) {
         sub.off('end', onSubscriberDown);
@@ -297,12 +428,14 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       client.off('error', onClientError);
     },
 
-    purgeExpired: purge,
+    purgeExpired: async () => (commands ?? (await connected)).purge(),
     size: () => mirror.size(),
 
     state() {
       if (closed) return 'closed';
       if (!synced) return 'starting';
+      if (lostReason !== undefined) return 'lost';
+      if (overCapacity) return 'over_capacity';
       const now = Date.now();
       if (isStale(now)) return 'stale';
       return liveness.isDisconnected() ? 'disconnected' : 'live';

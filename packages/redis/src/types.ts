@@ -23,6 +23,19 @@ export interface RedisRevocationStoreOptions {
    * (401, with a hint to raise this). Default `'24h'`.
    */
   maxTokenLifetime?: Duration;
+  /**
+   * How long past a token's `exp` its revocation is kept, in Redis and in each copy. A verifier
+   * accepts a token until `exp + clockTolerance`, and refuses at start-up a `clockTolerance`
+   * larger than this; what is left over covers the clock skew between instances. Redis keeps the
+   * largest value any instance sharing the list declared. Seconds or `'5m'`. Default `'5m'`.
+   */
+  expiryMargin?: Duration;
+  /**
+   * The most live entries (jtis + subjects) the in-memory copy holds. A load or a message that would
+   * take it further is not applied at all: the store answers `'unknown'` (fail-closed by default)
+   * and reports `capacity_exceeded`. Default 5 000 000.
+   */
+  maxEntries?: number;
   /** Connection, synchronisation and staleness events, for logs and metrics. Must not throw. */
   onEvent?: (event: RedisRevocationEvent) => void;
 }
@@ -41,18 +54,49 @@ export type RedisRevocationEvent =
   /** Loading from Redis failed; retried after `retryInMs` while the pub/sub connection is up. */
   | { type: 'sync_failed'; error: Error; retryInMs: number }
   /**
+   * No revocation list existed at this prefix and database, so an empty one was created: on the
+   * first start ever — or after every key was lost (FLUSHDB, eviction, a restart without
+   * persistence) while no running instance held a copy to write back.
+   */
+  | { type: 'created'; generation: string }
+  /**
+   * The list in Redis lost keys (`missing`: FLUSHDB, eviction, a restart without persistence) or
+   * was replaced by a new one (`replaced`). Until this instance has written its copy back,
+   * `check` answers `'unknown'` (what the copy knows to be revoked stays `'revoked'`).
+   */
+  | { type: 'revocations_lost'; reason: 'missing' | 'replaced' }
+  /** After `revocations_lost`: this instance wrote its copy back into Redis (and told the others), and is live again. */
+  | { type: 'restored'; jtis: number; subjects: number }
+  /**
+   * At start-up: the server's `maxmemory-policy` can evict keys without a TTL (`allkeys-*`), the
+   * store's among them; `'unknown'` when CONFIG GET is refused. Set `noeviction` or a `volatile-*`
+   * policy, or give the store a Redis of its own.
+   */
+  | { type: 'eviction_policy'; policy: string }
+  /** This machine's clock differs from Redis's by more than half of `expiryMargin` (reported once until it is back within). */
+  | { type: 'clock_skew'; offsetMs: number }
+  /** A load or a message would take the copy past `maxEntries`: not applied; `check` answers `'unknown'` until a load fits. */
+  | { type: 'capacity_exceeded'; entries: number; maxEntries: number }
+  /**
    * Anything else that went wrong: an error of the client you passed (`client`), of the store's
    * pub/sub connection (`subscriber`: e.g. each failed reconnect attempt), or an unreadable
    * pub/sub message (`message`).
    */
   | { type: 'error'; source: 'client' | 'subscriber' | 'message'; error: Error };
 
-/** `starting`: not loaded yet; `live`: loaded and subscribed; `disconnected`: answering from the copy; `stale`: past `maxStaleness`. */
-export type RedisRevocationState = 'starting' | 'live' | 'disconnected' | 'stale' | 'closed';
+/**
+ * `starting`: not loaded yet; `live`: loaded and subscribed; `disconnected`: answering from the
+ * copy; `stale`: past `maxStaleness`; `lost`: the list in Redis lost keys, being written back;
+ * `over_capacity`: the list does not fit in `maxEntries`. In the last three, `check` answers
+ * `'unknown'` except for what the copy knows to be revoked.
+ */
+export type RedisRevocationState = 'starting' | 'live' | 'disconnected' | 'stale' | 'lost' | 'over_capacity' | 'closed';
 
 export interface RedisRevocationStore extends RevocationStore {
   /** The `maxTokenLifetime` option, in seconds. */
   readonly maxTokenLifetime: number;
+  /** The `expiryMargin` option, in seconds. */
+  readonly expiryMargin: number;
   /** Answered from the in-memory copy: no network round trip. */
   check(token: RevocationSubject): RevocationStatus;
   /**
@@ -64,7 +108,7 @@ export interface RedisRevocationStore extends RevocationStore {
   ready(): Promise<void>;
   /** Unsubscribes and closes the store's own connection (and the client, if the store opened it). */
   close(): Promise<void>;
-  /** Removes what has expired from Redis now (writes and resyncs do it too). */
+  /** Removes what has expired from Redis now, by Redis's clock (writes and resyncs do it too). */
   purgeExpired(): Promise<{ jtis: number; subjects: number }>;
   /** Live entries (jtis + subjects) in this instance's in-memory copy. */
   size(): number;

@@ -28,8 +28,10 @@ export function revocationKey(payload: JWTPayload, claim: 'jti' | 'sub'): string
  * through can be revoked until it expires: it has an `exp`, a `jti` or a `sub` to be revoked by,
  * and — when the store keeps subject revocations for a bounded time — an `iat` and a lifetime
  * within that bound. `requireExp` is the verifier's: tokens that never expire cannot be revoked.
+ * `clockTolerance` is the verifier's too: it accepts a token until `exp + clockTolerance`, so a
+ * store must keep each entry at least that long past `exp` (its `expiryMargin`).
  */
-export function revocationCheck(options: RevocationOptions, requireExp = true): (payload: JWTPayload) => Promise<void> | void {
+export function revocationCheck(options: RevocationOptions, requireExp = true, clockTolerance = 0): (payload: JWTPayload) => Promise<void> | void {
   if (typeof options !== 'object' || options === null || typeof options.store?.check !== 'function') {
     throw configError('revocation needs { store }, e.g. revocation: { store: memoryRevocationStore() }.');
   }
@@ -42,6 +44,15 @@ export function revocationCheck(options: RevocationOptions, requireExp = true): 
   const subjectBound = store.maxTokenLifetime;
   if (subjectBound !== undefined && !(typeof subjectBound === 'number' && subjectBound > 0 && Number.isFinite(subjectBound))) {
     throw configError('revocation.store.maxTokenLifetime must be a positive number of seconds, or absent.');
+  }
+  const margin = store.expiryMargin;
+  if (margin !== undefined && !(typeof margin === 'number' && margin >= 0 && Number.isFinite(margin))) {
+    throw configError('revocation.store.expiryMargin must be a non-negative number of seconds, or absent.');
+  }
+  if (margin !== undefined && clockTolerance > margin) {
+    throw configError(
+      `clockTolerance (${clockTolerance} s) is longer than the revocation store keeps an entry past a token's exp (its expiryMargin, ${margin} s): a revoked token would be accepted again once its entry is dropped. Raise the store's expiryMargin to at least clockTolerance plus the clock skew between your instances, or lower clockTolerance.`,
+    );
   }
   const whenUnavailable = options.whenUnavailable ?? 'fail-closed';
   if (whenUnavailable !== 'fail-closed' && whenUnavailable !== 'fail-open') {

@@ -11,6 +11,12 @@ export interface MemoryRevocationStoreOptions {
    * refused (401, with a hint to raise this). Default `'24h'`.
    */
   maxTokenLifetime?: Duration;
+  /**
+   * How long past a token's `exp` its entry is kept (and a subject revocation past `issuedBefore +
+   * maxTokenLifetime`): a verifier accepts a token until `exp + clockTolerance`, and refuses at
+   * start-up a `clockTolerance` larger than this. Default `'5m'`.
+   */
+  expiryMargin?: Duration;
   /** Refuse new revocations beyond this many live entries, rather than grow without bound. Default 5 million. */
   maxEntries?: number;
   /** The clock, for tests. */
@@ -20,13 +26,34 @@ export interface MemoryRevocationStoreOptions {
 export interface MemoryRevocationStore extends RevocationStore {
   /** The `maxTokenLifetime` option, in seconds. */
   readonly maxTokenLifetime: number;
+  /** The `expiryMargin` option, in seconds. */
+  readonly expiryMargin: number;
   /** Live entries (jtis + subjects), after dropping the expired ones. */
   size(): number;
-  /** Replaces the whole content at once (a mirror's resync); expired entries are skipped. */
-  replaceAll(content: { jtis: Iterable<readonly [string, number]>; subjects: Iterable<readonly [string, number]> }): void;
+  /**
+   * Adds every entry of `content` (a mirror's resync: revocations are never undone, so it is a
+   * union; expired entries are skipped). All or nothing: if the union would hold more than
+   * `maxEntries`, throws a {@link RevocationCapacityError} and changes nothing.
+   */
+  mergeAll(content: { jtis: ReadonlyArray<readonly [string, number]>; subjects: ReadonlyArray<readonly [string, number]> }): void;
+  /** Every live entry: `[jti, exp]` (exp rounded up to the second) and `[sub, issuedBefore]` — what a mirror writes back. */
+  entries(): { jtis: Array<[string, number]>; subjects: Array<[string, number]> };
   /** Records without asynchronous work: what a mirror applies when it hears of a revocation. */
   applyRevoke(jti: string, expiresAt: number): void;
   applyRevokeSubject(sub: string, issuedBefore: number): void;
+}
+
+/** A revocation that would take the store past `maxEntries`; nothing of it was recorded. */
+export class RevocationCapacityError extends Error {
+  readonly code = 'capacity_exceeded';
+  constructor(
+    /** Live entries the store would have held. */
+    readonly entries: number,
+    readonly maxEntries: number,
+  ) {
+    super(`the revocation store would hold ${entries} live entries, more than maxEntries (${maxEntries}); refusing to grow further`);
+    this.name = 'RevocationCapacityError';
+  }
 }
 
 interface Entries {
@@ -44,6 +71,8 @@ interface Entries {
 export function memoryRevocationStore(options: MemoryRevocationStoreOptions = {}): MemoryRevocationStore {
   const maxTokenLifetime = durationToSeconds(options.maxTokenLifetime ?? '24h', 'maxTokenLifetime');
   if (!(maxTokenLifetime > 0)) throw configError('maxTokenLifetime must be greater than zero: the longest lifetime of the tokens you accept.');
+  const expiryMargin = durationToSeconds(options.expiryMargin ?? '5m', 'expiryMargin');
+  if (!(expiryMargin >= 0)) throw configError('expiryMargin must be zero or more: how long past a token\'s exp its revocation is kept.');
   const maxEntries = options.maxEntries ?? 5_000_000;
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw configError('maxEntries must be a positive integer.');
   const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
@@ -94,22 +123,26 @@ export function memoryRevocationStore(options: MemoryRevocationStoreOptions = {}
     return now;
   }
 
-  function checkRoom(): void {
-    if (jtis.expiry.size + subjects.size >= maxEntries) {
-      throw new Error(`the revocation store holds ${maxEntries} live entries (maxEntries); refusing to grow further`);
-    }
+  function checkRoom(adding = 1): void {
+    const entries = jtis.expiry.size + subjects.size + adding;
+    if (entries > maxEntries) throw new RevocationCapacityError(entries, maxEntries);
   }
+
+  // Kept expiryMargin past the token's exp: a verifier with clockTolerance still accepts it then.
+  const jtiExpiry = (expiresAt: number) => expiresAt + expiryMargin;
+  const subjectExpiry = (issuedBefore: number) => issuedBefore + maxTokenLifetime + expiryMargin;
 
   function applyRevoke(jti: string, expiresAt: number): void {
     const now = expire();
-    if (!(expiresAt > now)) return; // the token has expired already: nothing to deny
+    const until = jtiExpiry(expiresAt);
+    if (!(until > now)) return; // no verifier accepts the token any more: nothing to deny
     if (!jtis.expiry.has(jti)) checkRoom();
-    add(jtis, jti, expiresAt);
+    add(jtis, jti, until);
   }
 
   function applyRevokeSubject(sub: string, issuedBefore: number): void {
     const now = expire();
-    const expiresAt = issuedBefore + maxTokenLifetime;
+    const expiresAt = subjectExpiry(issuedBefore);
     if (!(expiresAt > now)) return;
     const previous = subjects.get(sub);
     if (previous !== undefined && previous >= issuedBefore) return;
@@ -120,6 +153,7 @@ export function memoryRevocationStore(options: MemoryRevocationStoreOptions = {}
 
   return {
     maxTokenLifetime,
+    expiryMargin,
     async revoke(jti, expiresAt) {
       if (typeof jti !== 'string' || jti === '') throw new TypeError('revoke(jti, expiresAt) needs the token jti.');
       if (!Number.isFinite(expiresAt)) throw new TypeError('revoke(jti, expiresAt) needs the token exp (Unix seconds).');
@@ -147,14 +181,34 @@ export function memoryRevocationStore(options: MemoryRevocationStoreOptions = {}
       expire();
       return jtis.expiry.size + subjects.size;
     },
-    replaceAll(content) {
-      jtis.expiry.clear();
-      jtis.buckets.clear();
-      subjects.clear();
-      subjectEntries.expiry.clear();
-      subjectEntries.buckets.clear();
+    mergeAll(content) {
+      const now = expire();
+      // Counted first, so that a merge that does not fit changes nothing.
+      let adding = 0;
+      const newJtis = new Set<string>();
+      for (const [jti, expiresAt] of content.jtis) {
+        if (jtiExpiry(expiresAt) > now && !jtis.expiry.has(jti) && !newJtis.has(jti)) {
+          newJtis.add(jti);
+          adding += 1;
+        }
+      }
+      const newSubjects = new Set<string>();
+      for (const [sub, issuedBefore] of content.subjects) {
+        if (subjectExpiry(issuedBefore) > now && !subjects.has(sub) && !newSubjects.has(sub)) {
+          newSubjects.add(sub);
+          adding += 1;
+        }
+      }
+      if (adding > 0) checkRoom(adding);
       for (const [jti, expiresAt] of content.jtis) applyRevoke(jti, expiresAt);
       for (const [sub, issuedBefore] of content.subjects) applyRevokeSubject(sub, issuedBefore);
+    },
+    entries() {
+      expire();
+      return {
+        jtis: Array.from(jtis.expiry, ([jti, until]): [string, number] => [jti, until - expiryMargin]),
+        subjects: Array.from(subjects),
+      };
     },
     applyRevoke,
     applyRevokeSubject,

@@ -44,6 +44,13 @@ export interface RevocationStore {
    * Absent: subject revocations are kept as long as any token they name is valid.
    */
   readonly maxTokenLifetime?: number;
+  /**
+   * Seconds an entry is kept past the token's `exp` (and a subject revocation past `issuedBefore +
+   * maxTokenLifetime`). A verifier accepts a token until `exp + clockTolerance`, so it refuses at
+   * start-up a `clockTolerance` larger than this. Absent: entries are kept as long as any token they
+   * name could be accepted.
+   */
+  readonly expiryMargin?: number;
 }
 
 export interface RevocationOptions {
