@@ -47,6 +47,10 @@ function store(options: Partial<RedisRevocationStoreOptions> = {}): RedisRevocat
   return created;
 }
 
+/** Members of a sorted set without the list's marker (see scripts.ts). */
+const members = async (key: string) => (await admin.zRange(key, 0, -1)).filter((member) => !member.startsWith('jwt-guard:marker:'));
+const fields = async (key: string) => (await admin.hKeys(key)).filter((field) => !field.startsWith('jwt-guard:marker:'));
+
 /** The connections Redis sees, by name: one line per client in CLIENT LIST. */
 async function connectionCount(): Promise<number> {
   const list = await admin.clientList();
@@ -79,19 +83,24 @@ describe('revoke and check', () => {
     expect(await admin.zScore(`${keyPrefix}:jtis`, 'a')).toBe(exp + 30);
   });
 
-  it('writes nothing for a token that has already expired', async () => {
+  it('writes nothing for a token that expired more than expiryMargin ago; keeps one within it', async () => {
     const keyPrefix = newPrefix();
-    const s = store({ keyPrefix });
+    const s = store({ keyPrefix, expiryMargin: '60s' });
     await s.ready();
-    await s.revoke('old', now() - 1);
-    await s.revokeMany([['older', now() - 10]]);
-    expect(await admin.exists(`${keyPrefix}:jtis`)).toBe(0);
+    expect(s.expiryMargin).toBe(60);
+    await s.revoke('old', now() - 61);
+    await s.revokeMany([['older', now() - 100]]);
+    expect(await members(`${keyPrefix}:jtis`)).toEqual([]);
     expect(s.size()).toBe(0);
+    // Expired 5 s ago: a verifier with clockTolerance up to 60 s still accepts it.
+    await s.revoke('recent', now() - 5);
+    expect(await members(`${keyPrefix}:jtis`)).toEqual(['recent']);
+    expect(s.check({ jti: 'recent' })).toBe('revoked');
   });
 
-  it('forgets a jti once its token has expired: in memory, and in Redis on the next write', async () => {
+  it('forgets a jti once its token has expired (expiryMargin 0): in memory, and in Redis on the next write', async () => {
     const keyPrefix = newPrefix();
-    const s = store({ keyPrefix });
+    const s = store({ keyPrefix, expiryMargin: 0 });
     await s.ready();
     const exp = now() + 1;
     await s.revoke('short', exp);
@@ -99,9 +108,9 @@ describe('revoke and check', () => {
     await sleep(exp * 1000 - Date.now() + 50);
     expect(s.check({ jti: 'short' })).toBe('active');
     expect(s.size()).toBe(0);
-    expect(await admin.zCard(`${keyPrefix}:jtis`)).toBe(1);
-    await s.revoke('long', now() + 60); // ZREMRANGEBYSCORE in the same MULTI
-    expect(await admin.zRange(`${keyPrefix}:jtis`, 0, -1)).toEqual(['long']);
+    expect(await members(`${keyPrefix}:jtis`)).toEqual(['short']);
+    await s.revoke('long', now() + 60); // the purge script in the same MULTI
+    expect(await members(`${keyPrefix}:jtis`)).toEqual(['long']);
   });
 
   it('rejects malformed input like the memory store', async () => {
@@ -128,7 +137,7 @@ describe('revokeSubject', () => {
     expect(s.check({ sub: 'bob', iat: t - 1 })).toBe('active');
   });
 
-  it('keeps sub → issuedBefore in a hash and sub → issuedBefore + maxTokenLifetime in a sorted set; never weakens', async () => {
+  it('keeps sub → issuedBefore in a hash and in a sorted set (by issuedBefore, for expiry); never weakens', async () => {
     const keyPrefix = newPrefix();
     const s = store({ keyPrefix, maxTokenLifetime: '1h' });
     const other = store({ keyPrefix, maxTokenLifetime: '1h' });
@@ -136,7 +145,8 @@ describe('revokeSubject', () => {
     const t = now();
     await s.revokeSubject('alice', t);
     expect(await admin.hGet(`${keyPrefix}:subjects`, 'alice')).toBe(String(t));
-    expect(await admin.zScore(`${keyPrefix}:subjects:expiry`, 'alice')).toBe(t + 3600);
+    expect(await admin.zScore(`${keyPrefix}:subjects:expiry`, 'alice')).toBe(t);
+    expect(await admin.hGetAll(`${keyPrefix}:meta`)).toMatchObject({ lifetime: '3600', margin: '300' });
     // An older revocation arriving later changes nothing, here or in Redis.
     await s.revokeSubject('alice', t - 100);
     expect(await admin.hGet(`${keyPrefix}:subjects`, 'alice')).toBe(String(t));
@@ -148,9 +158,9 @@ describe('revokeSubject', () => {
     await until(() => other.check({ sub: 'alice', iat: t + 5 }) === 'revoked');
   });
 
-  it('drops a subject revocation maxTokenLifetime after issuedBefore, from memory and from Redis', async () => {
+  it('drops a subject revocation maxTokenLifetime (+ expiryMargin 0) after issuedBefore, from memory and from Redis', async () => {
     const keyPrefix = newPrefix();
-    const s = store({ keyPrefix, maxTokenLifetime: 1 });
+    const s = store({ keyPrefix, maxTokenLifetime: 1, expiryMargin: 0 });
     await s.ready();
     const t = now();
     await s.revokeSubject('alice', t);
@@ -159,11 +169,12 @@ describe('revokeSubject', () => {
     expect(s.check({ sub: 'alice', iat: t - 1 })).toBe('active');
     expect(s.size()).toBe(0);
     await s.revokeSubject('bob', now()); // a write drops what expired
-    expect(await admin.hKeys(`${keyPrefix}:subjects`)).toEqual(['bob']);
-    expect(await admin.zRange(`${keyPrefix}:subjects:expiry`, 0, -1)).toEqual(['bob']);
+    expect(await fields(`${keyPrefix}:subjects`)).toEqual(['bob']);
+    expect(await members(`${keyPrefix}:subjects:expiry`)).toEqual(['bob']);
     await sleep(1100);
     expect(await s.purgeExpired()).toEqual({ jtis: 0, subjects: 1 });
-    expect(await admin.exists([`${keyPrefix}:subjects`, `${keyPrefix}:subjects:expiry`])).toBe(0);
+    expect(await fields(`${keyPrefix}:subjects`)).toEqual([]);
+    expect(await members(`${keyPrefix}:subjects:expiry`)).toEqual([]);
   });
 });
 
@@ -178,7 +189,7 @@ describe('several instances', () => {
     await b.revokeSubject('carol', t);
     await until(() => a.check({ sub: 'carol', iat: t - 1 }) === 'revoked', 100);
     await a.revokeMany(Array.from({ length: 12_345 }, (_, index) => [`m-${index}`, now() + 60] as const));
-    expect(await admin.zCard(`${keyPrefix}:jtis`)).toBe(12_346);
+    expect(await members(`${keyPrefix}:jtis`)).toHaveLength(12_346);
     await until(() => b.size() === 12_347, 2_000);
   });
 
@@ -210,9 +221,13 @@ describe('several instances', () => {
     expect(two.check({ jti: 'shared-jti' })).toBe('active');
     expect(twoAgain.check({ sub: 'shared-sub', iat: 1 })).toBe('active');
     expect(one.check({ jti: 'other' })).toBe('active');
-    expect((await admin.keys(`${p1}:*`)).sort()).toEqual([`${p1}:jtis`, `${p1}:subjects`, `${p1}:subjects:expiry`]);
-    expect(await admin.keys(`${p2}:*`)).toEqual([`${p2}:jtis`]);
-    expect(await admin.zRange(`${p2}:jtis`, 0, -1)).toEqual(['other']);
+    const listKeys = (prefix: string) => [`${prefix}:jtis`, `${prefix}:meta`, `${prefix}:subjects`, `${prefix}:subjects:expiry`];
+    expect((await admin.keys(`${p1}:*`)).sort()).toEqual(listKeys(p1));
+    expect((await admin.keys(`${p2}:*`)).sort()).toEqual(listKeys(p2));
+    expect(await members(`${p2}:jtis`)).toEqual(['other']);
+    expect(await fields(`${p2}:subjects`)).toEqual([]);
+    // The channel names the prefix and the database (0 here).
+    expect((await admin.pubSubChannels(`${p1}:*`)).sort()).toEqual([`${p1}:events:0`]);
   });
 
   it('uses the default key prefix jwt-guard:revocation', async () => {
@@ -221,7 +236,7 @@ describe('several instances', () => {
     await s.ready();
     await s.revoke('default-prefix', now() + 60);
     expect(await admin.zScore('jwt-guard:revocation:jtis', 'default-prefix')).not.toBeNull();
-    await admin.del(['jwt-guard:revocation:jtis']);
+    await admin.del(['jwt-guard:revocation:jtis', 'jwt-guard:revocation:meta', 'jwt-guard:revocation:subjects', 'jwt-guard:revocation:subjects:expiry']);
   });
 
   it('lose nothing written while one resyncs after its pub/sub connection was killed', async () => {
@@ -247,7 +262,7 @@ describe('several instances', () => {
     writing = false;
     await load;
     await until(() => reader.size() === written, 2_000);
-    expect(await admin.zCard(`${keyPrefix}:jtis`)).toBe(written);
+    expect(await members(`${keyPrefix}:jtis`)).toHaveLength(written);
     expect(events.filter((event) => event.type === 'disconnected')).toHaveLength(3);
     expect(reader.state()).toBe('live');
   });

@@ -28,6 +28,21 @@ local function purge()
     redis.call('HDEL', KEYS[3], unpack(expired, i, math.min(i + 499, #expired)))
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', cutoff)
+  -- A key emptied down to its marker is written anew: Redis keeps the hash table of its largest
+  -- size otherwise (8 MB after a million entries), and the marker keeps the key from going.
+  local generation = redis.call('HGET', KEYS[1], 'generation')
+  if generation then
+    local marker = 'jwt-guard:marker:' .. generation
+    if removedJtis > 0 and redis.call('ZCARD', KEYS[2]) == 1 and redis.call('ZSCORE', KEYS[2], marker) then
+      redis.call('DEL', KEYS[2])
+      redis.call('ZADD', KEYS[2], '+inf', marker)
+    end
+    if #expired > 0 and redis.call('ZCARD', KEYS[4]) == 1 and redis.call('HLEN', KEYS[3]) == 1 and redis.call('ZSCORE', KEYS[4], marker) then
+      redis.call('DEL', KEYS[3], KEYS[4])
+      redis.call('HSET', KEYS[3], marker, '0')
+      redis.call('ZADD', KEYS[4], '+inf', marker)
+    end
+  end
   return { removedJtis, #expired }
 end
 `;
