@@ -433,9 +433,9 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
 
     state() {
       if (closed) return 'closed';
-      if (!synced) return 'starting';
       if (lostReason !== undefined) return 'lost';
       if (overCapacity) return 'over_capacity';
+      if (!synced) return 'starting';
       const now = Date.now();
       if (isStale(now)) return 'stale';
       return liveness.isDisconnected() ? 'disconnected' : 'live';
