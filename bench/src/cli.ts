@@ -37,6 +37,7 @@ function assertBuilt(): void {
 const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run bench [flags], after pnpm build)
   --quick             tiny durations: a smoke run (numbers meaningless)
   --part A|B          only one part (default: both)
+  --framework NAME    Part B: only express, koa or fastify (repeatable; default: all three)
   --duration S        seconds per HTTP run (default 1; quick 0.1)
   --rounds N          rounds, both parts (default A 5, B 5; quick A 2, B 1)
   --batch-ms MS       Part A: target duration of one timed batch (default 120; quick 8)
@@ -47,12 +48,20 @@ const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run benc
   --json FILE         also write the raw results as JSON
 `;
 
+function frameworksOf(names: string[]): Array<'express' | 'koa' | 'fastify'> {
+  return names.map((name) => {
+    if (name !== 'express' && name !== 'koa' && name !== 'fastify') throw new Error(`--framework must be express, koa or fastify, not ${name}`);
+    return name;
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       help: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       part: { type: 'string' },
+      framework: { type: 'string', multiple: true },
       duration: { type: 'string' },
       rounds: { type: 'string' },
       'batch-ms': { type: 'string' },
@@ -88,6 +97,7 @@ async function main(): Promise<void> {
     connections: Math.round(positive(values.connections, 'connections') ?? 32),
     poolSize: Math.round(pool ?? (quick ? 256 : 16_384)),
     revokedJtis: quick ? 100 : 10_000,
+    ...(values.framework === undefined ? {} : { frameworks: frameworksOf(values.framework) }),
   };
   const out = path.resolve(values.out ?? path.join(BENCH_DIR, 'REPORT.md'));
 

@@ -57,6 +57,8 @@ export interface PartBOptions {
   poolSize: number;
   /** revoked jtis preloaded in the revocation stores */
   revokedJtis: number;
+  /** only these frameworks (default: all three); the revocation rows are Express's */
+  frameworks?: readonly Framework[];
 }
 
 export type { TokenMode };
@@ -188,7 +190,7 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
   const versus: PartBResult['versus'] = [];
   const sameProcess: SameProcessRow[] = [];
   try {
-    for (const framework of ['express', 'koa', 'fastify'] as const) {
+    for (const framework of options.frameworks ?? (['express', 'koa', 'fastify'] as const)) {
       const defs = caseDefs(framework, redis !== undefined);
       const configOf = (def: CaseDef): ServerConfig => ({
         framework,

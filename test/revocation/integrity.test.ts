@@ -74,7 +74,8 @@ describe('clockTolerance and the Redis store', () => {
 describe('a list that loses its keys (FLUSHDB)', () => {
   it('is noticed by every instance, which fail closed, write their copies back, and nothing comes undone', async () => {
     const keyPrefix = `jwt-guard-test:${randomUUID()}`;
-    const [eventsA, eventsB] = [[], []] as RedisRevocationEvent[][];
+    const eventsA: RedisRevocationEvent[] = [];
+    const eventsB: RedisRevocationEvent[] = [];
     const a = store({ keyPrefix }, eventsA);
     await a.ready();
     expect(eventsA).toContainEqual(expect.objectContaining({ type: 'created' }));
