@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { durationToSeconds, memoryRevocationStore, RevocationCapacityError, type RevocationStatus } from '@jwt-guard/core';
+import { memoryRevocationStore, RevocationCapacityError, type RevocationStatus } from '@jwt-guard/core';
 import type { RedisRevocationClient } from './client.js';
-import { configError } from './errors.js';
 import { redisLiveness } from './liveness.js';
+import { inParallel, resolveOptions } from './options.js';
 import {
   checkJti,
   databaseOf,
@@ -20,7 +20,6 @@ import type { RedisRevocationEvent, RedisRevocationStore, RedisRevocationStoreOp
 
 export type { RedisRevocationEvent, RedisRevocationState, RedisRevocationStore, RedisRevocationStoreOptions } from './types.js';
 
-const DEFAULT_PREFIX = 'jwt-guard:revocation';
 /** Transactions in flight in `revokeMany` and when writing a copy back. */
 const BATCHES_IN_FLIGHT = 16;
 /** How often the list in Redis is checked for lost keys, a new generation and clock skew. */
@@ -46,21 +45,7 @@ const toError = (value: unknown): Error => (value instanceof Error ? value : new
  * ```
  */
 export function redisRevocationStore(options: RedisRevocationStoreOptions): RedisRevocationStore {
-  if (typeof options !== 'object' || options === null) throw configError('redisRevocationStore needs { client }.');
-  const { client, onEvent } = options;
-  if (typeof client !== 'object' || client === null || typeof client.duplicate !== 'function' || typeof client.sendCommand !== 'function') {
-    throw configError("redisRevocationStore needs { client }: a node-redis v5 client, createClient({ url }) from 'redis'.");
-  }
-  const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || prefix === '') throw configError('keyPrefix must be a non-empty string.');
-  const maxStalenessMs = durationToSeconds(options.maxStaleness ?? '10s', 'maxStaleness') * 1000;
-  const maxTokenLifetime = durationToSeconds(options.maxTokenLifetime ?? '24h', 'maxTokenLifetime');
-  if (!(maxTokenLifetime > 0)) throw configError('maxTokenLifetime must be greater than zero: the longest lifetime of the tokens you accept.');
-  const expiryMargin = durationToSeconds(options.expiryMargin ?? '5m', 'expiryMargin');
-  if (!(expiryMargin >= 0)) throw configError("expiryMargin must be zero or more: how long past a token's exp its revocation is kept.");
-  const maxEntries = options.maxEntries ?? 5_000_000;
-  if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw configError('maxEntries must be a positive integer.');
-  if (onEvent !== undefined && typeof onEvent !== 'function') throw configError('onEvent must be a function.');
+  const { client, onEvent, prefix, maxStalenessMs, maxTokenLifetime, expiryMargin, maxEntries } = resolveOptions(options);
 
   const mirror = memoryRevocationStore({ maxTokenLifetime, expiryMargin, maxEntries });
   /** Our own messages start with this; the changes they carry were applied when written. */
@@ -209,15 +194,13 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
   /** Writes the whole copy into Redis, published to the other instances. */
   async function writeBack(io: RedisCommands): Promise<{ jtis: number; subjects: number }> {
     const { jtis, subjects } = mirror.entries();
-    const batches: Array<() => Promise<void>> = [
-      ...jtiBatches(jtis, -Infinity).map((pairs) => () => io.writeJtis(pairs, generation)),
-      ...subjects.map(([sub, issuedBefore]) => () => io.writeSubject(sub, issuedBefore, generation)),
-    ];
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) await batches[next++]?.();
-    };
-    await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, batches.length) }, worker));
+    await inParallel(
+      [
+        ...jtiBatches(jtis, -Infinity).map((pairs) => () => io.writeJtis(pairs, generation)),
+        ...subjects.map(([sub, issuedBefore]) => () => io.writeSubject(sub, issuedBefore, generation)),
+      ],
+      BATCHES_IN_FLIGHT,
+    );
     return { jtis: jtis.length, subjects: subjects.length };
   }
 
@@ -367,15 +350,10 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     async revokeMany(input) {
       if (closed) throw new Error('redisRevocationStore: the store is closed.');
       const batches = jtiBatches(input, nowSeconds() - expiryMargin);
-      let next = 0;
-      const worker = async () => {
-        while (next < batches.length) {
-          const pairs = batches[next++];
-          if (pairs === undefined) break;
-          await write({ kind: 'jtis', pairs }, (io) => io.writeJtis(pairs, generation));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, batches.length) }, worker));
+      await inParallel(
+        batches.map((pairs) => () => write({ kind: 'jtis', pairs }, (io) => io.writeJtis(pairs, generation))),
+        BATCHES_IN_FLIGHT,
+      );
     },
 
     async revokeSubject(sub, issuedBefore) {
