@@ -13,10 +13,12 @@ export interface LivenessOptions {
 }
 
 /**
- * Whether the store's copy may still be trusted: when Redis was last heard from, since when it has
- * been out of reach, and when that has lasted longer than `maxStaleness`. A connection cut
- * without a reset (a partition) stays "up" to node-redis until TCP gives up; the heartbeat makes
- * such silence count as unreachable after maxStaleness all the same.
+ * Whether the store's copy may still be trusted. The copy is as fresh as the last sign of life
+ * from Redis (a message, a heartbeat reply, a completed load), and it is stale once that is more
+ * than `maxStaleness` ago — however the failure shows itself, and whenever it is noticed. A
+ * connection cut without a reset (a partition) stays "up" to node-redis until TCP gives up,
+ * perhaps minutes later: the heartbeat's silence makes the copy stale in time, and the reset,
+ * when it comes, changes nothing about how old the copy is.
  */
 export function redisLiveness(options: LivenessOptions) {
   const { maxStalenessMs, emit, isClosed, isSynced } = options;
@@ -26,15 +28,35 @@ export function redisLiveness(options: LivenessOptions) {
   let epoch = 0;
   let staleTimer: NodeJS.Timeout | undefined;
   let staleReported = false;
-  /** Last sign of life on the pub/sub connection (ms): a message, a heartbeat reply, a load. */
+  /**
+   * Last sign of life from Redis (ms) that the copy reflects: a message, a heartbeat reply (as of
+   * when its PING was sent: Redis answered it later than that, after every message published
+   * before), a completed load. Frozen from a disconnect until the next completed load.
+   */
   let lastHeardAt = Date.now();
-  const heartbeatMs = Math.min(Math.max(maxStalenessMs / 4, 100), 2_500);
+  // A connection that works is heard from every heartbeat (plus a round trip), so the interval
+  // must stay well under maxStaleness: a quarter of it, never more than 2.5 s.
+  const heartbeatMs = Math.min(Math.max(maxStalenessMs / 4, 10), 2_500);
   let heartbeat: NodeJS.Timeout | undefined;
   let pingInFlight = false;
 
-  function heard(): void {
-    lastHeardAt = Date.now();
-    if (disconnectedAt === undefined) staleReported = false;
+  function isStale(now: number): boolean {
+    return now - lastHeardAt > maxStalenessMs;
+  }
+
+  /** Redis was heard from at `at` (ms). */
+  function heardAt(at: number): void {
+    // A connection that came back does not vouch for the copy: what was published while it was
+    // down is in it only once reloaded (`loaded`).
+    if (disconnectedAt !== undefined) return;
+    if (at > lastHeardAt) lastHeardAt = at;
+    if (!isStale(Date.now())) staleReported = false;
+  }
+
+  function reportStale(): void {
+    if (staleReported || isClosed()) return;
+    staleReported = true;
+    emit({ type: 'stale', unreachableForMs: Date.now() - lastHeardAt });
   }
 
   function markDisconnected(error: Error | undefined): void {
@@ -42,29 +64,15 @@ export function redisLiveness(options: LivenessOptions) {
     epoch += 1;
     if (disconnectedAt !== undefined) return;
     disconnectedAt = Date.now();
-    staleReported = false;
     emit({ type: 'disconnected', error });
+    // Stale maxStaleness after Redis was last heard, not after the failure was noticed: at once,
+    // if that is already past (then `stale` follows `disconnected` only if not reported before).
     clearTimeout(staleTimer);
-    staleTimer = setTimeout(reportStale, maxStalenessMs + 1);
+    const dueInMs = Math.max(lastHeardAt + maxStalenessMs + 1 - disconnectedAt, 0);
+    staleTimer = setTimeout(() => {
+      if (isStale(Date.now())) reportStale();
+    }, dueInMs);
     staleTimer.unref();
-  }
-
-  /**
-   * Since when Redis counts as out of reach (ms), if it does: since the disconnect, or since a
-   * heartbeat reply is overdue (two heartbeats without a sign of life).
-   */
-  function unreachableSince(): number {
-    return disconnectedAt ?? lastHeardAt + 2 * heartbeatMs;
-  }
-
-  function isStale(now: number): boolean {
-    return now - unreachableSince() > maxStalenessMs;
-  }
-
-  function reportStale(): void {
-    if (staleReported || isClosed()) return;
-    staleReported = true;
-    emit({ type: 'stale', unreachableForMs: Date.now() - unreachableSince() });
   }
 
   function ping(): void {
@@ -72,10 +80,11 @@ export function redisLiveness(options: LivenessOptions) {
     const sub = options.subscriber();
     if (pingInFlight || isClosed() || sub?.isReady !== true) return;
     pingInFlight = true;
+    const sentAt = Date.now();
     sub.sendCommand(['PING']).then(
       () => {
         pingInFlight = false;
-        heard();
+        heardAt(sentAt);
       },
       () => {
         pingInFlight = false; // a lost connection is reported by its own events
@@ -84,7 +93,8 @@ export function redisLiveness(options: LivenessOptions) {
   }
 
   return {
-    heard,
+    /** Redis was heard from just now (a message). */
+    heard: (): void => heardAt(Date.now()),
     markDisconnected,
     isStale,
     reportStale,
@@ -95,7 +105,7 @@ export function redisLiveness(options: LivenessOptions) {
       if (epoch !== startedEpoch) return;
       disconnectedAt = undefined;
       clearTimeout(staleTimer);
-      heard();
+      heardAt(Date.now());
     },
     isDisconnected: () => disconnectedAt !== undefined,
     startHeartbeat(): void {
