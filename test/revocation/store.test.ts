@@ -353,6 +353,9 @@ describe('options', () => {
     ['not a client', { client: { url: 'redis://x' } }],
     ['an empty keyPrefix', { client, keyPrefix: '' }],
     ['a malformed maxStaleness', { client, maxStaleness: 'soon' }],
+    ['a maxStaleness under 0.1 s', { client, maxStaleness: 0.05 }],
+    ['a negative expiryMargin', { client, expiryMargin: -1 }],
+    ['a maxEntries of zero', { client, maxEntries: 0 }],
     ['a negative maxTokenLifetime', { client, maxTokenLifetime: -1 }],
     ['onEvent not a function', { client, onEvent: 'log' }],
   ])('refuses %s at start-up with config_invalid', (_name, options) => {

@@ -14,6 +14,8 @@ export function resolveOptions(options: RedisRevocationStoreOptions) {
   const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string' || prefix === '') throw configError('keyPrefix must be a non-empty string.');
   const maxStalenessMs = durationToSeconds(options.maxStaleness ?? '10s', 'maxStaleness') * 1000;
+  // The heartbeat goes every maxStaleness / 4: below this a working connection would look stale.
+  if (!(maxStalenessMs >= 100)) throw configError("maxStaleness must be at least 0.1 s ('100ms' is too short to hear from a working Redis in between).");
   const maxTokenLifetime = durationToSeconds(options.maxTokenLifetime ?? '24h', 'maxTokenLifetime');
   if (!(maxTokenLifetime > 0)) throw configError('maxTokenLifetime must be greater than zero: the longest lifetime of the tokens you accept.');
   const expiryMargin = durationToSeconds(options.expiryMargin ?? '5m', 'expiryMargin');

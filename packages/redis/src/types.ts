@@ -8,12 +8,17 @@ export interface RedisRevocationStoreOptions {
    * stays yours. The store adds one connection of its own, `client.duplicate()`, for pub/sub.
    */
   client: RedisRevocationClient;
-  /** Prefix of the Redis keys and of the pub/sub channel. Default `'jwt-guard:revocation'`. */
+  /**
+   * Prefix of the Redis keys and of the pub/sub channel (whose name also carries the database
+   * number). Default `'jwt-guard:revocation'`.
+   */
   keyPrefix?: string;
   /**
-   * How long after losing Redis the in-memory copy is still trusted. Past that, `check` answers
-   * `'unknown'` (the verifier then fails closed with 503, or open, as configured) — except for
-   * tokens the copy knows to be revoked, which stay refused. Seconds or `'10s'`. Default `'10s'`.
+   * How long after Redis was last heard (a message, a heartbeat reply, a load) the in-memory copy is
+   * still trusted — counted from then, not from when a failure was noticed. Past that, `check`
+   * answers `'unknown'` (the verifier then fails closed with 503, or open, as configured) — except
+   * for tokens the copy knows to be revoked, which stay refused. Seconds or `'10s'`, at least
+   * 0.1 s. Default `'10s'`.
    */
   maxStaleness?: Duration;
   /**
@@ -44,7 +49,7 @@ export interface RedisRevocationStoreOptions {
 export type RedisRevocationEvent =
   /** The in-memory copy was (re)loaded from Redis and is live. `initial` on the first load. */
   | { type: 'synced'; initial: boolean; jtis: number; subjects: number; durationMs: number }
-  /** The pub/sub connection was lost; the copy is answered from until `maxStaleness` passes. */
+  /** The pub/sub connection was lost; the copy is answered from until `maxStaleness` after Redis was last heard. */
   | { type: 'disconnected'; error: Error | undefined }
   /**
    * Redis has been out of reach for longer than `maxStaleness` — disconnected, or connected but
