@@ -1,5 +1,6 @@
 /** Starts fixtures/app.ts as separate processes and talks to them over HTTP. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { TestVerifierOptions } from '@jwt-guard/testing';
 
@@ -9,20 +10,32 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 const fixture = fileURLToPath(new URL('../fixtures/app.ts', import.meta.url));
+const fakeClock = fileURLToPath(new URL('./fake-clock.ts', import.meta.url));
 
 export interface AppOptions {
   name: string;
+  /** May name a database: `redis://127.0.0.1:6379/2`. */
   redisUrl: string;
   keyPrefix: string;
   maxStaleness: string;
   whenUnavailable: 'fail-closed' | 'fail-open';
   verifierOptions: TestVerifierOptions;
+  /** The store's `expiryMargin` (e.g. `'5m'`); absent: its default. */
+  expiryMargin?: string;
+  /** The store's `maxTokenLifetime` (e.g. `'5m'`); absent: its default. */
+  maxTokenLifetime?: string;
+  /** This process's clock runs this far ahead (negative: behind), by support/fake-clock.ts. */
+  clockOffsetMs?: number;
 }
 
 export interface AppStatus {
   state: string;
   size: number;
   unavailable: Array<{ decision: string; jti?: string; sub?: string }>;
+  /** `Date.now()` in the app: its (possibly shifted) clock. */
+  now: number;
+  /** `store.expiryMargin` in seconds; undefined where the store has none. */
+  expiryMargin: number | undefined;
 }
 
 export interface AppProcess {
@@ -65,9 +78,13 @@ export async function startApp(options: AppOptions): Promise<AppProcess> {
     MAX_STALENESS: options.maxStaleness,
     WHEN_UNAVAILABLE: options.whenUnavailable,
     VERIFIER_OPTIONS: JSON.stringify(options.verifierOptions),
+    EXPIRY_MARGIN: options.expiryMargin ?? '',
+    MAX_TOKEN_LIFETIME: options.maxTokenLifetime ?? '',
+    CLOCK_OFFSET_MS: String(options.clockOffsetMs ?? 0),
   };
   delete env.NODE_OPTIONS; // nothing of vitest's in the child
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const preload = options.clockOffsetMs === undefined || options.clockOffsetMs === 0 ? [] : ['--import', fakeClock];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...preload, fixture], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   const events: Array<Record<string, unknown>> = [];
@@ -120,4 +137,63 @@ export async function startApp(options: AppOptions): Promise<AppProcess> {
       clearTimeout(timer);
     },
   };
+}
+
+/** Resolves with `app`'s first event at index `since` or later that `match`es; rejects after `timeoutMs`. */
+export async function waitForEvent(
+  app: AppProcess,
+  match: (event: Record<string, unknown>) => boolean,
+  { since = 0, timeoutMs = 10_000 }: { since?: number; timeoutMs?: number } = {},
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = app.events.slice(since).find(match);
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) {
+      const seen = app.events.slice(since).map((event) => String(event.type));
+      throw new Error(`${app.name}: no such event in ${timeoutMs} ms (events since: ${seen.join(', ') || 'none'})`);
+    }
+    await sleep(10);
+  }
+}
+
+/** Polls `/status` until the store's state is `wanted`; rejects after `timeoutMs`. */
+export async function waitForState(app: AppProcess, wanted: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { state } = await app.status();
+    if (state === wanted) return;
+    if (Date.now() > deadline) throw new Error(`${app.name} stayed ${state}, not ${wanted}, for ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Forces every app to reload from Redis: `CLIENT KILL TYPE pubsub` through `admin` drops the
+ * stores' pub/sub connections; each reconnects and resyncs. Resolves once each of `apps` has
+ * reported a completed load since (`synced`, or `restored` when it had to write its copy back)
+ * and is live again.
+ */
+export async function forceResync(admin: { sendCommand(args: string[]): Promise<unknown> }, apps: AppProcess[], timeoutMs = 15_000): Promise<void> {
+  const since = apps.map((app) => app.events.length);
+  await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+  await Promise.all(
+    apps.map(async (app, index) => {
+      await waitForEvent(app, (event) => (event.type === 'synced' && event.initial === false) || event.type === 'restored', {
+        since: since[index],
+        timeoutMs,
+      });
+      await waitForState(app, 'live', timeoutMs);
+    }),
+  );
+}
+
+/** Polls `app` with `token` every ~10 ms until it answers other than 200; that answer, or the last 200 after `timeoutMs`. */
+export async function awaitRefusal(app: AppProcess, token: string, timeoutMs = 5_000): Promise<AppResponse> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await app.get('/me', token);
+    if (response.status !== 200 || Date.now() > deadline) return response;
+    await sleep(10);
+  }
 }

@@ -1,6 +1,8 @@
 /**
  * A real redis-server per test file, started by the tests themselves on a free port of
  * 127.0.0.1, without persistence; killed and restarted on the same port to simulate outages.
+ * Extra server arguments (`{ args: ['--maxmemory-policy', 'allkeys-lru', '--maxmemory', '4mb'] }`)
+ * come after the defaults, so they win, and apply to every restart too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -74,13 +76,19 @@ process.once('exit', () => {
   for (const child of everyServer) child.kill('SIGKILL');
 });
 
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** More redis-server arguments, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
+  args?: readonly string[];
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = redisServerBinary();
+  const extraArgs = options.args ?? [];
   let child: ChildProcess | undefined;
   let port = 0;
 
   async function launch(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extraArgs];
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     everyServer.add(proc);
