@@ -89,13 +89,15 @@ return { time[1], time[2], generation or '', marked(generation) and 1 or 0 }
 /**
  * Makes sure the list exists and is whole: ARGV = a new generation, margin, lifetime, mode.
  * Nothing there at all: a new list ('created'). Meta and markers there: 'ok'. Anything else is a
- * list that lost keys: 'lost', unless mode is 'repair' — then markers are written again (under
- * the same generation if meta survived) and it answers 'repaired'; the caller writes back what it
- * knows. margin and lifetime are raised to this instance's, never lowered.
+ * list that lost keys: 'lost', unless mode is 'repair' — then it gets the new generation and new
+ * markers ('repaired'), and the caller writes back what it knows. The new generation is what
+ * tells every other instance that the list was lost, so that each writes its copy back too.
+ * margin and lifetime are raised to this instance's, never lowered.
  * Returns { status, generation }.
  */
 export const ENSURE = `${MARKED_FUNCTION}
-local generation = redis.call('HGET', KEYS[1], 'generation')
+local previous = redis.call('HGET', KEYS[1], 'generation')
+local generation = previous
 local status
 if redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3], KEYS[4]) == 0 then
   generation = ARGV[1]
@@ -105,8 +107,12 @@ elseif marked(generation) then
 elseif ARGV[4] ~= 'repair' then
   return { 'lost', generation or '' }
 else
-  generation = generation or ARGV[1]
+  generation = ARGV[1]
   status = 'repaired'
+  -- The old markers go (no revocation has the score +inf: exp and issuedBefore are finite).
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '+inf', '+inf')
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '+inf', '+inf')
+  if previous then redis.call('HDEL', KEYS[3], 'jwt-guard:marker:' .. previous) end
 end
 redis.call('HSET', KEYS[1], 'generation', generation)
 local margin = tonumber(redis.call('HGET', KEYS[1], 'margin'))

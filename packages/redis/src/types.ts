@@ -78,7 +78,10 @@ export type RedisRevocationEvent =
    * policy, or give the store a Redis of its own.
    */
   | { type: 'eviction_policy'; policy: string }
-  /** This machine's clock differs from Redis's by more than half of `expiryMargin` (reported once until it is back within). */
+  /**
+   * This machine's clock differs from Redis's by more than half of `expiryMargin` (reported once
+   * until it is back within). `offsetMs` is local minus Redis: positive when this clock is ahead.
+   */
   | { type: 'clock_skew'; offsetMs: number }
   /** A load or a message would take the copy past `maxEntries`: not applied; `check` answers `'unknown'` until a load fits. */
   | { type: 'capacity_exceeded'; entries: number; maxEntries: number }
