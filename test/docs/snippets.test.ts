@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const PROGRAM_TIMEOUT = 180_000;
 
 // Raise these when docs gain snippets; a drop means the extractor stopped finding blocks.
-const MIN_CHECKED = 44;
+const MIN_CHECKED = 45;
 const EXPECTED_SKIPS = [
   'docs/migrating/express-jwt.md',
   'docs/migrating/express-oauth2-jwt-bearer.md',
@@ -61,6 +61,10 @@ describe('the snippet checker (so that it cannot pass vacuously)', () => {
     '```sh',
     'this is not compiled',
     '```',
+    '```json',
+    '{"a":1}',
+    '{"b":2,}',
+    '```',
     '',
     '1. In a list:',
     '   <!-- snippet: express -->',
@@ -79,17 +83,18 @@ describe('the snippet checker (so that it cannot pass vacuously)', () => {
     '```',
   ].join('\n');
 
-  it('extracts ts/typescript/js blocks with their lines, markers and framework; not sh', () => {
+  it('extracts ts/typescript/js/json blocks with their lines, markers and framework; not sh', () => {
     const snippets = extractSnippets('docs/guide.md', markdown);
     expect(snippets.map(({ line, language, framework, skip }) => ({ line, language, framework, skip }))).toEqual([
       { line: 4, language: 'ts', framework: undefined, skip: undefined },
-      { line: 16, language: 'js', framework: 'express', skip: undefined },
-      { line: 21, language: 'ts', framework: undefined, skip: 'a reason' },
-      { line: 25, language: 'ts', framework: 'express', skip: undefined },
+      { line: 13, language: 'json', framework: undefined, skip: undefined },
+      { line: 20, language: 'js', framework: 'express', skip: undefined },
+      { line: 25, language: 'ts', framework: undefined, skip: 'a reason' },
+      { line: 29, language: 'ts', framework: 'express', skip: undefined },
     ]);
     // Without an import or a marker, the file's framework.
     expect(extractSnippets('docs/migrating/koa-jwt.md', '```ts\napp.use(x);\n```')[0]?.framework).toBe('koa');
-    expect(snippets[1]?.code).toBe('app.use(jwtGuard({ jwksUri, issuer, audience: 42 }));');
+    expect(snippets[2]?.code).toBe('app.use(jwtGuard({ jwksUri, issuer, audience: 42 }));');
   });
 
   it('refuses a skip without a reason and an unknown marker', () => {
@@ -103,8 +108,9 @@ describe('the snippet checker (so that it cannot pass vacuously)', () => {
       const failures = checkSnippets(root, extractSnippets('docs/guide.md', markdown));
       const messages = failures.map((failure) => `${failure.location}: ${failure.message}`);
       expect(messages).toEqual([
+        expect.stringMatching(/^docs\/guide\.md:14: JSON: /),
         expect.stringMatching(/^docs\/guide\.md:6: TS2322: Type '.*' is not assignable to type 'number'/),
-        expect.stringMatching(/^docs\/guide\.md:16: TS2322: Type 'number' is not assignable to type /),
+        expect.stringMatching(/^docs\/guide\.md:20: TS2322: Type 'number' is not assignable to type /),
       ]);
     },
     PROGRAM_TIMEOUT,

@@ -4,7 +4,8 @@
 // Conventions (for whoever writes docs):
 // - ```ts / ```typescript blocks are checked as TypeScript modules, ```js / ```javascript blocks as
 //   JavaScript modules (checkJs; an implicit `any` is not reported there), strict, with the repo's tsconfig (the same `@jwt-guard/*` paths).
-//   Other blocks (sh, json, plain text) are not compiled: they are commands and sample output.
+//   ```json blocks are parsed (as one document, or line by line: JSON Lines, as log samples are).
+//   Other blocks (sh, bash, plain text) are not compiled: they are commands and sample output.
 // - A block may use a few free names (app, options, jwksUri, token, listOrders…): the prelude below
 //   declares them with real types, for one framework, unless the block declares or imports the name
 //   itself. The framework is the one the block imports (`@jwt-guard/express`, `express`, …), else the
@@ -18,7 +19,7 @@ import { dirname, join } from 'node:path';
 import ts from 'typescript';
 
 export type Framework = 'express' | 'koa' | 'fastify';
-export type Language = 'ts' | 'js';
+export type Language = 'ts' | 'js' | 'json';
 
 export interface Snippet {
   /** The Markdown file, relative to the repo root. */
@@ -41,7 +42,7 @@ export interface SnippetFailure {
 
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)/;
 const MARKER = /^\s*<!--\s*snippet:\s*(.*?)\s*-->\s*$/;
-const LANGUAGES: Record<string, Language> = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js' };
+const LANGUAGES: Record<string, Language> = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', json: 'json' };
 const FRAMEWORKS: readonly Framework[] = ['express', 'koa', 'fastify'];
 
 /** The blocks of one Markdown text (`file` only names it in the result). */
@@ -233,8 +234,9 @@ export function checkSnippets(root: string, snippets: readonly Snippet[]): Snipp
   if (!config) throw new Error('tsconfig.json could not be read');
   const options: ts.CompilerOptions = { ...config.options, noEmit: true, allowJs: true, checkJs: true };
 
+  const failures: SnippetFailure[] = snippets.filter((snippet) => snippet.language === 'json' && !snippet.skip).flatMap(jsonFailures);
   const virtual = new Map<string, { text: string; snippet: Snippet; preludeLines: number }>();
-  const checked = snippets.filter((snippet) => !snippet.skip);
+  const checked = snippets.filter((snippet) => !snippet.skip && snippet.language !== 'json');
   checked.forEach((snippet, index) => {
     const prelude = preludeFor(snippet);
     const name = join(root, 'test', 'docs', '__snippets__', `${index}-${snippet.file.replace(/[^\w]+/g, '_')}-${snippet.line}.${snippet.language === 'ts' ? 'mts' : 'mjs'}`);
@@ -268,7 +270,6 @@ export function checkSnippets(root: string, snippets: readonly Snippet[]): Snipp
     });
 
   const program = ts.createProgram({ rootNames: [...virtual.keys()], options, host });
-  const failures: SnippetFailure[] = [];
   for (const [name, entry] of virtual) {
     const source = program.getSourceFile(name);
     if (!source) throw new Error(`${name} is not in the program`);
@@ -292,6 +293,23 @@ export function checkSnippets(root: string, snippets: readonly Snippet[]): Snipp
 
 // "Variable/parameter/member implicitly has an 'any' type" and its variants.
 const JS_IMPLICIT_ANY = new Set([7005, 7006, 7008, 7019, 7031, 7034]);
+
+/** A JSON block is one document, or one per line (JSON Lines). */
+function jsonFailures(snippet: Snippet): SnippetFailure[] {
+  const parse = (text: string): string | undefined => {
+    try {
+      JSON.parse(text);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+  if (parse(snippet.code) === undefined) return [];
+  return snippet.code.split('\n').flatMap((text, index) => {
+    const message = text.trim() === '' ? undefined : parse(text);
+    return message === undefined ? [] : [{ location: `${snippet.file}:${snippet.line + index}`, message: `JSON: ${message}`, snippet }];
+  });
+}
 
 /** Every snippet of the docs the rule covers. */
 export function allSnippets(root: string): Snippet[] {
