@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGuard, createVerifier, scopeRequirement, type GuardOptions, type VerifierOptions } from '@jwt-guard/core';
+import { createGuard, createVerifier, defineRouteChecks, scopeRequirement, type GuardOptions, type VerifierOptions } from '@jwt-guard/core';
 import { CLAIM_OPTIONS, configError, SECRET_32 } from './helpers.js';
 
 const BASE = { secret: SECRET_32, ...CLAIM_OPTIONS };
@@ -102,6 +102,17 @@ describe('requireScope with a space-delimited list', () => {
     expect(configError(() => scopeRequirement(['a:read\tb:read  c:read'], 'any')).message).toContain(
       "Pass each scope as its own argument: requireAnyScope('a:read', 'b:read', 'c:read').",
     );
+  });
+
+  it("through every adapter's requireScope (defineRouteChecks), when the route is defined", () => {
+    const { requireScope, requireAnyScope } = defineRouteChecks((requirement) => requirement);
+    expect(configError(() => requireScope('orders:read orders:write')).message).toContain(
+      "Pass each scope as its own argument: requireScope('orders:read', 'orders:write').",
+    );
+    expect(configError(() => requireAnyScope('orders:read', 'admin reports:read')).message).toContain(
+      "Pass each scope as its own argument: requireAnyScope('orders:read', 'admin', 'reports:read').",
+    );
+    expect(() => requireScope('orders:read', 'orders:write')).not.toThrow();
   });
 
   it('adds no such advice for other invalid scopes', () => {
