@@ -13,13 +13,57 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from './token.js';
 
 const ASYMMETRIC: readonly Algorithm[] = (Object.keys(ALGORITHMS) as Algorithm[]).filter((alg) => !isHmac(alg));
 
-/** Refuses unknown option names, so a typo (`algorithm`, `audiences`) fails loudly at start-up. */
+/** Refuses unknown option names, so a typo (`audiance`, `algorithm`) fails loudly at start-up. */
 export function checkOptionNames(options: object, known: readonly string[]): void {
   for (const name of Object.keys(options)) {
     if (known.includes(name)) continue;
-    const close = known.find((candidate) => candidate.toLowerCase().startsWith(name.toLowerCase().slice(0, 5)));
-    throw configError(`unknown option "${name}"${close ? `; did you mean "${close}"?` : '.'}`);
+    const close = closestName(name, known);
+    throw configError(`unknown option "${name}"${close === undefined ? '.' : `; did you mean "${close}"?`}`);
   }
+}
+
+/**
+ * The known name a typo most likely meant, or undefined when none is close. Names are compared
+ * without case, `-` or `_` (`jwks_uri` is `jwksUri`), by edit distance with transpositions (optimal
+ * string alignment): at most 2 edits and at most a third of the name, so a short unrelated name
+ * (`foo`) gets no suggestion rather than a misleading one.
+ */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  const typed = normalizeName(name);
+  const allowed = Math.min(2, Math.max(1, Math.floor(typed.length / 3)));
+  let best: string | undefined;
+  let bestDistance = allowed + 1;
+  for (const candidate of known) {
+    const distance = editDistance(typed, normalizeName(candidate), bestDistance);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[-_]/g, '');
+}
+
+/** Optimal string alignment distance; anything at or over `limit` is reported as `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let beforePrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, beforePrevious[j - 2]! + 1);
+      current[j] = value;
+    }
+    beforePrevious = previous;
+    previous = current;
+  }
+  return Math.min(previous[b.length]!, limit);
 }
 
 /**

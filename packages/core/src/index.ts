@@ -44,7 +44,7 @@ export {
 } from './http/authorization.js';
 
 export type { KeyEvent } from './keys/key-events.js';
-export { secretFromEnv, type SecretFromEnvOptions } from './keys/secret-from-env.js';
+export { secretFromEnv, type SecretEncoding, type SecretFromEnvOptions } from './keys/secret-from-env.js';
 export { memoryRevocationStore, RevocationCapacityError, type MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory-store.js';
 export { revocationAdmin, type RevocationAdmin } from './revocation/admin.js';
 export type { RevocationOptions, RevocationStatus, RevocationStore, RevocationSubject, RevocationUnavailableEvent } from './revocation/store.js';

@@ -1,3 +1,4 @@
+import { closestName } from './config.js';
 import { configError, JwtGuardError } from './errors.js';
 import type { Algorithm, IssuerOptions, JWTPayload, Verifier, VerifierOptions } from './options.js';
 import { cacheLookupOf, registerCacheLookup } from './token-cache.js';
@@ -36,7 +37,10 @@ export function multiIssuerVerifier<Claims extends JWTPayload>(
     if (byIssuer.has(entry.issuer)) throw configError(`${where}: the issuer "${entry.issuer}" is listed twice.`);
     for (const name of Object.keys(entry)) {
       if (!ISSUER_OPTION_NAMES.includes(name)) {
-        throw configError(`${where}: "${name}" cannot be set per issuer (allowed: ${ISSUER_OPTION_NAMES.join(', ')}).`);
+        // A name that is close to a per-issuer one is most likely a typo of it, not a misplaced shared option.
+        const close = closestName(name, ISSUER_OPTION_NAMES);
+        const advice = close === undefined ? '.' : `; did you mean "${close}"?`;
+        throw configError(`${where}: "${name}" cannot be set per issuer (allowed: ${ISSUER_OPTION_NAMES.join(', ')})${advice}`);
       }
     }
     try {

@@ -1,4 +1,4 @@
-export { generateTestKeys, TEST_ALGORITHMS, type GenerateTestKeysOptions, type TestAlgorithm, type TestKeys } from './keys.js';
+export { generateTestKeys, importTestKeys, TEST_ALGORITHMS, type GenerateTestKeysOptions, type TestAlgorithm, type TestKeyMaterial, type TestKeys } from './keys.js';
 export { mintToken, type MintOptions } from './sign.js';
 export { serveJwks, JWKS_PATH, type JwksServer, type ServeJwksOptions } from './jwks-server.js';
 export {

@@ -1,6 +1,7 @@
 import type { JWK, VerifierOptions } from '@jwt-guard/core';
 import { serveJwks, type JwksServer } from './jwks-server.js';
-import { generateTestKeys, isHmacAlgorithm, type TestAlgorithm, type TestKeys } from './keys.js';
+import type { KeyObject } from 'node:crypto';
+import { generateTestKeys, importTestKeys, isHmacAlgorithm, type TestAlgorithm, type TestKeys } from './keys.js';
 import { mintToken, type MintOptions } from './sign.js';
 
 /** The issuer used when none is given. */
@@ -28,8 +29,20 @@ export interface TestIssuerOptions {
   audience?: string;
   /** Serve the public JWKS on 127.0.0.1. Default `true` for asymmetric algorithms; not possible for HS*. */
   serveJwks?: boolean;
-  /** The key id; default random. */
+  /** The key id, in every token header and in the JWK; default random (or the private JWK's own `kid`). */
   kid?: string;
+  /**
+   * HS*: sign with this secret instead of a fresh random one — the one your app reads, e.g.
+   * `process.env.JWT_SECRET` (a string's UTF-8 bytes are the key, as for the verifier's `secret`).
+   * `algorithm` defaults to HS256 when a secret is given.
+   */
+  secret?: string | Uint8Array;
+  /**
+   * RS*, PS*, ES*, EdDSA: sign with this private key (a `KeyObject`, a PEM or a private JWK)
+   * instead of a fresh pair; its public half is what `verifierOptions()` and the JWKS server give.
+   * `algorithm` defaults to the JWK's `alg`, else what the key type implies (RS256 for RSA).
+   */
+  privateKey?: KeyObject | string | JWK;
 }
 
 /** A fake identity provider: one key, a JWKS endpoint, and token factories for the usual cases. */
@@ -70,12 +83,14 @@ export interface TestIssuer {
 }
 
 /**
- * Creates a test issuer: fresh keys for `algorithm` (default RS256), its JWKS served on
+ * Creates a test issuer: fresh keys for `algorithm` (default RS256) — or your own `secret` /
+ * `privateKey` — its JWKS served on
  * 127.0.0.1 (asymmetric algorithms), and helpers that mint valid and deliberately invalid tokens.
  * Call `close()` when done (e.g. in `afterAll`).
  *
  * @example
  * ```ts
+ * const own = await createTestIssuer({ algorithm: 'HS256', secret: process.env.JWT_SECRET, kid: '2026-11' });
  * const issuer = await createTestIssuer({ algorithm: 'ES256' });
  * const verifier = createVerifier(issuer.verifierOptions({ source: 'jwksUri' }));
  * await verifier.verify(await issuer.sign({ scope: 'orders:read' }));
@@ -83,7 +98,15 @@ export interface TestIssuer {
  * ```
  */
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
-  const algorithm = options.algorithm ?? 'RS256';
+  const ownKeys =
+    options.secret !== undefined || options.privateKey !== undefined
+      ? importTestKeys(options.algorithm, {
+        ...(options.secret === undefined ? {} : { secret: options.secret }),
+        ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
+        ...(options.kid === undefined ? {} : { kid: options.kid }),
+      })
+    : undefined;
+  const algorithm = ownKeys?.algorithm ?? options.algorithm ?? 'RS256';
   const issuer = options.issuer ?? DEFAULT_TEST_ISSUER;
   const audience = options.audience ?? DEFAULT_TEST_AUDIENCE;
   if (typeof issuer !== 'string' || issuer === '') throw new TypeError('createTestIssuer: issuer must be a non-empty string.');
@@ -92,7 +115,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   if (hmac && options.serveJwks === true) {
     throw new TypeError(`createTestIssuer: an ${algorithm} issuer has a secret, not a public key; a secret is never served as a JWKS.`);
   }
-  const keys = await generateTestKeys(algorithm, options.kid === undefined ? {} : { kid: options.kid });
+  const keys = ownKeys ?? (await generateTestKeys(algorithm, options.kid === undefined ? {} : { kid: options.kid }));
+  // verifierOptions() hands back the secret in the form it was given, so it is the very value the app configures.
+  const verifierSecret = options.secret ?? keys.secret;
   const server: JwksServer | undefined = !hmac && options.serveJwks !== false ? await serveJwks([keys.jwk]) : undefined;
   const jwksUri = server?.url;
 
@@ -104,8 +129,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     const common = { algorithms: [algorithm], issuer, audience };
     switch (source) {
       case 'secret':
-        if (keys.secret === undefined) throw new TypeError(`verifierOptions: an ${algorithm} issuer has no secret; use 'jwks', 'jwksUri' or 'publicKey'.`);
-        return { secret: keys.secret, ...common };
+        if (verifierSecret === undefined) throw new TypeError(`verifierOptions: an ${algorithm} issuer has no secret; use 'jwks', 'jwksUri' or 'publicKey'.`);
+        return { secret: verifierSecret, ...common };
       case 'jwks':
         return { jwks: { keys: [{ ...keys.jwk }] }, ...common };
       case 'publicKey':

@@ -14,7 +14,7 @@ export function scopeRequirement(scopes: readonly string[], mode: 'all' | 'any')
   if (scopes.length === 0) throw configError(`${name}() needs at least one scope.`);
   for (const scope of scopes) {
     if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) {
-      throw configError(`${name}(): "${String(scope)}" is not a valid scope token (RFC 6749 §3.3: no spaces, quotes or backslashes).`);
+      throw configError(`${name}(): "${String(scope)}" is not a valid scope token (RFC 6749 §3.3: no spaces, quotes or backslashes).${scopeListAdvice(name, scope, scopes)}`);
     }
   }
   const required = Object.freeze([...scopes]);
@@ -27,6 +27,17 @@ export function scopeRequirement(scopes: readonly string[], mode: 'all' | 'any')
       hint: `${mode === 'all' ? 'all' : 'any'} of [${required.join(' ')}] required`,
     });
   };
+}
+
+/**
+ * A space-delimited list is what a token's `scope` claim looks like, so passing one as a single
+ * scope is an easy slip; say how to write it instead.
+ */
+function scopeListAdvice(name: string, scope: unknown, all: readonly unknown[]): string {
+  if (typeof scope !== 'string' || scope.trim().split(/\s+/).length < 2) return '';
+  // The whole call, rewritten: every argument split, so the suggestion can be pasted as it is.
+  const parts = all.flatMap((each) => (typeof each === 'string' ? each.split(/\s+/).filter((part) => part !== '') : []));
+  return ` Pass each scope as its own argument: ${name}(${parts.map((part) => `'${part}'`).join(', ')}).`;
 }
 
 /** What a claim must be: a value, one of several values, or a predicate. */
