@@ -133,6 +133,10 @@ async function signingKey(options: MintCliOptions): Promise<SigningKey> {
     if (value === undefined || value === '') throw new UsageError(`mint: $${options.privateKeyEnv} is not set.`);
     text = value.replace(/\\n/g, '\n');
   } else {
+    const file = (options.privateKeyFile as string).trim();
+    if (file.startsWith('{') || file.startsWith('-----BEGIN')) {
+      throw new UsageError('mint: --private-key takes a file path, but this looks like the key itself; use --private-key-env NAME to read it from an environment variable.');
+    }
     try {
       text = await readFile(options.privateKeyFile as string, 'utf8');
     } catch (error) {

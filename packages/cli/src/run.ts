@@ -52,14 +52,16 @@ const COMMAND_USAGE: Record<string, string> = {
 
 /**
  * `--exp -1m` is "ambiguous" to node's parseArgs (it looks like an option); a negative duration is
- * how a test asks for an expired token, so such a value is glued to its option (`--exp=-1m`).
+ * how a test asks for an expired token, so such a value is glued to its option (`--exp=-1m`). So is
+ * a PEM pasted where a path goes, so that the user hears "use --public-key-env", not "ambiguous".
  */
-function glueNegativeValues(args: readonly string[], options: ReadonlySet<string>): string[] {
+function glueDashValues(args: readonly string[], options: ReadonlySet<string>): string[] {
   const result: string[] = [];
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index] as string;
     const next = args[index + 1];
-    if (options.has(arg) && next !== undefined && /^-\d/.test(next)) {
+    const glue = next !== undefined && ((SPAN_OPTIONS.has(arg) && /^-\d/.test(next)) || (PATH_OPTIONS.has(arg) && next.startsWith('-----BEGIN')));
+    if (options.has(arg) && glue) {
       result.push(`${arg}=${next}`);
       index += 1;
     } else {
@@ -70,6 +72,8 @@ function glueNegativeValues(args: readonly string[], options: ReadonlySet<string
 }
 
 const SPAN_OPTIONS = new Set(['--exp', '--nbf', '--clock-tolerance', '--max-token-age']);
+const PATH_OPTIONS = new Set(['--jwks', '--public-key', '--private-key']);
+const GLUED_OPTIONS = new Set([...SPAN_OPTIONS, ...PATH_OPTIONS]);
 
 /** Runs one command line; returns the exit code of docs/cli.md's table (0 verified, 1 refused, 2 usage or configuration, 3 key source unreachable). */
 export async function runCli(argv: readonly string[], outerIo: CliIo): Promise<number> {
@@ -129,7 +133,7 @@ function keygen(args: string[], io: CliIo): number {
 
 async function inspect(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: glueNegativeValues(args, SPAN_OPTIONS),
+    args: glueDashValues(args, GLUED_OPTIONS),
     allowPositionals: true,
     options: {
       issuer: { type: 'string', multiple: true },
@@ -285,7 +289,7 @@ function configOptions(config: Record<string, unknown>, where: string): InspectO
 
 async function mint(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
-    args: glueNegativeValues(args, SPAN_OPTIONS),
+    args: glueDashValues(args, GLUED_OPTIONS),
     options: {
       issuer: { type: 'string' },
       audience: { type: 'string', multiple: true },
