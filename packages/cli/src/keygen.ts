@@ -86,7 +86,7 @@ export function formatEnv(keys: GeneratedKeys, prefix = 'JWT'): string {
     lines.push(`${prefix}_SECRET_KID=${shellQuote(keys.kid)}`);
     return `${lines.join('\n')}\n`;
   }
-  lines.push(`# Private: only the token issuer gets this. Never commit it. (jwt-guard mint --private-key-env ${prefix}_PRIVATE_KEY --kid "$${prefix}_KID" …)`);
+  lines.push(`# Private: only the token issuer gets this. Never commit it. (jwt-guard mint --private-key-env ${prefix}_PRIVATE_KEY finds the kid in ${prefix}_JWKS.)`);
   // Double quotes, so that dotenv turns the `\n` escapes back into newlines. Safe to source: a PEM is
   // base64, dashes and spaces only (checked), nothing a shell expands inside double quotes.
   const pem = (keys.privateKeyPem ?? '').trim();
