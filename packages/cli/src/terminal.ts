@@ -27,15 +27,14 @@ const MAX_RENDERED = 2000;
 
 /**
  * A copy of an untrusted JSON value cut at `maxDepth` (deeper objects and arrays become "…"), so
- * that `JSON.stringify` of it can never overflow the stack. Iterative over the depth it keeps only.
+ * that `JSON.stringify` of it can never overflow the stack (recursion stops at `maxDepth`).
  */
 export function boundDepth(value: unknown, maxDepth = MAX_DEPTH): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (maxDepth <= 0) return '…';
   if (Array.isArray(value)) return value.map((item: unknown) => boundDepth(item, maxDepth - 1));
-  const copy: Record<string, unknown> = {};
-  for (const [name, item] of Object.entries(value as Record<string, unknown>)) copy[name] = boundDepth(item, maxDepth - 1);
-  return copy;
+  // fromEntries defines own properties: a "__proto__" claim stays a claim, not a prototype.
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([name, item]) => [name, boundDepth(item, maxDepth - 1)]));
 }
 
 /** A claim or header value as one escaped line of JSON, depth- and length-bounded. */
