@@ -93,8 +93,18 @@ export async function runCli(argv: readonly string[], outerIo: CliIo): Promise<n
         return await inspect(rest, io);
       case 'mint':
         return await mint(rest, io);
-      case undefined:
       case 'help':
+        // `jwt-guard help mint` is `jwt-guard mint --help`.
+        {
+          const one = rest[0] === undefined ? undefined : COMMAND_USAGE[rest[0]];
+          if (one !== undefined) {
+            io.stdout(one);
+            return EXIT.ok;
+          }
+        }
+        io.stdout(USAGE);
+        return EXIT.ok;
+      case undefined:
       case '--help':
       case '-h':
         io.stdout(USAGE);

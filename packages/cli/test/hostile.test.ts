@@ -229,7 +229,9 @@ describe('the exit-code table of docs/cli.md', () => {
     ['--config with an unknown key', 2, async () => ['inspect', await good(), '--config', configFile({ issuer: ISSUER, audience: 'api', secretEnv: 'DEV_SECRET', audiance: 'api' })], /unknown key "audiance"/],
     ['--config file not found', 2, async () => ['inspect', await good(), '--config', path.join(dir, 'nope.json')], /file not found/],
     ['key source unreachable', 3, async () => ['inspect', await issuer.sign(), '--issuer', issuer.issuer, '--audience', issuer.audience, '--jwks-uri', 'http://127.0.0.1:9/jwks.json']],
+    ['discovery unreachable', 3, async () => ['inspect', await issuer.sign(), '--discovery', '--issuer', 'http://127.0.0.1:9/', '--audience', 'api']],
     ['--help', 0, async () => ['--help']],
+    ['help mint', 0, async () => ['help', 'mint'], /^Usage: jwt-guard mint/],
   ])('%s → %i', async (_name, code, args, says) => {
     const run = await runCli(await args(), { env });
     expect(run.code, run.stdout + run.stderr).toBe(code);
