@@ -1,5 +1,5 @@
 // pnpm --filter @jwt-guard/example-metrics start
-//   JWT_SECRET=$(npx jwt-guard keygen --alg HS256 | sed -n 's/^JWT_SECRET=//p') or any 32+ byte secret
+//   JWT_SECRET=$(npx jwt-guard keygen --alg HS256 | sed -n "s/^JWT_SECRET='\(.*\)'$/\1/p") or any 32+ byte secret
 //   JWT_ISSUER (default http://localhost:3000/), JWT_AUDIENCE (default orders-api), PORT (default 3000)
 import { secretFromEnv } from '@jwt-guard/express';
 import { createApp } from './app.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from './run.js';
+import { escapeLines } from './terminal.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -17,7 +18,7 @@ runCli(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`jwt-guard: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(escapeLines(`jwt-guard: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`));
     process.exitCode = 2;
   },
 );

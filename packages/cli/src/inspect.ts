@@ -11,6 +11,7 @@ import {
 } from '@jwt-guard/core';
 import { decodeToken, type DecodedToken } from './decode.js';
 import { explain, type ExplainContext } from './explain.js';
+import { escapeForTerminal, renderName, renderValue, boundDepth } from './terminal.js';
 import { describeTime, parseSpan, UsageError } from './time.js';
 
 /** What `jwt-guard inspect` is told: flags, or the same names in a JSON config file. */
@@ -20,8 +21,12 @@ export interface InspectOptions {
   jwksUri?: string;
   /** Path of a JWK Set file. */
   jwksFile?: string;
+  /** Name of the environment variable holding a JWK Set (JSON), e.g. keygen's JWT_JWKS. */
+  jwksEnv?: string;
   /** Path of a PEM public key file. */
   publicKeyFile?: string;
+  /** Name of the environment variable holding a PEM public key (`\n` escapes allowed). */
+  publicKeyEnv?: string;
   /** Name of the environment variable holding the HMAC secret (never the value). */
   secretEnv?: string;
   /** The HMAC secret itself (discouraged: it ends up in shell history). */
@@ -37,6 +42,8 @@ export interface InspectOptions {
   revokedJtis?: string[];
   /** The current time (tests). */
   now?: Date;
+  /** The environment to read `*Env` names from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface InspectResult {
@@ -47,16 +54,56 @@ export interface InspectResult {
   verified: boolean | undefined;
   /** The refusal, if the verifier ran and refused. */
   error?: { code: string; explanation: string; hint?: string };
+  /** The exit code of the documented table: 0 verified (or decoded), 1 refused, 2 configuration, 3 key source unreachable. */
+  exitCode: ExitCode;
 }
+
+/** docs/cli.md's exit-code table. */
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 const TIME_CLAIMS = new Set(['exp', 'nbf', 'iat', 'auth_time', 'updated_at']);
 
 /** Whether any option asks for real verification. */
 export function wantsVerification(options: InspectOptions): boolean {
-  return [options.jwksUri, options.jwksFile, options.publicKeyFile, options.secretEnv, options.secret].some((value) => value !== undefined) || options.discovery === true;
+  return [options.jwksUri, options.jwksFile, options.jwksEnv, options.publicKeyFile, options.publicKeyEnv, options.secretEnv, options.secret].some((value) => value !== undefined) || options.discovery === true;
+}
+
+/**
+ * A key file path. Users paste `"$JWT_JWKS"` (the JSON itself) where a path goes: say so, rather
+ * than `ENOENT ... open '{"keys":[…'`.
+ */
+async function readKeyFile(file: string, option: string, envOption: string): Promise<string> {
+  const trimmed = file.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('-----BEGIN')) {
+    throw new UsageError(`${option} takes a file path, but this looks like the key itself; use ${envOption} NAME to read it from an environment variable.`);
+  }
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') throw new UsageError(`${option}: file not found: ${file}`);
+    if (code === 'EISDIR') throw new UsageError(`${option}: ${file} is a directory, not a key file.`);
+    throw new UsageError(`${option}: cannot read ${file} (${code ?? (error as Error).message}).`);
+  }
+}
+
+function readEnv(name: string, env: Record<string, string | undefined>): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new UsageError(`$${name} is not set (or empty).`);
+  return value;
+}
+
+function parseJwks(text: string, where: string): JsonWebKeySet {
+  try {
+    return JSON.parse(text) as JsonWebKeySet;
+  } catch (error) {
+    throw new UsageError(`${where}: not valid JSON (${(error as Error).message}).`);
+  }
 }
 
 async function verifierOptions(options: InspectOptions): Promise<{ verifierOptions: VerifierOptions; keySource: string }> {
+  const env = options.env ?? process.env;
   const result: VerifierOptions = {};
   let keySource = 'the key source';
   if (options.jwksUri !== undefined) {
@@ -64,12 +111,20 @@ async function verifierOptions(options: InspectOptions): Promise<{ verifierOptio
     keySource = `the JWKS at ${options.jwksUri}`;
   }
   if (options.jwksFile !== undefined) {
-    result.jwks = JSON.parse(await readFile(options.jwksFile, 'utf8')) as JsonWebKeySet;
+    result.jwks = parseJwks(await readKeyFile(options.jwksFile, '--jwks', '--jwks-env'), `--jwks ${options.jwksFile}`);
     keySource = `the JWK Set in ${options.jwksFile}`;
   }
+  if (options.jwksEnv !== undefined) {
+    result.jwks = parseJwks(readEnv(options.jwksEnv, env), `--jwks-env ${options.jwksEnv}`);
+    keySource = `the JWK Set in $${options.jwksEnv}`;
+  }
   if (options.publicKeyFile !== undefined) {
-    result.publicKey = await readFile(options.publicKeyFile, 'utf8');
+    result.publicKey = await readKeyFile(options.publicKeyFile, '--public-key', '--public-key-env');
     keySource = `the public key in ${options.publicKeyFile}`;
+  }
+  if (options.publicKeyEnv !== undefined) {
+    result.publicKey = readEnv(options.publicKeyEnv, env).replace(/\\n/g, '\n');
+    keySource = `the public key in $${options.publicKeyEnv}`;
   }
   if (options.secretEnv !== undefined) {
     result.secret = secretFromEnv(options.secretEnv);
@@ -104,8 +159,23 @@ async function verifierOptions(options: InspectOptions): Promise<{ verifierOptio
 }
 
 function formatValue(name: string, value: unknown, now: number): string {
-  if (TIME_CLAIMS.has(name)) return describeTime(name, value, now);
-  return JSON.stringify(value);
+  if (TIME_CLAIMS.has(name)) return escapeForTerminal(describeTime(name, boundDepth(value), now));
+  return renderValue(value);
+}
+
+const EXIT_FOR: Partial<Record<string, ExitCode>> = {
+  config_invalid: EXIT.usage,
+  clock_invalid: EXIT.usage,
+  key_source_unavailable: EXIT.unreachable,
+};
+
+/** explain() quotes token values with JSON.stringify; a hostile nesting must not turn a refusal into a crash. */
+function safeExplain(error: JwtGuardError, context: ExplainContext): string {
+  try {
+    return explain(error, context);
+  } catch {
+    return `${error.code}: ${error.message} (the token's values are too deeply nested to quote).`;
+  }
 }
 
 /**
@@ -119,17 +189,18 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   lines.push(`token: ${decoded.length} characters, ${decoded.parts} part(s), sha256 ${decoded.fingerprint}… (never printed)`);
   if (decoded.header !== undefined) {
     lines.push('header (not verified):');
-    for (const [name, value] of Object.entries(decoded.header)) lines.push(`  ${name}: ${formatValue(name, value, now)}`);
+    for (const [name, value] of Object.entries(decoded.header)) lines.push(`  ${renderName(name)}: ${formatValue(name, value, now)}`);
   }
   if (decoded.payload !== undefined) {
     lines.push('claims (not verified):');
-    for (const [name, value] of Object.entries(decoded.payload)) lines.push(`  ${name}: ${formatValue(name, value, now)}`);
+    for (const [name, value] of Object.entries(decoded.payload)) lines.push(`  ${renderName(name)}: ${formatValue(name, value, now)}`);
   }
   if (decoded.problem !== undefined) lines.push(`cannot decode: ${decoded.problem}`);
 
   if (!wantsVerification(options)) {
-    lines.push('not verified: pass --issuer, --audience and a key (--jwks-uri, --jwks, --public-key, --secret-env) to run the verifier.');
-    return { decoded, lines, verified: undefined };
+    lines.push('not verified: pass --issuer, --audience and a key (--jwks-uri, --jwks, --jwks-env, --public-key, --public-key-env, --secret-env) to run the verifier.');
+    // A token that does not even decode is refused whether or not a key was given.
+    return { decoded, lines: lines.map(escapeForTerminal), verified: undefined, exitCode: decoded.problem === undefined ? EXIT.ok : EXIT.refused };
   }
 
   const context: ExplainContext = { decoded, now };
@@ -150,24 +221,38 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     maxTokenLength: verifierOpts.maxTokenLength,
     maxTokenAge: typeof verifierOpts.maxTokenAge === 'number' ? verifierOpts.maxTokenAge : undefined,
   });
+  // With discovery, an issuer mismatch surfaces as key_source_unavailable; keep the real cause.
+  let discoveryMismatch: { url: string; expected: string; found: string } | undefined;
+  verifierOpts.onKeyEvent = (event) => {
+    if (event.type === 'issuer_mismatch') discoveryMismatch ??= event;
+  };
   try {
     const verifier = createVerifier(verifierOpts);
     context.algorithms = verifier.algorithms;
     const auth = await verifier.verify(token);
     lines.push(`✔ verified: signature, issuer, audience and times check out (alg ${auth.header.alg ?? '?'}, scopes: ${[...auth.scopes].join(' ') || 'none'}).`);
-    return { decoded, lines, verified: true };
+    return { decoded, lines: lines.map(escapeForTerminal), verified: true, exitCode: EXIT.ok };
   } catch (error) {
     const guardError = isJwtGuardError(error)
       ? error
       : new JwtGuardError('token_malformed', 'The access token is malformed.', { hint: error instanceof Error ? error.message : String(error) });
-    const explanation = explain(guardError, context);
+    let explanation = safeExplain(guardError, context);
+    let exitCode = EXIT_FOR[guardError.code] ?? EXIT.refused;
+    if (discoveryMismatch !== undefined && guardError.code === 'key_source_unavailable') {
+      explanation =
+        `issuer_mismatch: the discovery document at ${discoveryMismatch.url} names the issuer ${JSON.stringify(discoveryMismatch.found)}, ` +
+        `but ${JSON.stringify(discoveryMismatch.expected)} is configured; set issuer to exactly the issuer of the discovery document (a trailing slash counts). ` +
+        '(The keys were therefore not fetched: this is not a reachability problem.)';
+      exitCode = EXIT.usage;
+    }
     lines.push(`✘ ${explanation}`);
     if (guardError.hint !== undefined) lines.push(`  (core hint: ${guardError.hint})`);
     return {
       decoded,
-      lines,
+      lines: lines.map(escapeForTerminal),
       verified: false,
-      error: { code: guardError.code, explanation, ...(guardError.hint === undefined ? {} : { hint: guardError.hint }) },
+      error: { code: explanation.slice(0, explanation.indexOf(':')), explanation, ...(guardError.hint === undefined ? {} : { hint: guardError.hint }) },
+      exitCode,
     };
   }
 }

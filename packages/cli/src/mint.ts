@@ -1,5 +1,6 @@
-import { createPrivateKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createVerifier, isJwtGuardError } from '@jwt-guard/core';
 import { SignJWT } from 'jose';
 import { parseSpan, UsageError } from './time.js';
 
@@ -25,9 +26,14 @@ export interface MintCliOptions {
   force?: boolean;
   /** The environment to read (tests). Default `process.env`. */
   env?: Record<string, string | undefined>;
+  /** Told what mint chose on its own (the kid it found) or what may go wrong (no kid). */
+  onWarning?: (message: string) => void;
 }
 
-const LOCAL_SUFFIXES = ['.localhost', '.test', '.local', '.example', '.invalid', '.internal'];
+// Not `.internal` (cloud VPC names: metadata.google.internal, *.ec2.internal) and not Kubernetes'
+// `.svc.cluster.local`: those are real, often production, services.
+const LOCAL_SUFFIXES = ['.localhost', '.test', '.local', '.example', '.invalid'];
+const NOT_LOCAL_SUFFIXES = ['.cluster.local', '.svc', '.internal'];
 const EXAMPLE_DOMAINS = ['example.com', 'example.net', 'example.org'];
 
 /** Why these keys or this issuer look like production, or undefined when they look local. */
@@ -49,18 +55,63 @@ export function productionReasons(options: MintCliOptions): string[] {
       host = undefined;
     }
     if (host === undefined) reasons.push(`the issuer ${JSON.stringify(options.issuer)} is not a URL, so it cannot be shown to be local`);
-    else if (!isLocalHost(host)) reasons.push(`the issuer's host ${host} is not localhost, 127.0.0.1, *.test, *.local, *.localhost or an example domain`);
+    else if (!isLocalHost(host)) {
+      reasons.push(`the issuer's host ${host} is not localhost, 127.0.0.1, *.test, *.local (but not *.svc.cluster.local), *.localhost or an example domain`);
+    }
   }
   return reasons;
 }
 
-function isLocalHost(host: string): boolean {
+export function isLocalHost(host: string): boolean {
+  if (NOT_LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix))) return false;
   if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return true;
   if (LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix))) return true;
   return EXAMPLE_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
 }
 
-async function signingKey(options: MintCliOptions): Promise<{ key: KeyObject; alg: string }> {
+interface SigningKey {
+  key: KeyObject;
+  alg: string;
+  /** The kid the key itself names (a private JWK's `kid`), or one found beside it in the environment. */
+  kid?: string;
+  /** Where that kid came from, to tell the user. */
+  kidFrom?: string;
+}
+
+/**
+ * mint must never make what the verifier refuses: the same secret checks (length, placeholder
+ * heuristic) as `createVerifier`, by asking it.
+ */
+function checkSecretLikeTheVerifier(secret: string, alg: string, name: string): void {
+  try {
+    createVerifier({ secret, algorithms: [alg as 'HS256'], issuer: 'http://localhost/', audience: 'mint-check' });
+  } catch (error) {
+    if (isJwtGuardError(error) && error.code === 'config_invalid') {
+      throw new UsageError(`mint: $${name} would be refused by the verifier: ${error.message.replace(/^jwt-guard configuration: /, '')}`);
+    }
+    throw error;
+  }
+}
+
+/** `JWT_PRIVATE_KEY` → `JWT`: where keygen put the kid (`JWT_KID`) and the public set (`JWT_JWKS`). */
+function envPrefix(name: string | undefined, suffix: string): string | undefined {
+  return name !== undefined && name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
+}
+
+/** The kid of the JWK in `jwksText` whose public part is `key`'s, if any. */
+function kidInJwks(jwksText: string, key: KeyObject): string | undefined {
+  try {
+    const jwks = JSON.parse(jwksText) as { keys?: Array<Record<string, unknown>> };
+    const mine = createPublicKey(key).export({ format: 'jwk' }) as Record<string, unknown>;
+    const same = (jwk: Record<string, unknown>): boolean => ['n', 'x', 'y'].every((field) => jwk[field] === mine[field]);
+    const found = (jwks.keys ?? []).find((jwk) => typeof jwk.kid === 'string' && same(jwk));
+    return found?.kid as string | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function signingKey(options: MintCliOptions): Promise<SigningKey> {
   const env = options.env ?? process.env;
   const sources = [options.secretEnv, options.privateKeyEnv, options.privateKeyFile].filter((value) => value !== undefined);
   if (sources.length !== 1) throw new UsageError('mint: give exactly one key: --secret-env NAME, --private-key-env NAME or --private-key FILE.');
@@ -71,7 +122,10 @@ async function signingKey(options: MintCliOptions): Promise<{ key: KeyObject; al
     const minimum = { HS256: 32, HS384: 48, HS512: 64 }[alg];
     if (minimum === undefined) throw new UsageError(`mint: a secret signs HS256, HS384 or HS512, not ${alg}.`);
     if (Buffer.byteLength(secret) < minimum) throw new UsageError(`mint: $${options.secretEnv} is shorter than ${minimum} bytes, too weak for ${alg} (jwt-guard would refuse it too).`);
-    return { key: createSecretKey(Buffer.from(secret, 'utf8')), alg };
+    checkSecretLikeTheVerifier(secret, alg, options.secretEnv);
+    const kidName = `${options.secretEnv}_KID`;
+    const kid = env[kidName];
+    return { key: createSecretKey(Buffer.from(secret, 'utf8')), alg, ...(kid === undefined || kid === '' ? {} : { kid, kidFrom: `$${kidName}` }) };
   }
   let text: string;
   if (options.privateKeyEnv !== undefined) {
@@ -79,17 +133,45 @@ async function signingKey(options: MintCliOptions): Promise<{ key: KeyObject; al
     if (value === undefined || value === '') throw new UsageError(`mint: $${options.privateKeyEnv} is not set.`);
     text = value.replace(/\\n/g, '\n');
   } else {
-    text = await readFile(options.privateKeyFile as string, 'utf8');
+    const file = (options.privateKeyFile as string).trim();
+    if (file.startsWith('{') || file.startsWith('-----BEGIN')) {
+      throw new UsageError('mint: --private-key takes a file path, but this looks like the key itself; use --private-key-env NAME to read it from an environment variable.');
+    }
+    try {
+      text = await readFile(options.privateKeyFile as string, 'utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') throw new UsageError(`mint: --private-key: file not found: ${options.privateKeyFile as string}`);
+      throw error;
+    }
   }
   let key: KeyObject;
+  let jwk: Record<string, unknown> | undefined;
   try {
-    key = text.trim().startsWith('{')
-      ? createPrivateKey({ key: JSON.parse(text) as Record<string, unknown> as never, format: 'jwk' })
-      : createPrivateKey(text);
+    if (text.trim().startsWith('{')) {
+      jwk = JSON.parse(text) as Record<string, unknown>;
+      key = createPrivateKey({ key: jwk as never, format: 'jwk' });
+    } else {
+      key = createPrivateKey(text);
+    }
   } catch {
     throw new UsageError('mint: the private key is neither a PKCS#8/PKCS#1/SEC1 PEM private key nor a private JWK.');
   }
-  return { key, alg: options.alg ?? inferAlg(key) };
+  // A JWK that names its alg is signed with that alg only (RFC 7517 §4.4): a PS256 key mints PS256.
+  let alg = options.alg;
+  if (jwk !== undefined && typeof jwk.alg === 'string') {
+    if (alg !== undefined && alg !== jwk.alg) throw new UsageError(`mint: --alg ${alg} conflicts with the private JWK's own alg ${jwk.alg}; drop --alg.`);
+    alg = jwk.alg;
+  }
+  if (jwk !== undefined && typeof jwk.kid === 'string') return { key, alg: alg ?? inferAlg(key), kid: jwk.kid, kidFrom: "the private JWK's kid" };
+  const prefix = envPrefix(options.privateKeyEnv, '_PRIVATE_KEY');
+  if (prefix !== undefined) {
+    const jwksText = env[`${prefix}_JWKS`];
+    const fromJwks = jwksText === undefined ? undefined : kidInJwks(jwksText, key);
+    if (fromJwks !== undefined) return { key, alg: alg ?? inferAlg(key), kid: fromJwks, kidFrom: `the matching key in $${prefix}_JWKS` };
+    const kid = env[`${prefix}_KID`];
+    if (kid !== undefined && kid !== '') return { key, alg: alg ?? inferAlg(key), kid, kidFrom: `$${prefix}_KID` };
+  }
+  return { key, alg: alg ?? inferAlg(key) };
 }
 
 function inferAlg(key: KeyObject): string {
@@ -134,12 +216,25 @@ export async function mintDevToken(options: MintCliOptions): Promise<string> {
   if (reasons.length > 0 && options.force !== true) {
     throw new UsageError(`mint refuses: ${reasons.join('; ')}. mint is for local development; pass --force if these keys really are not production keys.`);
   }
-  const { key, alg } = await signingKey(options);
+  const { key, alg, kid: keyKid, kidFrom } = await signingKey(options);
+  let kid = options.kid;
+  if (kid !== undefined && keyKid !== undefined && kid !== keyKid && kidFrom === "the private JWK's kid") {
+    throw new UsageError(`mint: --kid ${JSON.stringify(kid)} conflicts with the private JWK's own kid ${JSON.stringify(keyKid)}; drop --kid.`);
+  }
+  if (kid === undefined && keyKid !== undefined) {
+    kid = keyKid;
+    if (kidFrom !== "the private JWK's kid") options.onWarning?.(`kid ${JSON.stringify(kid)} taken from ${kidFrom ?? 'the key'}.`);
+  }
+  if (kid === undefined && !alg.startsWith('HS')) {
+    options.onWarning?.(
+      'warning: this token has no kid, but keygen gives every key pair one (JWT_KID, and in JWT_JWKS): jwt-guard then has to try each key in turn, and other verifiers refuse it. Pass --kid "$JWT_KID", or a private JWK that has its kid.',
+    );
+  }
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = Object.fromEntries((options.claims ?? []).map(parseClaim));
   if (options.scopes !== undefined && options.scopes.length > 0) claims.scope = options.scopes.join(' ');
   const header: Record<string, unknown> = { alg, typ: options.typ ?? 'JWT' };
-  if (options.kid !== undefined) header.kid = options.kid;
+  if (kid !== undefined) header.kid = kid;
   const jwt = new SignJWT(claims)
     .setProtectedHeader(header as { alg: string })
     .setIssuer(options.issuer)

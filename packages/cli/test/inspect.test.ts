@@ -120,8 +120,9 @@ describe('jwt-guard inspect', () => {
     }
   });
 
-  it('explains a bad configuration as such, with exit code 1', async () => {
+  it('explains a bad configuration as such, with exit code 2', async () => {
     const run = await runCli(['inspect', await issuer.sign(), '--audience', issuer.audience, '--jwks', jwksFile]);
+    expect(run.code).toBe(2);
     expect(run.stdout, run.stderr).toMatch(/✘ config_invalid: .*issuer.*\(fix the options, not the token\)/);
   });
 
