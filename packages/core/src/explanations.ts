@@ -154,7 +154,8 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     return `a registered claim has the wrong type or value (${f.detail ?? bad ?? 'see the error code'}); fix the issuer to write standard claims (iss, sub, aud strings; exp, nbf, iat numbers).`;
   },
   type_mismatch: (f) =>
-    `the token's typ header is ${showValue(f.header?.typ)} but ${showValue(f.typ ?? '')} is expected; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`,
+    // "at+jwt" and "application/at+jwt" are one media type (RFC 7515 §4.1.9): shown in the short form.
+    `the token's typ header is ${showValue(f.header?.typ)} but ${showValue((f.typ ?? '').replace(/^application\//i, ''))} is expected; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`,
   key_not_found: (f) =>
     `no configured key matches the token's kid ${showValue(f.header?.kid)} and alg ${showValue(f.header?.alg)}; the issuer may have rotated keys or the token comes from another environment — check that ${f.keySource ?? 'the key source'} holds that kid.`,
   token_revoked: (f) =>

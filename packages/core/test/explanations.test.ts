@@ -19,7 +19,7 @@ describe('explainRefusal: the one set of explanations (hooks and CLI)', () => {
 
   it('audience and typ mismatches name both values', () => {
     expect(explainRefusal('audience_mismatch', { payload: { aud: ['a', 'b'] }, audience: ['orders-api'] })).toMatch(/^the token's aud is \["a","b"\] but "orders-api" is expected; /);
-    expect(explainRefusal('type_mismatch', { header: { typ: 'JWT' }, typ: 'application/at+jwt' })).toMatch(/^the token's typ header is "JWT" but "application\/at\+jwt" is expected; /);
+    expect(explainRefusal('type_mismatch', { header: { typ: 'JWT' }, typ: 'application/at+jwt' })).toMatch(/^the token's typ header is "JWT" but "at\+jwt" is expected; /);
   });
 
   it('signature_invalid with an HMAC alg explains secret encodings; a matched kid is said to have matched', () => {
