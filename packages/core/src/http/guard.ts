@@ -23,7 +23,11 @@ export interface RejectedEvent {
   code: JwtGuardError['code'];
   status: number;
   error: JwtGuardError;
-  /** Developer-facing detail, e.g. "this looks like a JWE". Not sent to the client. */
+  /**
+   * Developer-facing detail: what was expected and what the token had (`explainRefusal`), e.g. "the
+   * token's iss is … but … is expected". Set for every refusal the guard reports (the type keeps
+   * `undefined` for events made by hand); never the token; not sent to the client.
+   */
   hint: string | undefined;
   /** True when the request went on as anonymous despite the refusal (`credentialsRequired: false`). */
   passedAsAnonymous: boolean;
