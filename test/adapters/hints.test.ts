@@ -107,7 +107,7 @@ const CASES: HintCase[] = [
     request: (fx) => bearer(fx.rs.sign()),
     hint: /^the token's typ header is "JWT" but "at\+jwt" is expected; /,
   },
-  { name: 'an unknown kid', code: 'key_not_found', options: (fx) => fx.rs.verifierOptions(), request: (fx) => bearer(fx.stranger.sign({ iss: fx.rs.issuer, aud: fx.rs.audience })), hint: /no configured RS256 key has the token's kid/ },
+  { name: 'an unknown kid', code: 'key_not_found', options: (fx) => fx.rs.verifierOptions(), request: (fx) => bearer(fx.stranger.sign({ iss: fx.rs.issuer, aud: fx.rs.audience })), hint: /^no configured key matches the token's kid "stranger-key" and alg "RS256"; the issuer may have rotated keys/ },
   {
     name: 'a revoked jti',
     code: 'token_revoked',

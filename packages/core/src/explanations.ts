@@ -157,7 +157,9 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     // "at+jwt" and "application/at+jwt" are one media type (RFC 7515 §4.1.9): shown in the short form.
     `the token's typ header is ${showValue(f.header?.typ)} but ${showValue((f.typ ?? '').replace(/^application\//i, ''))} is expected; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`,
   key_not_found: (f) =>
-    `no configured key matches the token's kid ${showValue(f.header?.kid)} and alg ${showValue(f.header?.alg)}; the issuer may have rotated keys or the token comes from another environment — check that ${f.keySource ?? 'the key source'} holds that kid.`,
+    f.header !== undefined && f.header.kid === undefined
+      ? `the token has no kid and no configured key verifies its alg ${showValue(f.header.alg)}; configure a key of that type (${f.keySource ?? 'the key source'}), or have the issuer put a kid in its tokens.`
+      : `no configured key matches the token's kid ${showValue(f.header?.kid)} and alg ${showValue(f.header?.alg)}; the issuer may have rotated keys or the token comes from another environment — check that ${f.keySource ?? 'the key source'} holds that kid.`,
   token_revoked: (f) =>
     `the token is on the revocation denylist (jti ${showValue(f.payload?.jti)}, sub ${showValue(f.payload?.sub)}); get a new token — revocation is deliberate.`,
   revocation_unavailable: (f) =>

@@ -112,7 +112,7 @@ export function jwsVerifier(rules: JwsRules): (token: string) => VerifiedJws | P
   ): VerifiedJws | Promise<VerifiedJws> {
     if (candidates.length === 0) {
       throw new JwtGuardError('key_not_found', 'No key is known for the access token.', {
-        hint: kid === undefined ? `no configured key verifies ${alg}` : `no configured ${alg} key has the token's kid`,
+        hint: explainRefusal('key_not_found', { header: parsed.header }),
       });
     }
     if (backend === 'node') return foundKey(parsed, signingKeyNow(parsed, alg, candidates), candidates);
