@@ -184,6 +184,7 @@ describe('a hint in every refusal (issue 14, item 1)', () => {
       expect(event.hint, adapter).toEqual(expect.any(String));
       expect(event.hint!.length, adapter).toBeGreaterThan(10);
       expect(event.hint, adapter).toMatch(testCase.hint);
+      expect(event.hint, adapter).not.toMatch(/[\r\n]|\s\s/);
       // Never the token, nor its signature, in a hint or anywhere in the logged event.
       const logged = JSON.stringify({ ...event, error: undefined });
       if (token.length > 20) {

@@ -186,7 +186,9 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
  * never the token, a secret or key material. The line does not start with the code.
  */
 export function explainRefusal(code: ErrorCode, facts: RefusalFacts = {}): string {
+  // The texts above are one line each and values are escaped by showValue: only a detail (a lower
+  // level message) may bring a line break, so only it is flattened — a refusal stays cheap.
+  const flat = facts.detail === undefined || !/\s\s|[^\S ]/.test(facts.detail) ? facts : { ...facts, detail: facts.detail.replace(/\s+/g, ' ').trim() };
   const explainer = EXPLANATIONS[code] as Explainer | undefined;
-  const line = explainer === undefined ? (facts.detail ?? code) : explainer(facts);
-  return line.replace(/\s+/g, ' ').trim();
+  return explainer === undefined ? (flat.detail ?? code) : explainer(flat);
 }

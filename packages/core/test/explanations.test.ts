@@ -7,7 +7,7 @@ describe('explainRefusal: the one set of explanations (hooks and CLI)', () => {
   it.each(CODES)('%s has a non-empty one-line explanation, even with no facts', (code) => {
     const line = explainRefusal(code);
     expect(line.length).toBeGreaterThan(20);
-    expect(line).not.toMatch(/[\r\n]/);
+    expect(line).not.toMatch(/[\r\n]|\s\s|^\s|\s$/);
     expect(line.startsWith(`${code}:`)).toBe(false);
   });
 
@@ -37,6 +37,10 @@ describe('explainRefusal: the one set of explanations (hooks and CLI)', () => {
       /^the token is in the Authorization header but getToken reads the session cookie; /,
     );
     expect(explainRefusal('token_missing', { otherScheme: 'Basic' })).toMatch(/uses the "Basic" scheme, not Bearer/);
+  });
+
+  it('a detail with line breaks is flattened to one line', () => {
+    expect(explainRefusal('key_source_unavailable', { detail: 'JWKS https://id.example/jwks:\n  HTTP 500' })).toMatch(/^the keys could not be fetched \(JWKS https:\/\/id.example\/jwks: HTTP 500\); /);
   });
 
   it('values from a token are escaped and cut short: a hint is one line and cannot forge another', () => {
