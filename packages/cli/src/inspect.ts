@@ -246,7 +246,8 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
       exitCode = EXIT.usage;
     }
     lines.push(`✘ ${explanation}`);
-    if (guardError.hint !== undefined) lines.push(`  (core hint: ${guardError.hint})`);
+    // The core's hints come from the same explanations: one that says nothing new is not repeated.
+    if (guardError.hint !== undefined && !explanation.endsWith(guardError.hint)) lines.push(`  (core hint: ${guardError.hint})`);
     return {
       decoded,
       lines: lines.map(escapeForTerminal),

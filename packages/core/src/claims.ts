@@ -1,4 +1,5 @@
 import { JwtGuardError } from './errors.js';
+import { explainRefusal, type RefusalFacts } from './explanations.js';
 import type { JWTPayload, TokenHeader } from './options.js';
 
 /** The claim checks of one verifier, fixed at start-up. */
@@ -21,19 +22,43 @@ export function normalizeTyp(value: string): string {
   return lower.includes('/') ? lower : `application/${lower}`;
 }
 
-function fail(code: 'claim_missing' | 'claim_invalid', claim: string): never {
+/**
+ * What the hint of a claim refusal is told: the token's claim values and the rules. Built only
+ * when a token is refused, so a valid token pays nothing for it.
+ */
+function factsOf(header: TokenHeader, payload: JWTPayload, rules: ClaimRules, now: number, claim?: string): RefusalFacts {
+  return {
+    header,
+    payload,
+    now,
+    issuer: rules.issuer,
+    audience: rules.audience,
+    typ: rules.typ,
+    requiredClaims: rules.requiredClaims,
+    maxTokenAge: rules.maxTokenAge,
+    clockTolerance: rules.clockTolerance,
+    claim,
+  };
+}
+
+function refuse(code: 'type_mismatch' | 'issuer_mismatch' | 'audience_mismatch' | 'token_not_yet_valid' | 'token_expired', message: string, facts: RefusalFacts): never {
+  throw new JwtGuardError(code, message, { hint: explainRefusal(code, facts) });
+}
+
+function fail(code: 'claim_missing' | 'claim_invalid', claim: string, facts: RefusalFacts): never {
   const safe = claim.replace(/[^A-Za-z0-9_:.-]/g, '').slice(0, 64);
   throw new JwtGuardError(
     code,
     code === 'claim_missing' ? `The access token has no "${safe}" claim.` : `The access token's "${safe}" claim is invalid.`,
+    { hint: explainRefusal(code, { ...facts, claim: safe }) },
   );
 }
 
-function numericDate(payload: JWTPayload, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
+function numericDate(payload: JWTPayload, claim: 'exp' | 'nbf' | 'iat', facts: () => RefusalFacts): number | undefined {
   const value = payload[claim];
   if (value === undefined) return undefined;
   // RFC 7519 §2 NumericDate: a JSON number. Strings, booleans and the like are not dates.
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail('claim_invalid', claim);
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail('claim_invalid', claim, facts());
   return value;
 }
 
@@ -43,43 +68,44 @@ function numericDate(payload: JWTPayload, claim: 'exp' | 'nbf' | 'iat'): number 
  * in seconds, with its fraction: a fractional `exp` or `nbf` is compared exactly.
  */
 export function validateClaims(header: TokenHeader, payload: JWTPayload, rules: ClaimRules, now: number): void {
+  const facts = (): RefusalFacts => factsOf(header, payload, rules, now);
   if (rules.typ !== undefined && (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== rules.typ)) {
-    throw new JwtGuardError('type_mismatch', 'The access token has the wrong type (typ).');
+    refuse('type_mismatch', 'The access token has the wrong type (typ).', facts());
   }
-  for (const claim of rules.requiredClaims) if (!Object.hasOwn(payload, claim)) fail('claim_missing', claim);
+  for (const claim of rules.requiredClaims) if (!Object.hasOwn(payload, claim)) fail('claim_missing', claim, facts());
   if (rules.issuer !== undefined) {
-    if (!Object.hasOwn(payload, 'iss')) fail('claim_missing', 'iss');
+    if (!Object.hasOwn(payload, 'iss')) fail('claim_missing', 'iss', facts());
     if (typeof payload.iss !== 'string' || !rules.issuer.includes(payload.iss)) {
-      throw new JwtGuardError('issuer_mismatch', 'The access token was issued by an untrusted issuer.');
+      refuse('issuer_mismatch', 'The access token was issued by an untrusted issuer.', facts());
     }
   }
   if (rules.audience !== undefined) {
-    if (!Object.hasOwn(payload, 'aud')) fail('claim_missing', 'aud');
+    if (!Object.hasOwn(payload, 'aud')) fail('claim_missing', 'aud', facts());
     const aud: unknown = payload.aud;
     const expected = rules.audience;
     const matches = typeof aud === 'string' ? expected.includes(aud) : Array.isArray(aud) && expected.some((value) => aud.includes(value));
-    if (!matches) throw new JwtGuardError('audience_mismatch', 'The access token is not meant for this audience.');
+    if (!matches) refuse('audience_mismatch', 'The access token is not meant for this audience.', facts());
   }
   const tolerance = rules.clockTolerance;
-  if (rules.maxTokenAge !== undefined && !Object.hasOwn(payload, 'iat')) fail('claim_missing', 'iat');
+  if (rules.maxTokenAge !== undefined && !Object.hasOwn(payload, 'iat')) fail('claim_missing', 'iat', facts());
   // A clock that cannot tell the time (an Invalid Date is NaN) would pass every comparison below.
   if (!Number.isFinite(now)) {
     throw new JwtGuardError('clock_invalid', "The server's clock cannot be read, so no token can be checked.", {
       hint: 'currentDate gave no valid time (an Invalid Date, not a Date, or it threw); fix currentDate or remove it',
     });
   }
-  const iat = numericDate(payload, 'iat');
-  const nbf = numericDate(payload, 'nbf');
+  const iat = numericDate(payload, 'iat', facts);
+  const nbf = numericDate(payload, 'nbf', facts);
   if (nbf !== undefined && nbf > now + tolerance) {
-    throw new JwtGuardError('token_not_yet_valid', 'The access token is not valid yet.');
+    refuse('token_not_yet_valid', 'The access token is not valid yet.', facts());
   }
-  const exp = numericDate(payload, 'exp');
-  if (exp !== undefined && exp <= now - tolerance) throw new JwtGuardError('token_expired', 'The access token has expired.');
+  const exp = numericDate(payload, 'exp', facts);
+  if (exp !== undefined && exp <= now - tolerance) refuse('token_expired', 'The access token has expired.', { ...facts(), maxTokenAge: undefined });
   // Issued in the future (beyond the tolerance): refused with or without maxTokenAge, the strict
   // reading of RFC 7519 §4.1.6 — such a token was minted by a clock that is wrong, or for later.
-  if (iat !== undefined && iat > now + tolerance) fail('claim_invalid', 'iat');
+  if (iat !== undefined && iat > now + tolerance) fail('claim_invalid', 'iat', facts());
   if (rules.maxTokenAge !== undefined && iat !== undefined && now - iat - tolerance > rules.maxTokenAge) {
-    throw new JwtGuardError('token_expired', 'The access token is too old.');
+    refuse('token_expired', 'The access token is too old.', facts());
   }
 }
 

@@ -1,5 +1,6 @@
 import { closestName } from './config.js';
 import { configError, JwtGuardError } from './errors.js';
+import { explainRefusal } from './explanations.js';
 import type { Algorithm, IssuerOptions, JWTPayload, Verifier, VerifierOptions } from './options.js';
 import { cacheLookupOf, registerCacheLookup } from './token-cache.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, parseToken } from './token.js';
@@ -74,11 +75,16 @@ export function multiIssuerVerifier<Claims extends JWTPayload>(
     if (hit !== undefined) return hit;
     // The issuer is read before the signature only to choose; a bounded scan, not a parse.
     const iss = untrustedIssuer(parseToken(token, maxTokenLength).payloadSegment);
-    if (iss === undefined) throw new JwtGuardError('claim_missing', 'The access token has no "iss" claim.');
+    if (iss === undefined) {
+      throw new JwtGuardError('claim_missing', 'The access token has no "iss" claim.', {
+        hint: explainRefusal('claim_missing', { claim: 'iss', issuer: [...byIssuer.keys()] }),
+      });
+    }
     const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
     if (verifier === undefined) {
+      // The token's iss is shown (escaped, cut short) beside the configured issuers: nothing is looked up by it.
       throw new JwtGuardError('issuer_mismatch', 'The access token was issued by an untrusted issuer.', {
-        hint: 'the token names an issuer that is not in issuers[]',
+        hint: `${explainRefusal('issuer_mismatch', { payload: { iss }, issuer: [...byIssuer.keys()] })} (not in issuers[])`,
       });
     }
     return verifier.verifyNow(token);

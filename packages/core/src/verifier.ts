@@ -57,8 +57,10 @@ function singleIssuerVerifier<Claims extends JWTPayload>(
     try {
       validateClaims(header, payload, rules, now());
     } catch (error) {
-      const hint = idTokenHint(header, payload);
-      throw error instanceof JwtGuardError && hint !== undefined ? new JwtGuardError(error.code, error.message, { hint }) : error;
+      const idHint = idTokenHint(header, payload);
+      if (!(error instanceof JwtGuardError) || idHint === undefined) throw error;
+      // The likely cause first, then what was expected and received.
+      throw new JwtGuardError(error.code, error.message, { hint: error.hint === undefined ? idHint : `${idHint}; ${error.hint}` });
     }
     // Only a genuine, valid token reaches the denylist.
     return checkRevocation?.(payload);

@@ -78,7 +78,7 @@ describe('secret', () => {
     it('refuses a kid that names no secret with key_not_found', async () => {
       const error = await rejection(options().verify(await sign(s2024, 'HS256', validClaims(), { kid: '2023' })), 'key_not_found', 401);
       expect(error.message).toBe('No key is known for the access token.');
-      expect(error.hint).toBe("no configured HS256 key has the token's kid");
+      expect(error.hint).toMatch(/^no configured key matches the token's kid "2023" and alg "HS256"; /);
     });
 
     it('tries every secret in order for a token without kid', async () => {
@@ -177,7 +177,7 @@ describe('jwks (local JWK Set)', () => {
     const verifier = createVerifier({ jwks: { keys: [rsaA.publicJwk] }, ...CLAIM_OPTIONS });
     await expect(verifier.verify(await sign(rsaA.privateKey, 'RS256'))).resolves.toBeDefined();
     const error = await rejection(verifier.verify(await sign(rsaA.privateKey, 'RS256', validClaims(), { kid: 'a' })), 'key_not_found');
-    expect(error.hint).toBe("no configured RS256 key has the token's kid");
+    expect(error.hint).toMatch(/^no configured key matches the token's kid "a" and alg "RS256"; /);
   });
 
   it('honours the JWK alg: the key verifies that algorithm only', async () => {
@@ -186,7 +186,7 @@ describe('jwks (local JWK Set)', () => {
     const verifier = createVerifier({ jwks, algorithms: ['RS256', 'RS384'], ...CLAIM_OPTIONS });
     await expect(verifier.verify(await sign(rsaA.privateKey, 'RS384', validClaims(), { kid: 'a' }))).resolves.toBeDefined();
     const error = await rejection(verifier.verify(await sign(rsaA.privateKey, 'RS256', validClaims(), { kid: 'a' })), 'key_not_found');
-    expect(error.hint).toBe("no configured RS256 key has the token's kid");
+    expect(error.hint).toMatch(/^no configured key matches the token's kid "a" and alg "RS256"; /);
   });
 
   it('skips keys with use "enc"', async () => {
@@ -317,7 +317,7 @@ describe('getKey', () => {
     for (const result of [undefined, null]) {
       const verifier = createVerifier({ getKey: () => result as undefined, algorithms: ['RS256'], ...CLAIM_OPTIONS });
       const error = await rejection(verifier.verify(await sign(rsaA.privateKey, 'RS256')), 'key_not_found', 401);
-      expect(error.hint).toBe('no configured key verifies RS256');
+      expect(error.hint).toMatch(/^the token has no kid and no configured key verifies its alg "RS256"; /);
     }
   });
 

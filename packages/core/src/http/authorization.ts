@@ -1,4 +1,5 @@
 import { configError, JwtGuardError } from '../errors.js';
+import { explainRefusal, showValue } from '../explanations.js';
 import type { AuthContext, JWTPayload } from '../options.js';
 
 /** A route-level check run after authentication: undefined when it passes, else the refusal. */
@@ -24,7 +25,7 @@ export function scopeRequirement(scopes: readonly string[], mode: 'all' | 'any')
     if (granted) return undefined;
     return new JwtGuardError('insufficient_scope', 'The access token does not have the scope this request requires.', {
       requiredScopes: required,
-      hint: `${mode === 'all' ? 'all' : 'any'} of [${required.join(' ')}] required`,
+      hint: explainRefusal('insufficient_scope', { requiredScopes: required, scopeMode: mode, grantedScopes: [...auth.scopes] }),
     });
   };
 }
@@ -58,6 +59,8 @@ export function claimRequirement(name: string, expected: ClaimExpectation): Requ
     const actual: readonly unknown[] = Array.isArray(value) ? value : [value];
     return actual.some((item) => allowed.includes(item));
   };
+  // What the route requires, in words, for the hint (a predicate cannot be shown).
+  const wanted = typeof expected === 'function' ? 'a value its predicate accepts' : (Array.isArray(expected) ? expected : [expected]).map(showValue).join(' or ');
   return (auth, authError) => {
     if (auth === undefined) return unauthenticated(authError);
     let ok = false;
@@ -69,7 +72,7 @@ export function claimRequirement(name: string, expected: ClaimExpectation): Requ
     }
     if (ok) return undefined;
     return new JwtGuardError('claim_mismatch', 'The access token does not grant access to this resource.', {
-      hint: `claim "${name}" did not match`,
+      hint: explainRefusal('claim_mismatch', { claim: name, payload: Object.hasOwn(auth.payload, name) ? { [name]: auth.payload[name] } : {}, expected: wanted }),
     });
   };
 }

@@ -1,9 +1,10 @@
 import { configError, JwtGuardError } from '../errors.js';
+import { explainRefusal, type RefusalFacts } from '../explanations.js';
 import type { AuthContext, JWTPayload, JwtGuardClaims, TokenHeader, Verifier, VerifierOptions } from '../options.js';
 import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
 import { isCorsPreflight, type GuardRequest } from './request.js';
 import { cacheLookupOf } from '../token-cache.js';
-import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, placeOf, type TokenGetter } from './token-extraction.js';
+import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, placeOf, type TokenGetter, type TokenPlace } from './token-extraction.js';
 
 /** Passed to `onVerified`: what was verified, never the token itself. */
 export interface VerifiedEvent<Claims extends JWTPayload = JwtGuardClaims> {
@@ -22,7 +23,11 @@ export interface RejectedEvent {
   code: JwtGuardError['code'];
   status: number;
   error: JwtGuardError;
-  /** Developer-facing detail, e.g. "this looks like a JWE". Not sent to the client. */
+  /**
+   * Developer-facing detail: what was expected and what the token had (`explainRefusal`), e.g. "the
+   * token's iss is … but … is expected". Set for every refusal the guard reports (the type keeps
+   * `undefined` for events made by hand); never the token; not sent to the client.
+   */
   hint: string | undefined;
   /** True when the request went on as anonymous despite the refusal (`credentialsRequired: false`). */
   passedAsAnonymous: boolean;
@@ -128,7 +133,8 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
       code: error.code,
       status: error.status,
       error,
-      hint: error.hint,
+      // Every refusal carries a hint: one made without its own gets the shared explanation of its code.
+      hint: error.hint ?? explainRefusal(error.code, { detail: error.message }),
       passedAsAnonymous,
       durationMs: performance.now() - started,
       method: request.method,
@@ -169,7 +175,8 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
         const token = getToken(request);
         if (otherPlaces) assertOnePlace(request, place, token);
         if (token === undefined) {
-          return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.'), started);
+          const hint = onRejected === undefined ? undefined : explainRefusal('token_missing', missingTokenFacts(request, place));
+          return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.', { hint }), started);
         }
         result = verifier.verifyNow(token);
       }
@@ -191,6 +198,32 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
       report(request, shaped, performance.now(), false);
       return shaped;
     },
+  };
+}
+
+function placeWords(place: TokenPlace): string | undefined {
+  switch (place.kind) {
+    case 'authorization': return undefined;
+    case 'cookie': return `the ${place.name} cookie`;
+    case 'header': return `the ${place.name} header`;
+    case 'custom': return 'the place the custom getToken reads';
+  }
+}
+
+/**
+ * Why no token was found, for the hint: the most common cause is a token sent where the getter
+ * does not look (a Bearer header while getToken reads a cookie), or under another scheme (Basic).
+ * Only header names and the scheme are read, never a credential.
+ */
+function missingTokenFacts(request: GuardRequest, place: TokenPlace): RefusalFacts {
+  const header = request.headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  const scheme = typeof value === 'string' ? /^\s*([^\s]+)/.exec(value)?.[1] : undefined;
+  const bearer = scheme !== undefined && scheme.toLowerCase() === 'bearer';
+  return {
+    tokenPlace: placeWords(place),
+    bearerHeaderPresent: bearer && place.kind !== 'authorization',
+    otherScheme: scheme !== undefined && !bearer && place.kind === 'authorization' ? scheme.slice(0, 32) : undefined,
   };
 }
 

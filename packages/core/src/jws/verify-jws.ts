@@ -1,6 +1,7 @@
 import { isAlgorithm } from '../algorithms.js';
 import { checkHeader } from '../claims.js';
 import { JwtGuardError, quotedStringSafe } from '../errors.js';
+import { explainRefusal } from '../explanations.js';
 import { mapJoseError } from '../jose-errors.js';
 import type { KeySource } from '../keys/key-source.js';
 import type { VerificationKey } from '../keys/verification-key.js';
@@ -88,8 +89,16 @@ export function jwsVerifier(rules: JwsRules): (token: string) => VerifiedJws | P
     return undefined;
   }
 
-  function foundKey(parsed: ParsedToken, key: VerificationKey | undefined): VerifiedJws {
-    if (key === undefined) throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.');
+  function foundKey(parsed: ParsedToken, key: VerificationKey | undefined, candidates: readonly VerificationKey[]): VerifiedJws {
+    if (key === undefined) {
+      const kid = parsed.header.kid;
+      // A key with the token's kid was tried: the kid matched, so the key's bytes (or a secret's
+      // encoding) are what differs — the hint says so rather than "another key".
+      const kidMatched = kid !== undefined && candidates.some((candidate) => candidate.kid === kid);
+      throw new JwtGuardError('signature_invalid', 'The access token signature is invalid.', {
+        hint: explainRefusal('signature_invalid', { header: parsed.header, kidMatched }),
+      });
+    }
     return { parsed, key };
   }
 
@@ -103,11 +112,11 @@ export function jwsVerifier(rules: JwsRules): (token: string) => VerifiedJws | P
   ): VerifiedJws | Promise<VerifiedJws> {
     if (candidates.length === 0) {
       throw new JwtGuardError('key_not_found', 'No key is known for the access token.', {
-        hint: kid === undefined ? `no configured key verifies ${alg}` : `no configured ${alg} key has the token's kid`,
+        hint: explainRefusal('key_not_found', { header: parsed.header }),
       });
     }
-    if (backend === 'node') return foundKey(parsed, signingKeyNow(parsed, alg, candidates));
-    return signingKeyWebCrypto(parsed, alg, candidates, token).then((key) => foundKey(parsed, key));
+    if (backend === 'node') return foundKey(parsed, signingKeyNow(parsed, alg, candidates), candidates);
+    return signingKeyWebCrypto(parsed, alg, candidates, token).then((key) => foundKey(parsed, key, candidates));
   }
 
   return function verifyJwsNow(token: string): VerifiedJws | Promise<VerifiedJws> {

@@ -1,4 +1,5 @@
 import { configError, JwtGuardError } from '../errors.js';
+import { explainRefusal } from '../explanations.js';
 import type { JWTPayload } from '../options.js';
 import type { RevocationOptions, RevocationSubject, RevocationUnavailableEvent } from './store.js';
 
@@ -72,7 +73,11 @@ export function revocationCheck(options: RevocationOptions, requireExp = true, c
 
   const decide = (status: string, token: RevocationSubject): void => {
     if (status === 'active') return;
-    if (status === 'revoked') throw new JwtGuardError('token_revoked', 'The access token has been revoked.');
+    if (status === 'revoked') {
+      throw new JwtGuardError('token_revoked', 'The access token has been revoked.', {
+        hint: explainRefusal('token_revoked', { payload: { jti: token.jti, sub: token.sub } }),
+      });
+    }
     report({ decision: whenUnavailable, jti: token.jti, sub: token.sub });
     if (whenUnavailable === 'fail-closed') {
       throw new JwtGuardError('revocation_unavailable', 'Token revocation cannot be checked right now.', {

@@ -1,0 +1,194 @@
+import type { ErrorCode } from './errors.js';
+
+/**
+ * What is known about one refusal, as far as explaining it needs. Every field is optional: an
+ * explanation says what it can with what it is given. Header and payload are the token's own
+ * (possibly unverified) values; only claim values are shown from them, never the token or a key.
+ */
+export interface RefusalFacts {
+  /** The token's header, decoded (trusted or not). */
+  header?: Readonly<Record<string, unknown>> | undefined;
+  /** The token's claims, decoded (trusted or not). */
+  payload?: Readonly<Record<string, unknown>> | undefined;
+  /** The verifier's time, in seconds since 1970. */
+  now?: number | undefined;
+  /** What the verifier expects. */
+  issuer?: string | readonly string[] | false | undefined;
+  audience?: string | readonly string[] | false | undefined;
+  algorithms?: readonly string[] | undefined;
+  typ?: string | undefined;
+  requiredClaims?: readonly string[] | undefined;
+  maxTokenLength?: number | undefined;
+  /** Seconds. */
+  maxTokenAge?: number | undefined;
+  /** Seconds. */
+  clockTolerance?: number | undefined;
+  /** The claim a `claim_missing` / `claim_invalid` is about, when the caller knows it. */
+  claim?: string | undefined;
+  /** The token's length in characters (never the token). */
+  tokenLength?: number | undefined;
+  /** Where the keys come from, in words: "the JWKS at https://…". */
+  keySource?: string | undefined;
+  /** A `signature_invalid`: a configured key carried the token's `kid` (so the kid matched, the bytes did not). */
+  kidMatched?: boolean | undefined;
+  /** Where the guard reads the token, in words ("the session cookie"), for a `token_missing`. */
+  tokenPlace?: string | undefined;
+  /** A `token_missing` while an `Authorization: Bearer` header was sent (the getter reads elsewhere). */
+  bearerHeaderPresent?: boolean | undefined;
+  /** A `token_missing` while the Authorization header names another scheme (`Basic`, `DPoP`…). */
+  otherScheme?: string | undefined;
+  /** A `token_missing` of the command line rather than of a request. */
+  commandLine?: boolean | undefined;
+  /** Scopes a route requires, and whether all or any of them. */
+  requiredScopes?: readonly string[] | undefined;
+  scopeMode?: 'all' | 'any' | undefined;
+  /** The token's scopes, as read by the verifier. */
+  grantedScopes?: readonly string[] | undefined;
+  /** A `claim_mismatch`: what the route requires, in words. */
+  expected?: string | undefined;
+  /** The refusal's own detail (a lower-level hint or message), for codes whose cause it names. */
+  detail?: string | undefined;
+}
+
+/** A hint is one log line: a value from a token is cut short and escaped, so it cannot forge another. */
+const MAX_VALUE = 120;
+
+/** A value as a hint shows it: JSON, non-printable and non-ASCII characters escaped, cut at 120 characters. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return 'absent';
+  let text: string;
+  try {
+    // JSON.stringify gives undefined for a function or a symbol: neither comes from a token.
+    text = JSON.stringify(value) ?? typeof value;
+  } catch {
+    text = '(unprintable)';
+  }
+  text = text.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
+}
+
+const list = (value: string | readonly string[] | false | undefined): string =>
+  value === undefined || value === false ? '(none)' : (typeof value === 'string' ? [value] : value).map(showValue).join(' or ');
+
+/** `4 min`, `2 h`, `3 d`: a span in seconds, rounded down to its largest unit. */
+function humanSpan(seconds: number): string {
+  const s = Math.abs(Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86400)} d`;
+}
+
+/** `in 4 min` or `2 h ago`; without a time to compare with, the NumericDate itself. */
+function relative(at: unknown, now: number | undefined): string {
+  if (typeof at !== 'number' || now === undefined || !Number.isFinite(now)) return showValue(at);
+  const delta = at - now;
+  if (Math.abs(delta) < 1) return 'now';
+  return delta > 0 ? `in ${humanSpan(delta)}` : `${humanSpan(delta)} ago`;
+}
+
+/** What a string secret is to the verifier: the line an HS* signature failure most often needs. */
+const SECRET_ENCODING =
+  "with a secret, both sides must use the same bytes: a string secret's UTF-8 bytes are the key, so a base64url, base64 or hex secret must be decoded first (secretFromEnv(name, { encoding: 'base64url' })) — or given to both sides as the same string";
+
+type Explainer = (facts: RefusalFacts) => string;
+
+const EXPLANATIONS: Record<ErrorCode, Explainer> = {
+  token_missing: (f) => {
+    if (f.commandLine) return 'no token was given; pass it as the argument, or "-" to read it from stdin.';
+    if (f.bearerHeaderPresent) {
+      return `the token is in the Authorization header but getToken reads ${f.tokenPlace ?? 'another place'}; send it there, or drop getToken to read the Bearer header.`;
+    }
+    if (f.otherScheme !== undefined) {
+      return `the Authorization header uses the ${showValue(f.otherScheme)} scheme, not Bearer; send "Authorization: Bearer <token>".`;
+    }
+    return `no token was found in ${f.tokenPlace ?? 'the Authorization header'}; send "Authorization: Bearer <token>"${f.tokenPlace === undefined ? '' : ' or set getToken to where the client puts it'} (or use credentialsRequired: false for optional authentication).`;
+  },
+  token_malformed: (f) =>
+    `not a signed JWT (${f.detail ?? 'it could not be parsed'}); send the access token itself — three base64url parts, not a JWE, opaque or quoted token.`,
+  token_too_large: (f) =>
+    `the token is ${f.tokenLength === undefined ? 'longer than' : `${f.tokenLength} characters, over`} maxTokenLength (${f.maxTokenLength ?? 8192}); put fewer claims in it, or raise maxTokenLength.`,
+  token_expired: (f) => {
+    const payload = f.payload ?? {};
+    const exp = payload.exp;
+    const now = f.now;
+    const tooOld = f.maxTokenAge !== undefined && typeof payload.iat === 'number' && (typeof exp !== 'number' || now === undefined || exp > now - (f.clockTolerance ?? 0));
+    if (tooOld) {
+      return `the token was issued ${relative(payload.iat, now)}, more than maxTokenAge (${humanSpan(f.maxTokenAge!)}) ago; get a fresh token, or raise maxTokenAge.`;
+    }
+    return `the token expired ${typeof exp === 'number' && now !== undefined ? `${relative(exp, now)} ` : ''}(exp ${showValue(exp)}); get a new one (refresh it) — if clocks disagree by a few seconds, set clockTolerance.`;
+  },
+  token_not_yet_valid: (f) =>
+    `the token is valid only from ${relative(f.payload?.nbf, f.now)} (nbf); check the clocks of the issuer and of this machine, or set a small clockTolerance.`,
+  signature_invalid: (f) => {
+    const kid = f.header?.kid;
+    const alg = f.header?.alg;
+    const hmac = typeof alg === 'string' && alg.startsWith('HS');
+    const matched = f.kidMatched === true && kid !== undefined ? `the key with kid ${showValue(kid)} was found, but its bytes are not the signer's` : undefined;
+    const head = `the signature does not verify with the configured key${kid === undefined ? '' : ` (kid ${showValue(kid)})`}`;
+    const cause = matched ?? 'the token was signed with another key or secret, or was altered';
+    const fix = hmac ? SECRET_ENCODING : `configure the issuer's key (${f.keySource ?? 'key source'}) that signed it`;
+    return `${head}; ${cause} — ${fix}.`;
+  },
+  algorithm_not_allowed: (f) =>
+    `the token is signed with ${showValue(f.header?.alg)} but only ${(f.algorithms ?? []).join(', ') || 'the inferred algorithms'} are allowed; configure a key of the issuer's type or add its alg to algorithms (never "none", never HS* with a public key).`,
+  issuer_mismatch: (f) =>
+    `the token's iss is ${showValue(f.payload?.iss)} but ${list(f.issuer)} is expected; set issuer to exactly the iss your identity provider puts in tokens (a trailing slash counts).`,
+  audience_mismatch: (f) =>
+    `the token's aud is ${showValue(f.payload?.aud)} but ${list(f.audience)} is expected; request the token for this API (audience/resource parameter), or set audience to this API's identifier.`,
+  claim_missing: (f) => {
+    const payload = f.payload ?? {};
+    const missing = f.claim ?? ['exp', ...(f.requiredClaims ?? []), ...(f.maxTokenAge === undefined ? [] : ['iat']), 'iss'].find((name) => payload[name] === undefined);
+    const why = missing === 'exp' ? ' (exp is required: tokens must expire)' : missing === 'iat' && f.maxTokenAge !== undefined ? ' (maxTokenAge needs iat)' : '';
+    return `the token has no ${missing === undefined ? 'required' : showValue(missing)} claim${why}; have the issuer include it, or drop it from requiredClaims.`;
+  },
+  claim_invalid: (f) => {
+    const payload = f.payload ?? {};
+    const bad = f.claim ?? ['exp', 'nbf', 'iat'].find((name) => payload[name] !== undefined && typeof payload[name] !== 'number');
+    if (bad !== undefined && payload[bad] !== undefined && typeof payload[bad] !== 'number') {
+      return `the ${bad} claim is ${showValue(payload[bad])}, not a number of seconds since 1970; fix the issuer to write NumericDate values.`;
+    }
+    if (typeof payload.iat === 'number' && f.now !== undefined && payload.iat > f.now) {
+      return `the token was issued ${relative(payload.iat, f.now)} (iat in the future); fix the issuer's clock, or set a small clockTolerance.`;
+    }
+    return `a registered claim has the wrong type or value (${f.detail ?? bad ?? 'see the error code'}); fix the issuer to write standard claims (iss, sub, aud strings; exp, nbf, iat numbers).`;
+  },
+  type_mismatch: (f) =>
+    // "at+jwt" and "application/at+jwt" are one media type (RFC 7515 §4.1.9): shown in the short form.
+    `the token's typ header is ${showValue(f.header?.typ)} but ${showValue((f.typ ?? '').replace(/^application\//i, ''))} is expected; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`,
+  key_not_found: (f) =>
+    f.header !== undefined && f.header.kid === undefined
+      ? `the token has no kid and no configured key verifies its alg ${showValue(f.header.alg)}; configure a key of that type (${f.keySource ?? 'the key source'}), or have the issuer put a kid in its tokens.`
+      : `no configured key matches the token's kid ${showValue(f.header?.kid)} and alg ${showValue(f.header?.alg)}; the issuer may have rotated keys or the token comes from another environment — check that ${f.keySource ?? 'the key source'} holds that kid.`,
+  token_revoked: (f) =>
+    `the token is on the revocation denylist (jti ${showValue(f.payload?.jti)}, sub ${showValue(f.payload?.sub)}); get a new token — revocation is deliberate.`,
+  revocation_unavailable: (f) =>
+    `the revocation store did not answer${f.detail === undefined ? '' : ` (${f.detail})`}; check its connection (the guard fails closed unless whenUnavailable is "fail-open").`,
+  insufficient_scope: (f) => {
+    const required = f.requiredScopes === undefined ? 'a required scope' : `${f.scopeMode === 'any' ? 'any' : 'all'} of ${showValue(f.requiredScopes.join(' '))}`;
+    const granted = f.grantedScopes === undefined ? showValue(f.payload?.scope ?? f.payload?.scp) : showValue(f.grantedScopes.join(' '));
+    return `the route requires ${required} but the token has ${granted}; request the scope from the issuer.`;
+  },
+  claim_mismatch: (f) =>
+    `a requireClaim check failed${f.claim === undefined ? '' : `: the token's ${showValue(f.claim)} is ${showValue(f.payload?.[f.claim])}`}${f.expected === undefined ? '' : ` but ${f.expected} is required`}; the token is valid but does not grant this.`,
+  invalid_request: (f) => `the request is malformed (${f.detail ?? 'see the error description'}); send exactly one "Authorization: Bearer <token>" header, and the token in one place only.`,
+  key_source_unavailable: (f) =>
+    `the keys could not be fetched (${f.detail ?? 'no usable key'}); check that ${f.keySource ?? 'the JWKS URL'} is reachable from here and serves a JWK Set.`,
+  clock_invalid: () =>
+    'the clock (currentDate) gave no valid time, so no token can be checked for expiry; give currentDate a valid Date, or remove it to use the system clock.',
+  config_invalid: (f) => `${(f.detail ?? 'the options cannot be made safe').replace(/^jwt-guard configuration: /, '')} (fix the options, not the token).`,
+};
+
+/**
+ * One line that says which check failed, what was expected and what was received, and how to fix
+ * it — for every refusal code. The one set of explanations: the guard's `onRejected` hints and the
+ * CLI's `inspect` both use it. Values shown are claim values and options (escaped, cut short),
+ * never the token, a secret or key material. The line does not start with the code.
+ */
+export function explainRefusal(code: ErrorCode, facts: RefusalFacts = {}): string {
+  // The texts above are one line each and values are escaped by showValue: only a detail (a lower
+  // level message) may bring a line break, so only it is flattened — a refusal stays cheap.
+  const flat = facts.detail === undefined || !/\s\s|[^\S ]/.test(facts.detail) ? facts : { ...facts, detail: facts.detail.replace(/\s+/g, ' ').trim() };
+  const explainer = EXPLANATIONS[code] as Explainer | undefined;
+  return explainer === undefined ? (flat.detail ?? code) : explainer(flat);
+}

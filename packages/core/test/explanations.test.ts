@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, explainRefusal, type ErrorCode } from '@jwt-guard/core';
+
+const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
+
+describe('explainRefusal: the one set of explanations (hooks and CLI)', () => {
+  it.each(CODES)('%s has a non-empty one-line explanation, even with no facts', (code) => {
+    const line = explainRefusal(code);
+    expect(line.length).toBeGreaterThan(20);
+    expect(line).not.toMatch(/[\r\n]|\s\s|^\s|\s$/);
+    expect(line.startsWith(`${code}:`)).toBe(false);
+  });
+
+  it('issuer_mismatch says what was received and what is expected', () => {
+    expect(explainRefusal('issuer_mismatch', { payload: { iss: 'http://localhost:3002' }, issuer: ['http://localhost:3002/'] })).toBe(
+      'the token\'s iss is "http://localhost:3002" but "http://localhost:3002/" is expected; set issuer to exactly the iss your identity provider puts in tokens (a trailing slash counts).',
+    );
+  });
+
+  it('audience and typ mismatches name both values', () => {
+    expect(explainRefusal('audience_mismatch', { payload: { aud: ['a', 'b'] }, audience: ['orders-api'] })).toMatch(/^the token's aud is \["a","b"\] but "orders-api" is expected; /);
+    expect(explainRefusal('type_mismatch', { header: { typ: 'JWT' }, typ: 'application/at+jwt' })).toMatch(/^the token's typ header is "JWT" but "at\+jwt" is expected; /);
+  });
+
+  it('signature_invalid with an HMAC alg explains secret encodings; a matched kid is said to have matched', () => {
+    const line = explainRefusal('signature_invalid', { header: { alg: 'HS256', kid: '2026-11' }, kidMatched: true });
+    expect(line).toMatch(/kid "2026-11" was found, but its bytes are not the signer's/);
+    expect(line).toMatch(/a string secret's UTF-8 bytes are the key/);
+    expect(line).toMatch(/base64url.*must be decoded first.*secretFromEnv\(name, \{ encoding: 'base64url' \}\)/);
+    expect(explainRefusal('signature_invalid', { header: { alg: 'RS256' }, keySource: 'the JWKS at https://id.example/jwks' })).toMatch(
+      /another key or secret, or was altered — configure the issuer's key \(the JWKS at https:\/\/id.example\/jwks\)/,
+    );
+  });
+
+  it('token_missing says when the token sits in the Authorization header but getToken reads a cookie', () => {
+    expect(explainRefusal('token_missing', { bearerHeaderPresent: true, tokenPlace: 'the session cookie' })).toMatch(
+      /^the token is in the Authorization header but getToken reads the session cookie; /,
+    );
+    expect(explainRefusal('token_missing', { otherScheme: 'Basic' })).toMatch(/uses the "Basic" scheme, not Bearer/);
+  });
+
+  it('a detail with line breaks is flattened to one line', () => {
+    expect(explainRefusal('key_source_unavailable', { detail: 'JWKS https://id.example/jwks:\n  HTTP 500' })).toMatch(/^the keys could not be fetched \(JWKS https:\/\/id.example\/jwks: HTTP 500\); /);
+  });
+
+  it('values from a token are escaped and cut short: a hint is one line and cannot forge another', () => {
+    const line = explainRefusal('issuer_mismatch', { payload: { iss: `evil\n\u001b[31m✔ verified\u202e${'x'.repeat(500)}` }, issuer: ['https://id.example/'] });
+    expect([...line].some((char) => char === "\n" || char === "\u001b" || char === "\u202e")).toBe(false);
+    expect(line).toContain('evil\\n\\u001b');
+    expect(line).toContain('\\u202e');
+    expect(line.length).toBeLessThan(400);
+  });
+});
