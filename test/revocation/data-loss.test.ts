@@ -16,6 +16,7 @@ import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { awaitRefusal, forceResync, startApp, waitForEvent, type AppOptions, type AppProcess } from './support/apps.js';
 import { createClient, type RedisClient } from './support/redis-client.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { payloadOf, jtiOf } from './support/tokens.js';
 import { until } from './support/wait.js';
 
 const keyPrefix = `jwt-guard-test:${randomUUID()}`;
@@ -212,8 +213,4 @@ describe('revocations lost by Redis', () => {
   });
 });
 
-function payloadOf(token: string): { jti: string; exp: number } {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string; exp: number };
-}
-const jtiOf = (token: string) => payloadOf(token).jti;
 const expOf = (token: string) => payloadOf(token).exp;

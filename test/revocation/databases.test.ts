@@ -12,6 +12,7 @@ import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { forceResync, startApp, type AppProcess } from './support/apps.js';
 import { createClient, type RedisClient } from './support/redis-client.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { jtiOf } from './support/tokens.js';
 import { until } from './support/wait.js';
 
 const keyPrefix = `jwt-guard-test:${randomUUID()}`;
@@ -120,7 +121,3 @@ describe('two apps on two databases of one Redis, same key prefix', () => {
     }
   });
 });
-
-function jtiOf(token: string): string {
-  return (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
-}

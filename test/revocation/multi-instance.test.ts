@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
-import { forceResync, startApp, type AppProcess } from './support/apps.js';
+import { forceResync, startApp, waitForState, type AppProcess } from './support/apps.js';
+import { jtiOf } from './support/tokens.js';
 import { createClient } from './support/redis-client.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 import { until } from './support/wait.js';
@@ -56,15 +57,6 @@ async function firstRefusal(app: AppProcess, token: string, since: number, giveU
   }
 }
 
-async function waitForState(app: AppProcess, wanted: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { state } = await app.status();
-    if (state === wanted) return;
-    if (Date.now() > deadline) throw new Error(`${app.name} stayed ${state}, not ${wanted}, for ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((x, y) => x - y);
@@ -252,8 +244,3 @@ describe('separate processes sharing one Redis', () => {
     expect(b.events.slice(lost + 1), 'then restored').toContainEqual(expect.objectContaining({ type: 'restored' }));
   }, 30_000);
 });
-
-function jtiOf(token: string): string {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string };
-  return payload.jti;
-}
