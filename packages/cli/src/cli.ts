@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { runCli } from './run.js';
 import { escapeLines } from './terminal.js';
 
@@ -9,10 +10,21 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** dist/cli.js → the package's package.json: the version that is installed, not one built in. */
+function packageVersion(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+const version = packageVersion();
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readStdin,
+  ...(version === undefined ? {} : { version }),
 }).then(
   (code) => {
     process.exitCode = code;

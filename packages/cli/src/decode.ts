@@ -34,8 +34,11 @@ function decodeJson(segment: string | undefined, what: string): { value?: Record
   }
 }
 
-/** Decodes a compact JWS's header and payload, without verifying anything. */
-export function decodeToken(token: string): DecodedToken {
+/** What decodeToken reads by default: 64 KiB, 8 times the verifier's default maxTokenLength. */
+export const DECODE_LIMIT = 64 * 1024;
+
+/** Decodes a compact JWS's header and payload, without verifying anything; a token over `limit` characters is not decoded. */
+export function decodeToken(token: string, limit = DECODE_LIMIT): DecodedToken {
   const segments = token.split('.');
   const result: DecodedToken = {
     length: token.length,
@@ -45,8 +48,8 @@ export function decodeToken(token: string): DecodedToken {
     payload: undefined,
     problem: undefined,
   };
-  if (token.length > 64 * 1024) {
-    result.problem = 'the token is over 64 KiB; not decoded';
+  if (token.length > limit) {
+    result.problem = `the token is over ${limit === DECODE_LIMIT ? '64 KiB' : `${limit} characters`}; not decoded`;
     return result;
   }
   const header = decodeJson(segments[0], 'header');

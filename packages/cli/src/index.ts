@@ -1,5 +1,5 @@
 export { runCli, USAGE, type CliIo } from './run.js';
-export { EXIT, inspectToken, wantsVerification, type ExitCode, type InspectOptions, type InspectResult } from './inspect.js';
+export { EXIT, inspectToken, MAX_TOKEN_LENGTH_LIMIT, wantsVerification, type ExitCode, type InspectOptions, type InspectResult } from './inspect.js';
 export { escapeForTerminal, escapeLines, renderName, renderValue } from './terminal.js';
 export { explain, type ExplainContext } from './explain.js';
 export { decodeToken, fingerprint, type DecodedToken } from './decode.js';

@@ -1,16 +1,18 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   createVerifier,
   isJwtGuardError,
   JwtGuardError,
   memoryRevocationStore,
-  secretFromEnv,
   type Algorithm,
   type JsonWebKeySet,
+  type SecretEncoding,
   type VerifierOptions,
 } from '@jwt-guard/core';
-import { decodeToken, type DecodedToken } from './decode.js';
+import { DECODE_LIMIT, decodeToken, type DecodedToken } from './decode.js';
 import { explain, type ExplainContext } from './explain.js';
+import { secretBytesFromEnv } from './secret.js';
 import { escapeForTerminal, renderName, renderValue, boundDepth } from './terminal.js';
 import { describeTime, parseSpan, UsageError } from './time.js';
 
@@ -29,6 +31,8 @@ export interface InspectOptions {
   publicKeyEnv?: string;
   /** Name of the environment variable holding the HMAC secret (never the value). */
   secretEnv?: string;
+  /** How the app reads that secret: `secretFromEnv(secretEnv, { encoding })`. Default: the text as is (UTF-8). */
+  secretEncoding?: SecretEncoding;
   /** The HMAC secret itself (discouraged: it ends up in shell history). */
   secret?: string;
   discovery?: boolean;
@@ -37,6 +41,7 @@ export interface InspectOptions {
   requiredClaims?: string[];
   clockTolerance?: string;
   maxTokenAge?: string;
+  /** The verifier's bound, and the decoder's when above 64 KiB; at most {@link MAX_TOKEN_LENGTH_LIMIT}. */
   maxTokenLength?: number;
   /** `jti`s to treat as revoked (to check a denylist entry). */
   revokedJtis?: string[];
@@ -44,7 +49,12 @@ export interface InspectOptions {
   now?: Date;
   /** The environment to read `*Env` names from. Default `process.env`. */
   env?: Record<string, string | undefined>;
+  /** Told about a key that works but is not what was asked for (a private key where a public one goes). */
+  onWarning?: (message: string) => void;
 }
+
+/** The largest --max-token-length inspect takes: it bounds how much it decodes, so it is bounded too. */
+export const MAX_TOKEN_LENGTH_LIMIT = 1024 * 1024;
 
 export interface InspectResult {
   decoded: DecodedToken;
@@ -102,6 +112,23 @@ function parseJwks(text: string, where: string): JsonWebKeySet {
   }
 }
 
+/**
+ * A PEM public key as the verifier takes it. A JWK or JWK Set there is pointed to the JWKS flag; a
+ * private key works (the verifier derives its public half) but is said: it should not be on an API.
+ */
+function publicKeyText(text: string, where: string, jwksFlag: string, onWarning: ((message: string) => void) | undefined): string | KeyObject {
+  if (text.trim().startsWith('{')) throw new UsageError(`${where}: this is a JWK or JWK Set (JSON), not a PEM public key; use ${jwksFlag}.`);
+  if (!/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(text)) return text;
+  let key: KeyObject;
+  try {
+    key = createPublicKey(text);
+  } catch {
+    throw new UsageError(`${where}: this is a private key, and it cannot be read (an encrypted one?); give the public key (or the JWKS).`);
+  }
+  onWarning?.(`${where}: this is a private key; give the public key (or the JWKS). Verifying with its public part.`);
+  return key;
+}
+
 async function verifierOptions(options: InspectOptions): Promise<{ verifierOptions: VerifierOptions; keySource: string }> {
   const env = options.env ?? process.env;
   const result: VerifierOptions = {};
@@ -119,15 +146,15 @@ async function verifierOptions(options: InspectOptions): Promise<{ verifierOptio
     keySource = `the JWK Set in $${options.jwksEnv}`;
   }
   if (options.publicKeyFile !== undefined) {
-    result.publicKey = await readKeyFile(options.publicKeyFile, '--public-key', '--public-key-env');
+    result.publicKey = publicKeyText(await readKeyFile(options.publicKeyFile, '--public-key', '--public-key-env'), `--public-key ${options.publicKeyFile}`, '--jwks FILE', options.onWarning);
     keySource = `the public key in ${options.publicKeyFile}`;
   }
   if (options.publicKeyEnv !== undefined) {
-    result.publicKey = readEnv(options.publicKeyEnv, env).replace(/\\n/g, '\n');
+    result.publicKey = publicKeyText(readEnv(options.publicKeyEnv, env).replace(/\\n/g, '\n'), `--public-key-env ${options.publicKeyEnv}`, `--jwks-env ${options.publicKeyEnv}`, options.onWarning);
     keySource = `the public key in $${options.publicKeyEnv}`;
   }
   if (options.secretEnv !== undefined) {
-    result.secret = secretFromEnv(options.secretEnv);
+    result.secret = secretBytesFromEnv(options.secretEnv, options.secretEncoding, env);
     keySource = `the secret in $${options.secretEnv}`;
   }
   if (options.secret !== undefined) {
@@ -184,7 +211,12 @@ function safeExplain(error: JwtGuardError, context: ExplainContext): string {
  */
 export async function inspectToken(token: string, options: InspectOptions = {}): Promise<InspectResult> {
   const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  const decoded = decodeToken(token);
+  const maxTokenLength = options.maxTokenLength;
+  if (maxTokenLength !== undefined && (!Number.isSafeInteger(maxTokenLength) || maxTokenLength <= 0 || maxTokenLength > MAX_TOKEN_LENGTH_LIMIT)) {
+    throw new UsageError(`--max-token-length must be a whole number of characters from 1 to ${MAX_TOKEN_LENGTH_LIMIT}; got ${String(maxTokenLength)}.`);
+  }
+  // Decode as much as the verifier is allowed to read, so that the two never disagree.
+  const decoded = decodeToken(token, Math.max(DECODE_LIMIT, maxTokenLength ?? 0));
   const lines: string[] = [];
   lines.push(`token: ${decoded.length} characters, ${decoded.parts} part(s), sha256 ${decoded.fingerprint}… (never printed)`);
   if (decoded.header !== undefined) {

@@ -44,6 +44,8 @@ export function generateKeys(options: KeygenOptions): GeneratedKeys {
   }
   const date = new Date().toISOString().slice(0, 10);
   const kid = options.kid ?? `${alg.toLowerCase()}-${date}-${randomBytes(3).toString('hex')}`;
+  const isRsa = alg.startsWith('RS') || alg.startsWith('PS');
+  if (options.bits !== undefined && !isRsa) throw new UsageError(`keygen: --bits is for RSA keys only (RS* and PS*), not ${alg}; drop it.`);
   const secretBytes = SECRET_BYTES[alg];
   if (secretBytes !== undefined) {
     // base64url text of `secretBytes` random bytes: longer than the hash size, all of it entropy.
@@ -82,6 +84,7 @@ export function formatEnv(keys: GeneratedKeys, prefix = 'JWT'): string {
   const lines = [`# jwt-guard keygen --alg ${keys.alg} (kid ${keys.kid}) — ${new Date().toISOString()}`];
   if (keys.secret !== undefined) {
     lines.push('# The verifier and the issuer share this secret: jwtGuard({ secret: secretFromEnv(\'' + `${prefix}_SECRET'), ... })`);
+    lines.push('# Its text is used as is (its UTF-8 bytes are the key), not base64url-decoded; jwt-guard mint/inspect --secret-env read it the same way.');
     lines.push(`${prefix}_SECRET=${shellQuote(keys.secret)}`);
     lines.push(`${prefix}_SECRET_KID=${shellQuote(keys.kid)}`);
     return `${lines.join('\n')}\n`;

@@ -1,12 +1,15 @@
 import { createPrivateKey, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createVerifier, isJwtGuardError } from '@jwt-guard/core';
+import { createVerifier, isJwtGuardError, type SecretEncoding } from '@jwt-guard/core';
 import { SignJWT } from 'jose';
+import { secretBytesFromEnv } from './secret.js';
 import { parseSpan, UsageError } from './time.js';
 
 export interface MintCliOptions {
   /** Name of the env var holding an HMAC secret. */
   secretEnv?: string;
+  /** How the app reads that secret (`secretFromEnv(name, { encoding })`); without it, the text as is (UTF-8). */
+  secretEncoding?: SecretEncoding;
   /** Name of the env var holding a PEM private key (`\n` escapes allowed). */
   privateKeyEnv?: string;
   /** Path of a PEM (PKCS#8) private key or a private JWK (JSON). */
@@ -82,7 +85,7 @@ interface SigningKey {
  * mint must never make what the verifier refuses: the same secret checks (length, placeholder
  * heuristic) as `createVerifier`, by asking it.
  */
-function checkSecretLikeTheVerifier(secret: string, alg: string, name: string): void {
+function checkSecretLikeTheVerifier(secret: string | Uint8Array, alg: string, name: string): void {
   try {
     createVerifier({ secret, algorithms: [alg as 'HS256'], issuer: 'http://localhost/', audience: 'mint-check' });
   } catch (error) {
@@ -98,14 +101,15 @@ function envPrefix(name: string | undefined, suffix: string): string | undefined
   return name !== undefined && name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
 }
 
-/** The kid of the JWK in `jwksText` whose public part is `key`'s, if any. */
-function kidInJwks(jwksText: string, key: KeyObject): string | undefined {
+/** The JWK in `jwksText` whose public part is `key`'s (keygen's `$X_JWKS` entry for this private key), if any. */
+function matchingJwk(jwksText: string, key: KeyObject): { kid?: string; alg?: string } | undefined {
   try {
     const jwks = JSON.parse(jwksText) as { keys?: Array<Record<string, unknown>> };
     const mine = createPublicKey(key).export({ format: 'jwk' }) as Record<string, unknown>;
     const same = (jwk: Record<string, unknown>): boolean => ['n', 'x', 'y'].every((field) => jwk[field] === mine[field]);
-    const found = (jwks.keys ?? []).find((jwk) => typeof jwk.kid === 'string' && same(jwk));
-    return found?.kid as string | undefined;
+    const found = (jwks.keys ?? []).find(same);
+    if (found === undefined) return undefined;
+    return { ...(typeof found.kid === 'string' ? { kid: found.kid } : {}), ...(typeof found.alg === 'string' ? { alg: found.alg } : {}) };
   } catch {
     return undefined;
   }
@@ -121,11 +125,23 @@ async function signingKey(options: MintCliOptions): Promise<SigningKey> {
     const alg = options.alg ?? 'HS256';
     const minimum = { HS256: 32, HS384: 48, HS512: 64 }[alg];
     if (minimum === undefined) throw new UsageError(`mint: a secret signs HS256, HS384 or HS512, not ${alg}.`);
-    if (Buffer.byteLength(secret) < minimum) throw new UsageError(`mint: $${options.secretEnv} is shorter than ${minimum} bytes, too weak for ${alg} (jwt-guard would refuse it too).`);
-    checkSecretLikeTheVerifier(secret, alg, options.secretEnv);
+    // The bytes the app's secretFromEnv(name, { encoding }) gets: the length and placeholder checks are on those.
+    let bytes: string | Uint8Array;
+    try {
+      bytes = secretBytesFromEnv(options.secretEnv, options.secretEncoding, env, alg as 'HS256');
+    } catch (error) {
+      // Core names the variable; say it the way mint's other refusals do.
+      const strength = `${options.secretEnv}: `;
+      if (error instanceof UsageError && error.message.startsWith(strength)) throw new UsageError(`mint: $${options.secretEnv} would be refused by the verifier: ${error.message.slice(strength.length)}`);
+      if (error instanceof UsageError) throw new UsageError(`mint: ${error.message}`);
+      throw error;
+    }
+    const key = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes);
+    if (key.byteLength < minimum) throw new UsageError(`mint: $${options.secretEnv} is shorter than ${minimum} bytes, too weak for ${alg} (jwt-guard would refuse it too).`);
+    checkSecretLikeTheVerifier(bytes, alg, options.secretEnv);
     const kidName = `${options.secretEnv}_KID`;
     const kid = env[kidName];
-    return { key: createSecretKey(Buffer.from(secret, 'utf8')), alg, ...(kid === undefined || kid === '' ? {} : { kid, kidFrom: `$${kidName}` }) };
+    return { key: createSecretKey(key), alg, ...(kid === undefined || kid === '' ? {} : { kid, kidFrom: `$${kidName}` }) };
   }
   let text: string;
   if (options.privateKeyEnv !== undefined) {
@@ -157,26 +173,29 @@ async function signingKey(options: MintCliOptions): Promise<SigningKey> {
     throw new UsageError('mint: the private key is neither a PKCS#8/PKCS#1/SEC1 PEM private key nor a private JWK.');
   }
   // A JWK that names its alg is signed with that alg only (RFC 7517 §4.4): a PS256 key mints PS256.
-  let alg = options.alg;
-  if (jwk !== undefined && typeof jwk.alg === 'string') {
-    if (alg !== undefined && alg !== jwk.alg) throw new UsageError(`mint: --alg ${alg} conflicts with the private JWK's own alg ${jwk.alg}; drop --alg.`);
-    alg = jwk.alg;
-  }
-  if (jwk !== undefined && typeof jwk.kid === 'string') return { key, alg: alg ?? inferAlg(key), kid: jwk.kid, kidFrom: "the private JWK's kid" };
+  // So is a PEM whose public half keygen published with its alg in $X_JWKS.
   const prefix = envPrefix(options.privateKeyEnv, '_PRIVATE_KEY');
-  if (prefix !== undefined) {
-    const jwksText = env[`${prefix}_JWKS`];
-    const fromJwks = jwksText === undefined ? undefined : kidInJwks(jwksText, key);
-    if (fromJwks !== undefined) return { key, alg: alg ?? inferAlg(key), kid: fromJwks, kidFrom: `the matching key in $${prefix}_JWKS` };
-    const kid = env[`${prefix}_KID`];
-    if (kid !== undefined && kid !== '') return { key, alg: alg ?? inferAlg(key), kid, kidFrom: `$${prefix}_KID` };
+  const jwksName = prefix === undefined ? undefined : `${prefix}_JWKS`;
+  const published = jwksName !== undefined && env[jwksName] !== undefined ? matchingJwk(env[jwksName], key) : undefined;
+  const declared = jwk !== undefined && typeof jwk.alg === 'string' ? { alg: jwk.alg, from: "the private JWK's own alg" } : published?.alg !== undefined ? { alg: published.alg, from: `the matching key in $${jwksName as string}, whose alg is` } : undefined;
+  let alg = options.alg;
+  if (declared !== undefined) {
+    if (alg !== undefined && alg !== declared.alg) throw new UsageError(`mint: --alg ${alg} conflicts with ${declared.from} ${declared.alg}; drop --alg.`);
+    alg = declared.alg;
   }
-  return { key, alg: alg ?? inferAlg(key) };
+  alg ??= inferAlg(key, options.onWarning);
+  if (jwk !== undefined && typeof jwk.kid === 'string') return { key, alg, kid: jwk.kid, kidFrom: "the private JWK's kid" };
+  if (published?.kid !== undefined) return { key, alg, kid: published.kid, kidFrom: `the matching key in $${jwksName as string}` };
+  const kid = prefix === undefined ? undefined : env[`${prefix}_KID`];
+  if (kid !== undefined && kid !== '') return { key, alg, kid, kidFrom: `$${prefix as string}_KID` };
+  return { key, alg };
 }
 
-function inferAlg(key: KeyObject): string {
+/** The alg a key's type implies; an RSA key fits six, so RS256 is only assumed, and said. */
+function inferAlg(key: KeyObject, onWarning: ((message: string) => void) | undefined): string {
   switch (key.asymmetricKeyType) {
     case 'rsa':
+      onWarning?.('warning: alg RS256 assumed for an RSA key; pass --alg PS256|RS384|RS512|PS384|PS512 if the verifier expects another.');
       return 'RS256';
     case 'rsa-pss':
       return 'PS256';

@@ -1,10 +1,15 @@
-/** `4 min`, `2 h`, `3 d`: a span in seconds, rounded down to its largest unit. */
+/**
+ * `4 min`, `2 h`, `3 d`: a span in seconds, rounded to the nearest of its largest unit (a token
+ * minted with `--nbf 5m` and read a second later shows `5 min`, not `4 min`).
+ */
 export function humanSpan(seconds: number): string {
   const s = Math.abs(Math.round(seconds));
   if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h`;
-  return `${Math.floor(s / 86400)} d`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(s / 3600);
+  if (hours < 24) return `${hours} h`;
+  return `${Math.round(s / 86400)} d`;
 }
 
 /** `in 4 min` or `2 h ago`, relative to `now` (both in Unix seconds). */
@@ -23,7 +28,8 @@ export function describeTime(claim: string, value: unknown, now: number): string
     case 'exp':
       return `${iso} (${delta > 0 ? `expires ${relative(value, now)}` : `expired ${relative(value, now)}`})`;
     case 'nbf':
-      return `${iso} (${delta > 0 ? `valid from ${relative(value, now)}` : `valid since ${relative(value, now)}`})`;
+      // "valid from 4 min from now", never "valid from in 4 min".
+      return `${iso} (${delta >= 1 ? `valid from ${humanSpan(delta)} from now` : `valid since ${relative(value, now)}`})`;
     case 'iat':
       return `${iso} (${delta > 0 ? `issued ${relative(value, now)} — in the future` : `issued ${relative(value, now)}`})`;
     default:

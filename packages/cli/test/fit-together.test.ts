@@ -145,7 +145,7 @@ describe('per-command --help', () => {
   it('an unknown option points at the command\'s --help', async () => {
     const run = await runCli(['mint', '--frobnicate']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/Unknown option '--frobnicate'[\s\S]*jwt-guard mint --help/);
+    expect(run.stderr).toMatch(/unknown option --frobnicate\n[\s\S]*jwt-guard mint --help/);
   });
 });
 

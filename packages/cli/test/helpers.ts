@@ -31,3 +31,17 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.stdin?.end(options.stdin ?? '');
   });
 }
+
+/** keygen's `--format env` output as the variables a `.env` loader would set (PEM `\n` escapes expanded). */
+export function parseEnv(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (!match) continue;
+    let value = match[2] ?? '';
+    if (value.startsWith("'")) value = value.slice(1, -1);
+    else if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\n/g, '\n');
+    values[match[1] ?? ''] = value;
+  }
+  return values;
+}

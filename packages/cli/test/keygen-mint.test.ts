@@ -1,24 +1,11 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier } from '@jwt-guard/core';
-import { ensureBuilt, runCli } from './helpers.js';
+import { ensureBuilt, parseEnv, runCli } from './helpers.js';
 
 // Each test starts Node processes; under a loaded parallel run that can take a while.
 vi.setConfig({ testTimeout: 60_000 });
 
 beforeAll(() => ensureBuilt());
-
-function parseEnv(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line);
-    if (!match) continue;
-    let value = match[2] ?? '';
-    if (value.startsWith("'")) value = value.slice(1, -1);
-    else if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\n/g, '\n');
-    values[match[1] ?? ''] = value;
-  }
-  return values;
-}
 
 describe('jwt-guard keygen', () => {
   it('makes a strong HS256 secret that the core accepts', async () => {
