@@ -33,6 +33,8 @@ export interface RefusalFacts {
   kidMatched?: boolean | undefined;
   /** Where the guard reads the token, in words ("the session cookie"), for a `token_missing`. */
   tokenPlace?: string | undefined;
+  /** What kind of place `tokenPlace` is: a cookie or a header other than Authorization gets its own advice. */
+  tokenPlaceKind?: 'authorization' | 'cookie' | 'header' | 'custom' | undefined;
   /** A `token_missing` while an `Authorization: Bearer` header was sent (the getter reads elsewhere). */
   bearerHeaderPresent?: boolean | undefined;
   /** A `token_missing` while the Authorization header names another scheme (`Basic`, `DPoP`…). */
@@ -102,7 +104,15 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     if (f.otherScheme !== undefined) {
       return `the Authorization header uses the ${showValue(f.otherScheme)} scheme, not Bearer; send "Authorization: Bearer <token>".`;
     }
-    return `no token was found in ${f.tokenPlace ?? 'the Authorization header'}; send "Authorization: Bearer <token>"${f.tokenPlace === undefined ? '' : ' or set getToken to where the client puts it'} (or use credentialsRequired: false for optional authentication).`;
+    const optional = ' (or use credentialsRequired: false for optional authentication).';
+    // A getter that reads a cookie or a header ignores a Bearer header: advise that place, not Bearer.
+    if (f.tokenPlaceKind === 'cookie' && f.tokenPlace !== undefined) {
+      return `no token was found in ${f.tokenPlace}; send the token in ${f.tokenPlace} — check the cookie's Path, Domain, SameSite and Secure attributes (the browser sends it only where they allow) and the browsers' ~4 KiB cookie size limit${optional}`;
+    }
+    if (f.tokenPlaceKind === 'header' && f.tokenPlace !== undefined) {
+      return `no token was found in ${f.tokenPlace}; send the token in ${f.tokenPlace}, or set getToken to where the client puts it${optional}`;
+    }
+    return `no token was found in ${f.tokenPlace ?? 'the Authorization header'}; send "Authorization: Bearer <token>"${f.tokenPlace === undefined ? '' : ' or set getToken to where the client puts it'}${optional}`;
   },
   token_malformed: (f) =>
     `not a signed JWT (${f.detail ?? 'it could not be parsed'}); send the access token itself — three base64url parts, not a JWE, opaque or quoted token.`,
@@ -178,6 +188,19 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     'the clock (currentDate) gave no valid time, so no token can be checked for expiry; give currentDate a valid Date, or remove it to use the system clock.',
   config_invalid: (f) => `${(f.detail ?? 'the options cannot be made safe').replace(/^jwt-guard configuration: /, '')} (fix the options, not the token).`,
 };
+
+/**
+ * Discovery found a document that names another issuer (OpenID Connect Discovery §4.3): the one
+ * wording for a start-up failure, a request's hint and the CLI. `found` comes from the document:
+ * escaped and cut short like a token's values.
+ */
+export function explainDiscoveryIssuerMismatch(found: unknown, expected: string, url?: string): string {
+  const where = url === undefined ? 'the discovery document' : `the discovery document at ${url}`;
+  if (typeof found !== 'string') {
+    return `${where} has no issuer string (issuer ${showValue(found)}), so it cannot be checked against ${showValue(expected)}; check that issuer is the identity provider's issuer URL.`;
+  }
+  return `${where} names the issuer ${showValue(found)}, not ${showValue(expected)}; set issuer to exactly ${showValue(found)} (copy it from the discovery document; a trailing slash counts).`;
+}
 
 /**
  * One line that says which check failed, what was expected and what was received, and how to fix

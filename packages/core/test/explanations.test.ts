@@ -39,6 +39,17 @@ describe('explainRefusal: the one set of explanations (hooks and CLI)', () => {
     expect(explainRefusal('token_missing', { otherScheme: 'Basic' })).toMatch(/uses the "Basic" scheme, not Bearer/);
   });
 
+  it('token_missing in cookie or header mode advises that place, never a Bearer header it would ignore', () => {
+    const cookie = explainRefusal('token_missing', { tokenPlace: 'the access_token cookie', tokenPlaceKind: 'cookie' });
+    expect(cookie).toMatch(/^no token was found in the access_token cookie; send the token in the access_token cookie — check the cookie's Path, Domain, SameSite and Secure attributes/);
+    expect(cookie).toMatch(/~4 KiB cookie size limit/);
+    expect(cookie).not.toMatch(/Bearer/);
+    const header = explainRefusal('token_missing', { tokenPlace: 'the x-access-token header', tokenPlaceKind: 'header' });
+    expect(header).toMatch(/^no token was found in the x-access-token header; send the token in the x-access-token header/);
+    expect(header).not.toMatch(/Bearer/);
+    expect(explainRefusal('token_missing', {})).toMatch(/send "Authorization: Bearer <token>"/);
+  });
+
   it('a detail with line breaks is flattened to one line', () => {
     expect(explainRefusal('key_source_unavailable', { detail: 'JWKS https://id.example/jwks:\n  HTTP 500' })).toMatch(/^the keys could not be fetched \(JWKS https:\/\/id.example\/jwks: HTTP 500\); /);
   });

@@ -738,6 +738,9 @@ describe('warm-up and ready()', () => {
     const verifier = verifierFor(server);
     const error = await rejection(verifier.ready(), 'key_source_unavailable', 503);
     expect(error.hint).toBe(`JWKS ${server.url}: ${reason}`);
+    // A start-up failure names its cause in the message; a request's 503 keeps the generic one.
+    expect(error.message).toBe(`The token signing keys could not be loaded: JWKS ${server.url}: ${reason}.`);
+    expect((await rejection(verifier.verify(await tokenA()), 'key_source_unavailable', 503)).message).toBe(UNAVAILABLE);
   });
 
   it('with warmUp: true and the endpoint down, ready() rejects (sharing the warm-up fetch) and nothing is left unhandled', async () => {

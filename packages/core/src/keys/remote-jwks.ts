@@ -6,6 +6,7 @@ import { importJwk } from './import.js';
 import { printable, type KeyEventListener } from './key-events.js';
 import type { KeySource } from './key-source.js';
 import { redactUrl, redactUrlIn } from './key-url.js';
+import { atStartUp } from './start-up-error.js';
 import { selectKeys, type VerificationKey } from './verification-key.js';
 
 export interface RemoteJwksOptions {
@@ -175,7 +176,11 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
     kind: 'jwksUri',
     staticKeys: undefined,
     async ready() {
-      if (usableKeysNow() === undefined) await fetchedKeys();
+      if (usableKeysNow() === undefined) {
+        await fetchedKeys().catch((error: unknown) => {
+          throw atStartUp(error);
+        });
+      }
     },
     // A cached verdict is trusted while its key is held and usable (fresh, or within the grace
     // period); past the refresh point it also starts the background refresh an uncached request would.
