@@ -41,6 +41,8 @@ export interface RefusalFacts {
   otherScheme?: string | undefined;
   /** A `token_missing` of the command line rather than of a request. */
   commandLine?: boolean | undefined;
+  /** A `key_not_found` for which the refetch of a JWKS was skipped by jwksCooldown: seconds since the last such fetch, the cooldown, and until the next. */
+  refetchSkipped?: { agoSeconds: number; cooldownSeconds: number; inSeconds: number } | undefined;
   /** Scopes a route requires, and whether all or any of them. */
   requiredScopes?: readonly string[] | undefined;
   scopeMode?: 'all' | 'any' | undefined;
@@ -166,10 +168,18 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
   type_mismatch: (f) =>
     // "at+jwt" and "application/at+jwt" are one media type (RFC 7515 §4.1.9): shown in the short form.
     `the token's typ header is ${showValue(f.header?.typ)} but ${showValue((f.typ ?? '').replace(/^application\//i, ''))} is expected; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`,
-  key_not_found: (f) =>
-    f.header !== undefined && f.header.kid === undefined
-      ? `the token has no kid and no configured key verifies its alg ${showValue(f.header.alg)}; configure a key of that type (${f.keySource ?? 'the key source'}), or have the issuer put a kid in its tokens.`
-      : `no configured key matches the token's kid ${showValue(f.header?.kid)} and alg ${showValue(f.header?.alg)}; the issuer may have rotated keys or the token comes from another environment — check that ${f.keySource ?? 'the key source'} holds that kid.`,
+  key_not_found: (f) => {
+    if (f.header !== undefined && f.header.kid === undefined) {
+      return `the token has no kid and no configured key verifies its alg ${showValue(f.header.alg)}; configure a key of that type (${f.keySource ?? 'the key source'}), or have the issuer put a kid in its tokens.`;
+    }
+    const head = `no configured key matches the token's kid ${showValue(f.header?.kid)} and alg ${showValue(f.header?.alg)}`;
+    const skipped = f.refetchSkipped;
+    if (skipped !== undefined) {
+      // The key source was not asked again: saying it may lack the kid would send the reader to the wrong place.
+      return `${head}; a refetch for unknown kid was skipped: the last fetch was ${skipped.agoSeconds} s ago (jwksCooldown ${skipped.cooldownSeconds} s); the kid will be looked up again in ${skipped.inSeconds} s.`;
+    }
+    return `${head}; the issuer may have rotated keys or the token comes from another environment — check that ${f.keySource ?? 'the key source'} holds that kid.`;
+  },
   token_revoked: (f) =>
     `the token is on the revocation denylist (jti ${showValue(f.payload?.jti)}, sub ${showValue(f.payload?.sub)}); get a new token — revocation is deliberate.`,
   revocation_unavailable: (f) =>

@@ -197,12 +197,17 @@ describe('unknown kid', () => {
 
     // 5 s after the first fetch (a known kid's): no cooldown yet, the unknown kid refetches; not published yet.
     clock.advance(5_000);
-    await rejection(verifier.verify(token), 'key_not_found', 401);
+    const refetched = await rejection(verifier.verify(token), 'key_not_found', 401);
+    expect(refetched.hint).toMatch(/check that .* holds that kid/);
     expect(server.hits).toBe(2);
     // The provider publishes it now; within the cooldown of that refetch it is still unknown here…
     server.keys = [jwkA, jwkB];
     clock.advance(29_000);
-    await rejection(verifier.verify(token), 'key_not_found', 401);
+    const skipped = await rejection(verifier.verify(token), 'key_not_found', 401);
+    // …and the hint says the lookup was skipped, and when it happens again, rather than blaming the key source.
+    expect(skipped.hint).toBe(
+      `no configured key matches the token's kid "b" and alg "RS256"; a refetch for unknown kid was skipped: the last fetch was 29 s ago (jwksCooldown 30 s); the kid will be looked up again in 1 s.`,
+    );
     expect(server.hits).toBe(2);
     // …and once the cooldown is over, it verifies: the earlier miss was not cached.
     clock.advance(2_000);
