@@ -165,9 +165,13 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     }
     return `a registered claim has the wrong type or value (${f.detail ?? bad ?? 'see the error code'}); fix the issuer to write standard claims (iss, sub, aud strings; exp, nbf, iat numbers).`;
   },
-  type_mismatch: (f) =>
+  type_mismatch: (f) => {
     // "at+jwt" and "application/at+jwt" are one media type (RFC 7515 §4.1.9): shown in the short form.
-    `the token's typ header is ${showValue(f.header?.typ)} but ${showValue((f.typ ?? '').replace(/^application\//i, ''))} is expected; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`,
+    const head = `the token's typ header is ${showValue(f.header?.typ)} but ${showValue((f.typ ?? '').replace(/^application\//i, ''))} is expected`;
+    // The token is a proper RFC 9068 access token: it is the option that asks for something else.
+    const accessToken = typeof f.header?.typ === 'string' && /^(application\/)?at\+jwt$/i.test(f.header.typ);
+    return accessToken ? `${head}; set the option typ to "at+jwt" (RFC 9068 access tokens), or drop it.` : `${head}; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`;
+  },
   key_not_found: (f) => {
     if (f.header !== undefined && f.header.kid === undefined) {
       return `the token has no kid and no configured key verifies its alg ${showValue(f.header.alg)}; configure a key of that type (${f.keySource ?? 'the key source'}), or have the issuer put a kid in its tokens.`;
@@ -186,7 +190,9 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     `the revocation store did not answer${f.detail === undefined ? '' : ` (${f.detail})`}; check its connection (the guard fails closed unless whenUnavailable is "fail-open").`,
   insufficient_scope: (f) => {
     const required = f.requiredScopes === undefined ? 'a required scope' : `${f.scopeMode === 'any' ? 'any' : 'all'} of ${showValue(f.requiredScopes.join(' '))}`;
-    const granted = f.grantedScopes === undefined ? showValue(f.payload?.scope ?? f.payload?.scp) : showValue(f.grantedScopes.join(' '));
+    const scopes = f.grantedScopes === undefined ? f.payload?.scope ?? f.payload?.scp : f.grantedScopes.join(' ');
+    const none = scopes === undefined || scopes === '' || (Array.isArray(scopes) && scopes.length === 0);
+    const granted = none ? 'no scopes' : showValue(scopes);
     return `the route requires ${required} but the token has ${granted}; request the scope from the issuer.`;
   },
   claim_mismatch: (f) =>

@@ -50,6 +50,24 @@ describe('explainRefusal: the one set of explanations (hooks and CLI)', () => {
     expect(explainRefusal('token_missing', {})).toMatch(/send "Authorization: Bearer <token>"/);
   });
 
+  it('type_mismatch for an RFC 9068 token while typ asks for another says to change the option, not the tokens', () => {
+    for (const typ of ['at+jwt', 'application/at+jwt']) {
+      const line = explainRefusal('type_mismatch', { header: { typ }, typ: 'JWT' });
+      expect(line).toMatch(/is expected; set the option typ to "at\+jwt" \(RFC 9068 access tokens\), or drop it\.$/);
+      expect(line).not.toMatch(/issue access tokens/);
+    }
+    expect(explainRefusal('type_mismatch', { header: { typ: 'JWT' }, typ: 'at+jwt' })).toMatch(/; issue access tokens with that typ/);
+  });
+
+  it('insufficient_scope with a token without scopes says "no scopes", not ""', () => {
+    for (const facts of [{ grantedScopes: [] }, { payload: {} }, { payload: { scope: '' } }, { payload: { scp: [] } }]) {
+      expect(explainRefusal('insufficient_scope', { requiredScopes: ['orders:read'], ...facts })).toBe(
+        'the route requires all of "orders:read" but the token has no scopes; request the scope from the issuer.',
+      );
+    }
+    expect(explainRefusal('insufficient_scope', { requiredScopes: ['a'], grantedScopes: ['b', 'c'] })).toMatch(/the token has "b c"/);
+  });
+
   it('a detail with line breaks is flattened to one line', () => {
     expect(explainRefusal('key_source_unavailable', { detail: 'JWKS https://id.example/jwks:\n  HTTP 500' })).toMatch(/^the keys could not be fetched \(JWKS https:\/\/id.example\/jwks: HTTP 500\); /);
   });
