@@ -68,6 +68,20 @@ describe('explainRefusal: the one set of explanations (hooks and CLI)', () => {
     expect(explainRefusal('insufficient_scope', { requiredScopes: ['a'], grantedScopes: ['b', 'c'] })).toMatch(/the token has "b c"/);
   });
 
+  it('hints for a token whose signature did not verify quote only its alg and kid, escaped and cut short; never sub or jti', () => {
+    const kid = `k\u2028${'x'.repeat(500)}`;
+    const header = { alg: 'RS256', kid, typ: 'JWT' };
+    const payload = { iss: 'iss-marker', sub: 'sub-marker', jti: 'jti-marker', aud: 'aud-marker', scope: 'scope-marker' };
+    for (const code of ['token_malformed', 'token_too_large', 'algorithm_not_allowed', 'key_not_found', 'signature_invalid'] as const) {
+      const line = explainRefusal(code, { header, payload, kidMatched: true, algorithms: ['ES256'] });
+      expect(line, code).not.toMatch(/-marker/);
+      expect(line, code).not.toContain('x'.repeat(121));
+      expect(line, code).not.toContain('\u2028');
+    }
+    // jti and sub are quoted only for a revoked token, which verified.
+    expect(explainRefusal('token_revoked', { payload })).toContain('jti "jti-marker", sub "sub-marker"');
+  });
+
   it('a detail with line breaks is flattened to one line', () => {
     expect(explainRefusal('key_source_unavailable', { detail: 'JWKS https://id.example/jwks:\n  HTTP 500' })).toMatch(/^the keys could not be fetched \(JWKS https:\/\/id.example\/jwks: HTTP 500\); /);
   });
