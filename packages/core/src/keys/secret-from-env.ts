@@ -1,4 +1,4 @@
-import { closestName } from '../config.js';
+import { checkOptionNames } from '../config.js';
 import { configError, JwtGuardError } from '../errors.js';
 import { HOW_TO_MAKE_A_SECRET, importSecret } from './import.js';
 import { checkSecretStrength } from './secret-strength.js';
@@ -37,11 +37,7 @@ export function secretFromEnv(name: string, options: SecretFromEnvOptions & { en
 export function secretFromEnv(name: string, options?: SecretFromEnvOptions): string | Uint8Array;
 export function secretFromEnv(name: string, options: SecretFromEnvOptions = {}): string | Uint8Array {
   // A mistyped name ({ encodeing: 'hex' }) would silently give the text's own bytes: refuse it.
-  for (const key of Object.keys(options)) {
-    if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
-    const close = closestName(key, OPTION_NAMES);
-    throw configError(`secretFromEnv(${JSON.stringify(name)}): unknown option "${key}"${close === undefined ? '.' : `; did you mean "${close}"?`}`);
-  }
+  checkOptionNames(options, OPTION_NAMES, `secretFromEnv(${JSON.stringify(name)})`);
   const { encoding } = options;
   if (encoding !== undefined && !ENCODINGS.includes(encoding)) {
     throw configError(`secretFromEnv(${JSON.stringify(name)}): encoding must be one of ${ENCODINGS.map((e) => `'${e}'`).join(', ')}.`);
