@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES, fromCookie, memoryRevocationStore, type ErrorCode, type GuardOptions, type RejectedEvent } from '@jwt-guard/core';
+import { ERROR_CODES, fromCookie, fromHeader, memoryRevocationStore, type ErrorCode, type GuardOptions, type RejectedEvent } from '@jwt-guard/core';
 import { inspectToken } from '@jwt-guard/cli';
 import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { ADAPTERS, startApp, type AdapterName, type TestApp } from './apps.js';
@@ -60,6 +60,27 @@ const CASES: HintCase[] = [
     options: (fx) => ({ ...fx.rs.verifierOptions(), getToken: fromCookie('access_token') }),
     request: (fx) => bearer(fx.rs.sign()),
     hint: /^the token is in the Authorization header but getToken reads the access_token cookie/,
+  },
+  {
+    name: 'cookie mode, no cookie: advice about the cookie, not a Bearer header',
+    code: 'token_missing',
+    options: (fx) => ({ ...fx.rs.verifierOptions(), getToken: fromCookie('access_token') }),
+    request: async () => ({ path: '/me', headers: {} }),
+    hint: /^no token was found in the access_token cookie; send the token in the access_token cookie — check the cookie's Path, Domain, SameSite and Secure attributes .*~4 KiB cookie size limit(?!.*Bearer)/,
+  },
+  {
+    name: 'cookie mode, Basic credentials: still the cookie advice',
+    code: 'token_missing',
+    options: (fx) => ({ ...fx.rs.verifierOptions(), getToken: fromCookie('access_token') }),
+    request: async () => ({ path: '/me', headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    hint: /^no token was found in the access_token cookie; send the token in the access_token cookie(?!.*Bearer)/,
+  },
+  {
+    name: 'header mode, no header: advice about that header, not a Bearer header',
+    code: 'token_missing',
+    options: (fx) => ({ ...fx.rs.verifierOptions(), getToken: fromHeader('x-access-token') }),
+    request: async () => ({ path: '/me', headers: {} }),
+    hint: /^no token was found in the x-access-token header; send the token in the x-access-token header(?!.*Bearer)/,
   },
   { name: 'Basic credentials', code: 'token_missing', options: (fx) => fx.rs.verifierOptions(), request: async () => ({ path: '/me', headers: { authorization: 'Basic dXNlcjpwYXNz' } }), hint: /the Authorization header uses the "Basic" scheme, not Bearer/ },
   { name: 'an opaque token', code: 'token_malformed', options: (fx) => fx.rs.verifierOptions(), request: () => bearer('2YotnFZFEjr1zCsicMWpAA'), hint: /opaque/ },

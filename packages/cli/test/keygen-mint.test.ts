@@ -43,7 +43,7 @@ describe('jwt-guard keygen', () => {
 });
 
 describe('jwt-guard mint', () => {
-  const secret = 'dev-secret-dev-secret-dev-secret-0123456789';
+  const secret = 'dev-only-shared-value-for-local-mint-0123456789';
 
   it('mints a development token the verifier accepts', async () => {
     const run = await runCli(['mint', '--secret-env', 'DEV_JWT_SECRET', '--issuer', 'http://localhost:3000/', '--audience', 'orders-api', '--sub', 'alice', '--claim', 'tenant="acme"', '--exp', '10m'], {

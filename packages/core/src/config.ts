@@ -13,12 +13,15 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from './token.js';
 
 const ASYMMETRIC: readonly Algorithm[] = (Object.keys(ALGORITHMS) as Algorithm[]).filter((alg) => !isHmac(alg));
 
-/** Refuses unknown option names, so a typo (`audiance`, `algorithm`) fails loudly at start-up. */
-export function checkOptionNames(options: object, known: readonly string[]): void {
+/**
+ * Refuses unknown option names, so a typo (`audiance`, `algorithm`) fails loudly at start-up.
+ * `where` names the call the options are for (`secretFromEnv("JWT_SECRET")`), when not the verifier.
+ */
+export function checkOptionNames(options: object, known: readonly string[], where?: string): void {
   for (const name of Object.keys(options)) {
     if (known.includes(name)) continue;
     const close = closestName(name, known);
-    throw configError(`unknown option "${name}"${close === undefined ? '.' : `; did you mean "${close}"?`}`);
+    throw configError(`${where === undefined ? '' : `${where}: `}unknown option "${name}"${close === undefined ? '.' : `; did you mean "${close}"?`}`);
   }
 }
 

@@ -33,12 +33,16 @@ export interface RefusalFacts {
   kidMatched?: boolean | undefined;
   /** Where the guard reads the token, in words ("the session cookie"), for a `token_missing`. */
   tokenPlace?: string | undefined;
+  /** What kind of place `tokenPlace` is: a cookie or a header other than Authorization gets its own advice. */
+  tokenPlaceKind?: 'authorization' | 'cookie' | 'header' | 'custom' | undefined;
   /** A `token_missing` while an `Authorization: Bearer` header was sent (the getter reads elsewhere). */
   bearerHeaderPresent?: boolean | undefined;
   /** A `token_missing` while the Authorization header names another scheme (`Basic`, `DPoP`…). */
   otherScheme?: string | undefined;
   /** A `token_missing` of the command line rather than of a request. */
   commandLine?: boolean | undefined;
+  /** A `key_not_found` for which the refetch of a JWKS was skipped by jwksCooldown: seconds since the last such fetch, the cooldown, and until the next. */
+  refetchSkipped?: { agoSeconds: number; cooldownSeconds: number; inSeconds: number } | undefined;
   /** Scopes a route requires, and whether all or any of them. */
   requiredScopes?: readonly string[] | undefined;
   scopeMode?: 'all' | 'any' | undefined;
@@ -102,7 +106,15 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     if (f.otherScheme !== undefined) {
       return `the Authorization header uses the ${showValue(f.otherScheme)} scheme, not Bearer; send "Authorization: Bearer <token>".`;
     }
-    return `no token was found in ${f.tokenPlace ?? 'the Authorization header'}; send "Authorization: Bearer <token>"${f.tokenPlace === undefined ? '' : ' or set getToken to where the client puts it'} (or use credentialsRequired: false for optional authentication).`;
+    const optional = ' (or use credentialsRequired: false for optional authentication).';
+    // A getter that reads a cookie or a header ignores a Bearer header: advise that place, not Bearer.
+    if (f.tokenPlaceKind === 'cookie' && f.tokenPlace !== undefined) {
+      return `no token was found in ${f.tokenPlace}; send the token in ${f.tokenPlace} — check the cookie's Path, Domain, SameSite and Secure attributes (the browser sends it only where they allow) and the browsers' ~4 KiB cookie size limit${optional}`;
+    }
+    if (f.tokenPlaceKind === 'header' && f.tokenPlace !== undefined) {
+      return `no token was found in ${f.tokenPlace}; send the token in ${f.tokenPlace}, or set getToken to where the client puts it${optional}`;
+    }
+    return `no token was found in ${f.tokenPlace ?? 'the Authorization header'}; send "Authorization: Bearer <token>"${f.tokenPlace === undefined ? '' : ' or set getToken to where the client puts it'}${optional}`;
   },
   token_malformed: (f) =>
     `not a signed JWT (${f.detail ?? 'it could not be parsed'}); send the access token itself — three base64url parts, not a JWE, opaque or quoted token.`,
@@ -153,20 +165,34 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     }
     return `a registered claim has the wrong type or value (${f.detail ?? bad ?? 'see the error code'}); fix the issuer to write standard claims (iss, sub, aud strings; exp, nbf, iat numbers).`;
   },
-  type_mismatch: (f) =>
+  type_mismatch: (f) => {
     // "at+jwt" and "application/at+jwt" are one media type (RFC 7515 §4.1.9): shown in the short form.
-    `the token's typ header is ${showValue(f.header?.typ)} but ${showValue((f.typ ?? '').replace(/^application\//i, ''))} is expected; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`,
-  key_not_found: (f) =>
-    f.header !== undefined && f.header.kid === undefined
-      ? `the token has no kid and no configured key verifies its alg ${showValue(f.header.alg)}; configure a key of that type (${f.keySource ?? 'the key source'}), or have the issuer put a kid in its tokens.`
-      : `no configured key matches the token's kid ${showValue(f.header?.kid)} and alg ${showValue(f.header?.alg)}; the issuer may have rotated keys or the token comes from another environment — check that ${f.keySource ?? 'the key source'} holds that kid.`,
+    const head = `the token's typ header is ${showValue(f.header?.typ)} but ${showValue((f.typ ?? '').replace(/^application\//i, ''))} is expected`;
+    // The token is a proper RFC 9068 access token: it is the option that asks for something else.
+    const accessToken = typeof f.header?.typ === 'string' && /^(application\/)?at\+jwt$/i.test(f.header.typ);
+    return accessToken ? `${head}; set the option typ to "at+jwt" (RFC 9068 access tokens), or drop it.` : `${head}; issue access tokens with that typ (RFC 9068 "at+jwt"), or change typ.`;
+  },
+  key_not_found: (f) => {
+    if (f.header !== undefined && f.header.kid === undefined) {
+      return `the token has no kid and no configured key verifies its alg ${showValue(f.header.alg)}; configure a key of that type (${f.keySource ?? 'the key source'}), or have the issuer put a kid in its tokens.`;
+    }
+    const head = `no configured key matches the token's kid ${showValue(f.header?.kid)} and alg ${showValue(f.header?.alg)}`;
+    const skipped = f.refetchSkipped;
+    if (skipped !== undefined) {
+      // The key source was not asked again: saying it may lack the kid would send the reader to the wrong place.
+      return `${head}; a refetch for unknown kid was skipped: the last fetch was ${skipped.agoSeconds} s ago (jwksCooldown ${skipped.cooldownSeconds} s); the kid will be looked up again in ${skipped.inSeconds} s.`;
+    }
+    return `${head}; the issuer may have rotated keys or the token comes from another environment — check that ${f.keySource ?? 'the key source'} holds that kid.`;
+  },
   token_revoked: (f) =>
     `the token is on the revocation denylist (jti ${showValue(f.payload?.jti)}, sub ${showValue(f.payload?.sub)}); get a new token — revocation is deliberate.`,
   revocation_unavailable: (f) =>
     `the revocation store did not answer${f.detail === undefined ? '' : ` (${f.detail})`}; check its connection (the guard fails closed unless whenUnavailable is "fail-open").`,
   insufficient_scope: (f) => {
     const required = f.requiredScopes === undefined ? 'a required scope' : `${f.scopeMode === 'any' ? 'any' : 'all'} of ${showValue(f.requiredScopes.join(' '))}`;
-    const granted = f.grantedScopes === undefined ? showValue(f.payload?.scope ?? f.payload?.scp) : showValue(f.grantedScopes.join(' '));
+    const scopes = f.grantedScopes === undefined ? f.payload?.scope ?? f.payload?.scp : f.grantedScopes.join(' ');
+    const none = scopes === undefined || scopes === '' || (Array.isArray(scopes) && scopes.length === 0);
+    const granted = none ? 'no scopes' : showValue(scopes);
     return `the route requires ${required} but the token has ${granted}; request the scope from the issuer.`;
   },
   claim_mismatch: (f) =>
@@ -178,6 +204,19 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     'the clock (currentDate) gave no valid time, so no token can be checked for expiry; give currentDate a valid Date, or remove it to use the system clock.',
   config_invalid: (f) => `${(f.detail ?? 'the options cannot be made safe').replace(/^jwt-guard configuration: /, '')} (fix the options, not the token).`,
 };
+
+/**
+ * Discovery found a document that names another issuer (OpenID Connect Discovery §4.3): the one
+ * wording for a start-up failure, a request's hint and the CLI. `found` comes from the document:
+ * escaped and cut short like a token's values.
+ */
+export function explainDiscoveryIssuerMismatch(found: unknown, expected: string, url?: string): string {
+  const where = url === undefined ? 'the discovery document' : `the discovery document at ${url}`;
+  if (typeof found !== 'string') {
+    return `${where} has no issuer string (issuer ${showValue(found)}), so it cannot be checked against ${showValue(expected)}; check that issuer is the identity provider's issuer URL.`;
+  }
+  return `${where} names the issuer ${showValue(found)}, not ${showValue(expected)}; set issuer to exactly ${showValue(found)} (copy it from the discovery document; a trailing slash counts).`;
+}
 
 /**
  * One line that says which check failed, what was expected and what was received, and how to fix

@@ -1,6 +1,6 @@
 export { createJwsVerifier, createVerifier, type JwsVerifier, type JwsVerifierOptions } from './verifier.js';
 export { JwtGuardError, isJwtGuardError, ERROR_CODES, type ErrorCode } from './errors.js';
-export { explainRefusal, type RefusalFacts } from './explanations.js';
+export { explainDiscoveryIssuerMismatch, explainRefusal, type RefusalFacts } from './explanations.js';
 export type {
   Algorithm,
   JWK,
@@ -50,3 +50,5 @@ export { memoryRevocationStore, RevocationCapacityError, type MemoryRevocationSt
 export { revocationAdmin, type RevocationAdmin } from './revocation/admin.js';
 export type { RevocationOptions, RevocationStatus, RevocationStore, RevocationSubject, RevocationUnavailableEvent } from './revocation/store.js';
 export { durationToSeconds } from './duration.js';
+// A documented helper: the "did you mean" of jwt-guard's option checks, for packages (testing) that check their own option names.
+export { closestName } from './config.js';

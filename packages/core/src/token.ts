@@ -70,7 +70,7 @@ export function parseToken(token: unknown, maxTokenLength: number): ParsedToken 
     !isCanonicalEnd(token, firstDot + 1, secondDot) ||
     !isCanonicalEnd(token, secondDot + 1, token.length)
   ) {
-    throw malformed('a segment is not unpadded base64url');
+    throw malformed('a segment is not canonical unpadded base64url (padding, +, / or stray bits)');
   }
   return {
     header: decodeHeader(token.slice(0, firstDot)),

@@ -1,4 +1,4 @@
-import { createSecretKey, generateKeyPairSync } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type VerifierOptions } from '@jwt-guard/core';
@@ -113,6 +113,41 @@ describe('createVerifier: HMAC secret strength', () => {
     expect(error.message).toContain('fewer than 10 distinct bytes: it is a placeholder, not a secret');
     expect(configError(() => create({ secret: 'changeme'.repeat(4), ...CLAIM_OPTIONS })).message).toContain('placeholder');
     expect(configError(() => create({ secret: new Uint8Array(32), ...CLAIM_OPTIONS })).message).toContain('placeholder');
+  });
+
+  it('refuses a secret made of a placeholder word, naming what was found (never the secret)', () => {
+    expect(configError(() => create({ secret: 'changemechangemechangemechangeme1234', ...CLAIM_OPTIONS })).message).toContain(
+      'the HMAC secret contains "changeme": it is a placeholder, not a secret.',
+    );
+    // jwt.io's famous default.
+    const jwtIo = configError(() => create({ secret: 'your-256-bit-secret-your-256-bit-secret', ...CLAIM_OPTIONS }));
+    expect(jwtIo.message).toContain('the HMAC secret contains "your-256-bit-secret": it is a placeholder, not a secret.');
+    expect(jwtIo.message).toContain('randomBytes(32)');
+    const random = () => randomBytes(24).toString('base64url');
+    const words = [
+      'your-256-bit-secret', 'your-secret', 'your_secret', 'yoursecret', 'supersecret', 'super-secret', 'super_secret',
+      'changeme', 'change-me', 'change_me', 'replaceme', 'replace-me', 'replace_me', 'placeholder',
+      'secretkey', 'secret-key', 'secret_key', 'mysecret', 'my-secret', 'my_secret', 'password',
+    ];
+    for (const word of words) {
+      // Found in any case, anywhere in an otherwise random secret.
+      const secret = `${random()}${word.toUpperCase()}${random()}`;
+      const error = configError(() => create({ secret, ...CLAIM_OPTIONS }));
+      expect(error.message, word).toContain(`the HMAC secret contains "${word}": it is a placeholder`);
+      expect(error.message, word).not.toContain(secret);
+    }
+    expect(configError(() => create({ secret: `dev-Secret-${random()}-secret`, ...CLAIM_OPTIONS })).message).toContain('contains "secret" 2 times');
+    // Bytes too: the text is that of the key bytes.
+    expect(configError(() => create({ secret: new TextEncoder().encode(`${random()}changeme`), ...CLAIM_OPTIONS })).message).toContain('contains "changeme"');
+    // One "secret" in a long, otherwise random string is not a placeholder.
+    expect(() => create({ secret: `secret-${random()}`, ...CLAIM_OPTIONS })).not.toThrow();
+  });
+
+  it('accepts 1000 random secrets, base64url text and raw bytes (no false positives)', () => {
+    for (let index = 0; index < 1000; index++) {
+      expect(() => create({ secret: randomBytes(32).toString('base64url'), ...CLAIM_OPTIONS })).not.toThrow();
+      expect(() => create({ secret: new Uint8Array(randomBytes(32)), ...CLAIM_OPTIONS })).not.toThrow();
+    }
   });
 
   it('refuses an empty secret', () => {

@@ -206,7 +206,11 @@ describe('discovery: the metadata must name the configured issuer exactly', () =
     const error = await rejection(verifier.verify(token), 'key_source_unavailable', 503);
     const shown = printed || String(found);
     expect(error.message).toBe(UNAVAILABLE);
-    expect(error.hint).toBe(`discovery for ${issuer}: the discovery document names the issuer "${shown}", not "${issuer}"`);
+    const cause =
+      typeof found === 'string'
+        ? `the discovery document names the issuer "${shown}", not "${issuer}"; set issuer to exactly "${shown}" (copy it from the discovery document; a trailing slash counts)`
+        : `the discovery document has no issuer string (issuer ${found === undefined ? 'absent' : shown}), so it cannot be checked against "${issuer}"; check that issuer is the identity provider's issuer URL`;
+    expect(error.hint).toBe(`discovery for ${issuer}: ${cause}`);
     expect(events.events).toEqual([
       { type: 'issuer_mismatch', url: `${server.origin}${OIDC_PATH}`, expected: issuer, found: shown },
       { type: 'discovery_failed', url: `${server.origin}${OIDC_PATH}`, reason: error.hint!.replace(`discovery for ${issuer}: `, '') },
@@ -215,7 +219,10 @@ describe('discovery: the metadata must name the configured issuer exactly', () =
     expect(server.hitsOn(RFC8414_PATH)).toBe(0);
     expect(server.hitsOn(JWKS_PATH)).toBe(0);
     await rejection(verifier.verify(token), 'key_source_unavailable', 503);
-    await rejection(verifier.ready(), 'key_source_unavailable', 503);
+    // Start-up is read by a developer: ready() names the cause in its message, not only in the hint.
+    const atStart = await rejection(verifier.ready(), 'key_source_unavailable', 503);
+    expect(atStart.message).toBe(`The token signing keys could not be loaded: discovery for ${issuer}: ${cause}.`);
+    expect(atStart.hint).toBe(error.hint);
     expect(server.hitsOn(JWKS_PATH)).toBe(0);
     expect(server.hitsOn(OIDC_PATH)).toBe(1);
   });

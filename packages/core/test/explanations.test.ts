@@ -39,6 +39,49 @@ describe('explainRefusal: the one set of explanations (hooks and CLI)', () => {
     expect(explainRefusal('token_missing', { otherScheme: 'Basic' })).toMatch(/uses the "Basic" scheme, not Bearer/);
   });
 
+  it('token_missing in cookie or header mode advises that place, never a Bearer header it would ignore', () => {
+    const cookie = explainRefusal('token_missing', { tokenPlace: 'the access_token cookie', tokenPlaceKind: 'cookie' });
+    expect(cookie).toMatch(/^no token was found in the access_token cookie; send the token in the access_token cookie — check the cookie's Path, Domain, SameSite and Secure attributes/);
+    expect(cookie).toMatch(/~4 KiB cookie size limit/);
+    expect(cookie).not.toMatch(/Bearer/);
+    const header = explainRefusal('token_missing', { tokenPlace: 'the x-access-token header', tokenPlaceKind: 'header' });
+    expect(header).toMatch(/^no token was found in the x-access-token header; send the token in the x-access-token header/);
+    expect(header).not.toMatch(/Bearer/);
+    expect(explainRefusal('token_missing', {})).toMatch(/send "Authorization: Bearer <token>"/);
+  });
+
+  it('type_mismatch for an RFC 9068 token while typ asks for another says to change the option, not the tokens', () => {
+    for (const typ of ['at+jwt', 'application/at+jwt']) {
+      const line = explainRefusal('type_mismatch', { header: { typ }, typ: 'JWT' });
+      expect(line).toMatch(/is expected; set the option typ to "at\+jwt" \(RFC 9068 access tokens\), or drop it\.$/);
+      expect(line).not.toMatch(/issue access tokens/);
+    }
+    expect(explainRefusal('type_mismatch', { header: { typ: 'JWT' }, typ: 'at+jwt' })).toMatch(/; issue access tokens with that typ/);
+  });
+
+  it('insufficient_scope with a token without scopes says "no scopes", not ""', () => {
+    for (const facts of [{ grantedScopes: [] }, { payload: {} }, { payload: { scope: '' } }, { payload: { scp: [] } }]) {
+      expect(explainRefusal('insufficient_scope', { requiredScopes: ['orders:read'], ...facts })).toBe(
+        'the route requires all of "orders:read" but the token has no scopes; request the scope from the issuer.',
+      );
+    }
+    expect(explainRefusal('insufficient_scope', { requiredScopes: ['a'], grantedScopes: ['b', 'c'] })).toMatch(/the token has "b c"/);
+  });
+
+  it('hints for a token whose signature did not verify quote only its alg and kid, escaped and cut short; never sub or jti', () => {
+    const kid = `k\u2028${'x'.repeat(500)}`;
+    const header = { alg: 'RS256', kid, typ: 'JWT' };
+    const payload = { iss: 'iss-marker', sub: 'sub-marker', jti: 'jti-marker', aud: 'aud-marker', scope: 'scope-marker' };
+    for (const code of ['token_malformed', 'token_too_large', 'algorithm_not_allowed', 'key_not_found', 'signature_invalid'] as const) {
+      const line = explainRefusal(code, { header, payload, kidMatched: true, algorithms: ['ES256'] });
+      expect(line, code).not.toMatch(/-marker/);
+      expect(line, code).not.toContain('x'.repeat(121));
+      expect(line, code).not.toContain('\u2028');
+    }
+    // jti and sub are quoted only for a revoked token, which verified.
+    expect(explainRefusal('token_revoked', { payload })).toContain('jti "jti-marker", sub "sub-marker"');
+  });
+
   it('a detail with line breaks is flattened to one line', () => {
     expect(explainRefusal('key_source_unavailable', { detail: 'JWKS https://id.example/jwks:\n  HTTP 500' })).toMatch(/^the keys could not be fetched \(JWKS https:\/\/id.example\/jwks: HTTP 500\); /);
   });

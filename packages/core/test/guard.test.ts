@@ -84,7 +84,7 @@ describe('Authorization: Bearer extraction', () => {
   it('passes a padded token on to the JWT parser, which refuses it as malformed (401, not 400)', async () => {
     const token = await goodToken();
     const error = rejected(await guard().authenticate(request({ authorization: `Bearer ${token}==` })), 'token_malformed', 401);
-    expect(error.hint).toBe('a segment is not unpadded base64url');
+    expect(error.hint).toBe('a segment is not canonical unpadded base64url (padding, +, / or stray bits)');
   });
 
   it('refuses a token in both the header and the access_token query parameter', async () => {

@@ -197,12 +197,17 @@ describe('unknown kid', () => {
 
     // 5 s after the first fetch (a known kid's): no cooldown yet, the unknown kid refetches; not published yet.
     clock.advance(5_000);
-    await rejection(verifier.verify(token), 'key_not_found', 401);
+    const refetched = await rejection(verifier.verify(token), 'key_not_found', 401);
+    expect(refetched.hint).toMatch(/check that .* holds that kid/);
     expect(server.hits).toBe(2);
     // The provider publishes it now; within the cooldown of that refetch it is still unknown here…
     server.keys = [jwkA, jwkB];
     clock.advance(29_000);
-    await rejection(verifier.verify(token), 'key_not_found', 401);
+    const skipped = await rejection(verifier.verify(token), 'key_not_found', 401);
+    // …and the hint says the lookup was skipped, and when it happens again, rather than blaming the key source.
+    expect(skipped.hint).toBe(
+      `no configured key matches the token's kid "b" and alg "RS256"; a refetch for unknown kid was skipped: the last fetch was 29 s ago (jwksCooldown 30 s); the kid will be looked up again in 1 s.`,
+    );
     expect(server.hits).toBe(2);
     // …and once the cooldown is over, it verifies: the earlier miss was not cached.
     clock.advance(2_000);
@@ -738,6 +743,9 @@ describe('warm-up and ready()', () => {
     const verifier = verifierFor(server);
     const error = await rejection(verifier.ready(), 'key_source_unavailable', 503);
     expect(error.hint).toBe(`JWKS ${server.url}: ${reason}`);
+    // A start-up failure names its cause in the message; a request's 503 keeps the generic one.
+    expect(error.message).toBe(`The token signing keys could not be loaded: JWKS ${server.url}: ${reason}.`);
+    expect((await rejection(verifier.verify(await tokenA()), 'key_source_unavailable', 503)).message).toBe(UNAVAILABLE);
   });
 
   it('with warmUp: true and the endpoint down, ready() rejects (sharing the warm-up fetch) and nothing is left unhandled', async () => {

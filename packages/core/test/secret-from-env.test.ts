@@ -75,11 +75,10 @@ describe('secretFromEnv: encodings', () => {
     }
   });
 
-  it('a text read in the wrong encoding that still decodes: signature_invalid', async () => {
-    const token = await sign(BYTES, 'HS256');
-    // A hex text is also valid base64 (its length is a multiple of 4), with other bytes.
-    const wrong = read(TEXTS.hex, 'base64');
-    await rejection(createVerifier({ secret: wrong, ...CLAIM_OPTIONS }).verify(token), 'signature_invalid', 401);
+  it('a hex text read as base64 (it would decode, to other bytes, and every token fail as signature_invalid) is refused at start-up', () => {
+    // 64 hex digits are also valid base64 and base64url (a multiple of 4 characters of their alphabets).
+    expect(Buffer.from(TEXTS.hex, 'base64')).toHaveLength(48);
+    for (const encoding of ['base64', 'base64url'] as const) expect(configError(() => read(TEXTS.hex, encoding)).message).toContain("it looks like hex (encoding: 'hex')");
   });
 
   it("utf8: the text's UTF-8 bytes, as a Uint8Array", async () => {
@@ -110,6 +109,8 @@ describe('secretFromEnv: encodings', () => {
     ['base64: a line break', 'base64', `${TEXTS.base64}\n`, /not valid base64: it contains whitespace or a line break/],
     ['base64url: decodes to too few bytes', 'base64url', Buffer.from(BYTES.subarray(0, 16)).toString('base64url'), /JWT_SECRET: the secret is 16 bytes; HS256 needs at least 32/],
     ['hex: decodes to a placeholder', 'hex', '00'.repeat(32), /JWT_SECRET: the secret has fewer than 10 distinct bytes/],
+    ['base64url: a hex text', 'base64url', TEXTS.hex, /^jwt-guard configuration: JWT_SECRET is 64 hex digits, not base64url: it looks like hex \(encoding: 'hex'\), or drop encoding to use the text itself\.$/],
+    ['base64: a hex text', 'base64', TEXTS.hex.toUpperCase(), /JWT_SECRET is 64 hex digits, not base64: it looks like hex \(encoding: 'hex'\), or drop encoding to use the text itself/],
   ];
 
   it.each(refusals)('refuses at start-up, naming the variable and not the value: %s', (_label, encoding, text, message) => {
@@ -122,6 +123,18 @@ describe('secretFromEnv: encodings', () => {
     for (const env of [{}, { JWT_SECRET: '' }]) {
       expect(configError(() => secretFromEnv('JWT_SECRET', { env, encoding: 'hex' })).message).toContain('environment variable JWT_SECRET is not set');
     }
+  });
+
+  it('refuses an unknown option name, suggesting the one meant', () => {
+    const options = { env: { JWT_SECRET: TEXTS.hex }, encodeing: 'hex' } as unknown as SecretFromEnvOptions;
+    expect(configError(() => secretFromEnv('JWT_SECRET', options)).message).toBe('jwt-guard configuration: secretFromEnv("JWT_SECRET"): unknown option "encodeing"; did you mean "encoding"?');
+    const unrelated = { env: { JWT_SECRET: GOOD }, fallback: 'x' } as unknown as SecretFromEnvOptions;
+    expect(configError(() => secretFromEnv('JWT_SECRET', unrelated)).message).toMatch(/unknown option "fallback"\.$/);
+  });
+
+  it('a text of hex digits of odd length or short is not taken for hex', () => {
+    // 43 base64url characters that happen to be hex digits would be refused as hex; of odd length they cannot be hex.
+    expect(() => read(TEXTS.hex.slice(0, 43), 'base64url')).not.toThrow(/looks like hex/);
   });
 
   it('refuses an unknown encoding', () => {

@@ -87,7 +87,7 @@ describe('base64url', () => {
     ['an empty header', (t: string) => `.${t.split('.').slice(1).join('.')}`],
   ])('refuses %s', async (_label, mutate) => {
     const error = await rejection(verifier().verify(mutate(good())), 'token_malformed');
-    expect(error.hint).toBe('a segment is not unpadded base64url');
+    expect(error.hint).toBe('a segment is not canonical unpadded base64url (padding, +, / or stray bits)');
   });
 });
 

@@ -55,7 +55,16 @@ export function verifiedFields(event: VerifiedEvent<JWTPayload>): VerificationLo
   return fields;
 }
 
-/** Log fields for a refusal: the reason code, status, hint and latency (a refused token's claims are not trusted, so not logged). */
+/**
+ * Log fields for a refusal: the reason code, status, hint and latency. No claim is a field of its
+ * own (a refused token may be unverified and attacker-controlled). The hint (core's explanations)
+ * may quote a few values, each escaped and cut at 120 characters, never the token, a secret or a
+ * key: from a token whose signature did not verify (or was not checked yet), only its header's
+ * alg and kid (algorithm_not_allowed, key_not_found, signature_invalid) and, with `issuers`, its
+ * iss (issuer_mismatch, read only to choose the verifier); the claims a claim check refused (iss,
+ * aud, typ, exp/nbf/iat, scopes, a requireClaim claim) only after the signature held; jti and sub
+ * only for token_revoked, a verified token.
+ */
 export function rejectedFields(event: RejectedEvent): VerificationLogFields {
   const fields: VerificationLogFields = {
     event: 'jwt_guard.rejected',

@@ -1,4 +1,4 @@
-import type { JWK, VerifierOptions } from '@jwt-guard/core';
+import { closestName, createVerifier, type JWK, type VerifierOptions } from '@jwt-guard/core';
 import { serveJwks, type JwksServer } from './jwks-server.js';
 import type { KeyObject } from 'node:crypto';
 import { generateTestKeys, importTestKeys, isHmacAlgorithm, type TestAlgorithm, type TestKeys } from './keys.js';
@@ -43,6 +43,25 @@ export interface TestIssuerOptions {
    * `algorithm` defaults to the JWK's `alg`, else what the key type implies (RS256 for RSA).
    */
   privateKey?: KeyObject | string | JWK;
+}
+
+const OPTION_NAMES = ['algorithm', 'issuer', 'audience', 'serveJwks', 'kid', 'secret', 'privateKey'] as const satisfies readonly (keyof TestIssuerOptions)[];
+
+/** A typo ({ secrte }) would silently give a random key that the app's verifier then refuses: refuse it here. */
+function checkIssuerOptionNames(options: object): void {
+  for (const name of Object.keys(options)) {
+    if ((OPTION_NAMES as readonly string[]).includes(name)) continue;
+    const close = closestName(name, OPTION_NAMES);
+    throw new TypeError(`createTestIssuer: unknown option "${name}"${close === undefined ? '.' : `; did you mean "${close}"?`}`);
+  }
+}
+
+/**
+ * A secret the verifier would refuse (too short for the algorithm, a placeholder) fails here, with
+ * the verifier's own message: the verifier's check runs on it, rather than every test failing later.
+ */
+function checkSecretLikeTheVerifier(secret: string | Uint8Array, algorithm: TestAlgorithm): void {
+  createVerifier({ secret, algorithms: [algorithm], issuer: DEFAULT_TEST_ISSUER, audience: DEFAULT_TEST_AUDIENCE });
 }
 
 /** A fake identity provider: one key, a JWKS endpoint, and token factories for the usual cases. */
@@ -98,6 +117,7 @@ export interface TestIssuer {
  * ```
  */
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
+  checkIssuerOptionNames(options);
   const ownKeys =
     options.secret !== undefined || options.privateKey !== undefined
       ? importTestKeys(options.algorithm, {
@@ -107,6 +127,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       })
     : undefined;
   const algorithm = ownKeys?.algorithm ?? options.algorithm ?? 'RS256';
+  if (options.secret !== undefined) checkSecretLikeTheVerifier(options.secret, algorithm);
   const issuer = options.issuer ?? DEFAULT_TEST_ISSUER;
   const audience = options.audience ?? DEFAULT_TEST_AUDIENCE;
   if (typeof issuer !== 'string' || issuer === '') throw new TypeError('createTestIssuer: issuer must be a non-empty string.');

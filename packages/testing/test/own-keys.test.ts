@@ -138,3 +138,34 @@ describe('createTestIssuer({ algorithm, privateKey, kid })', () => {
     expect(make).toThrow(message);
   });
 });
+
+describe('createTestIssuer: what the verifier would refuse fails at once, with its message', () => {
+  /** The verifier's own message for `secret`, so the issuer's is compared with it rather than with a copy. */
+  function verifierMessage(secret: string, algorithm: 'HS256' | 'HS512' = 'HS256'): string {
+    try {
+      createVerifier({ secret, algorithms: [algorithm], issuer: 'https://i.test/', audience: 'a' });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('the verifier accepted the secret');
+  }
+
+  it.each([
+    ['too short for HS256', 'hunter2-but-longer', 'HS256'],
+    ['too short for HS512', SECRET_A, 'HS512'],
+    ['a placeholder word', 'changemechangemechangemechangeme1234', 'HS256'],
+    ["jwt.io's default", 'your-256-bit-secret-your-256-bit-secret', 'HS256'],
+    ['a repeated character', 'a'.repeat(64), 'HS256'],
+  ] as const)('a secret %s', async (_label, secret, algorithm) => {
+    const message = verifierMessage(secret, algorithm);
+    await expect(createTestIssuer({ algorithm, secret })).rejects.toMatchObject({ code: 'config_invalid', message });
+  });
+
+  it('an unknown option name, with the one meant', async () => {
+    const typo = { algorithm: 'HS256', secrte: SECRET_A } as unknown as Parameters<typeof createTestIssuer>[0];
+    await expect(createTestIssuer(typo)).rejects.toThrow('createTestIssuer: unknown option "secrte"; did you mean "secret"?');
+    const unrelated = { audiance: 'x', lifetime: 5 } as unknown as Parameters<typeof createTestIssuer>[0];
+    await expect(createTestIssuer(unrelated)).rejects.toThrow('createTestIssuer: unknown option "audiance"; did you mean "audience"?');
+    await expect(createTestIssuer({ lifetime: 5 } as unknown as Parameters<typeof createTestIssuer>[0])).rejects.toThrow(/unknown option "lifetime"\.$/);
+  });
+});

@@ -222,6 +222,7 @@ function missingTokenFacts(request: GuardRequest, place: TokenPlace): RefusalFac
   const bearer = scheme !== undefined && scheme.toLowerCase() === 'bearer';
   return {
     tokenPlace: placeWords(place),
+    tokenPlaceKind: place.kind,
     bearerHeaderPresent: bearer && place.kind !== 'authorization',
     otherScheme: scheme !== undefined && !bearer && place.kind === 'authorization' ? scheme.slice(0, 32) : undefined,
   };

@@ -1,11 +1,12 @@
 import { JwtGuardError } from '../errors.js';
+import { explainDiscoveryIssuerMismatch } from '../explanations.js';
 import { backoffMs } from './backoff.js';
 import { describeError, fetchJson, HttpStatusError } from './fetch-json.js';
 import type { KeySource } from './key-source.js';
 import type { KeyEventListener } from './key-events.js';
 import { insecureKeyUrl, redactUrl } from './key-url.js';
 import { remoteJwksSource, type RemoteJwksOptions, type RemoteJwksSource } from './remote-jwks.js';
-
+import { atStartUp } from './start-up-error.js';
 
 /** Where an issuer publishes its metadata: OpenID Connect Discovery first, then RFC 8414. */
 export function discoveryUrls(issuer: string): URL[] {
@@ -44,7 +45,7 @@ export function discoveredJwksSource(
         if (document.issuer !== issuer) {
           const found = typeof document.issuer === 'string' ? document.issuer.slice(0, 200) : String(document.issuer);
           emit({ type: 'issuer_mismatch', url: redactUrl(url), expected: issuer, found });
-          throw new Error(`the discovery document names the issuer "${found}", not "${issuer}"`);
+          throw new Error(explainDiscoveryIssuerMismatch(document.issuer, issuer).replace(/\.$/, ''));
         }
         if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
         let jwksUri: URL;
@@ -101,7 +102,11 @@ export function discoveredJwksSource(
     kind: 'jwksUri',
     staticKeys: undefined,
     async ready() {
-      await (await source()).ready();
+      // The JWKS source's own ready() words its failures for start-up itself.
+      const found = await source().catch((error: unknown) => {
+        throw atStartUp(error);
+      });
+      await found.ready();
     },
     isCurrent: (key) => jwks?.isCurrent?.(key) === true,
     candidates(header, alg, kid, token) {

@@ -1,11 +1,13 @@
 import { JwtGuardError } from '../errors.js';
 import { backoffMs } from './backoff.js';
-import type { JWK } from '../options.js';
+import { explainRefusal } from '../explanations.js';
+import type { JWK, TokenHeader } from '../options.js';
 import { cacheControlMaxAge, describeError, fetchJson } from './fetch-json.js';
 import { importJwk } from './import.js';
 import { printable, type KeyEventListener } from './key-events.js';
 import type { KeySource } from './key-source.js';
 import { redactUrl, redactUrlIn } from './key-url.js';
+import { atStartUp } from './start-up-error.js';
 import { selectKeys, type VerificationKey } from './verification-key.js';
 
 export interface RemoteJwksOptions {
@@ -148,14 +150,18 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
    * no refetch, so a flood of random kids is answered without a promise each.
    */
   function unknownKid(
+    header: TokenHeader,
     alg: Parameters<KeySource['candidates']>[1],
     kid: string,
     found: VerificationKey[],
     justFetched: boolean,
   ): VerificationKey[] | Promise<VerificationKey[]> {
     const time = now();
-    const refetch = !justFetched && (inFlight !== undefined || (time - lastUnknownKidFetchAt >= options.cooldownMs && time >= retryAt));
+    const sinceLast = time - lastUnknownKidFetchAt;
+    const coolingDown = sinceLast < options.cooldownMs;
+    const refetch = !justFetched && (inFlight !== undefined || (!coolingDown && time >= retryAt));
     options.emit({ type: 'unknown_kid', url, kid: printable(kid), refetched: refetch });
+    if (!refetch && !justFetched && coolingDown) throw cooledDown(header, sinceLast);
     if (!refetch) return found;
     lastUnknownKidFetchAt = time;
     return refresh().then(
@@ -165,27 +171,41 @@ export function remoteJwksSource(options: RemoteJwksOptions): RemoteJwksSource {
     );
   }
 
-  async function candidatesAfterFetch(alg: Parameters<KeySource['candidates']>[1], kid: string | undefined): Promise<VerificationKey[]> {
+  /** key_not_found with the hint that the kid was not looked up again (jwksCooldown), and when it will be. */
+  function cooledDown(header: TokenHeader, sinceLastMs: number): JwtGuardError {
+    const refetchSkipped = {
+      agoSeconds: Math.floor(sinceLastMs / 1000),
+      cooldownSeconds: Math.round(options.cooldownMs / 1000),
+      inSeconds: Math.max(1, Math.ceil((options.cooldownMs - sinceLastMs) / 1000)),
+    };
+    return new JwtGuardError('key_not_found', 'No key is known for the access token.', { hint: explainRefusal('key_not_found', { header, refetchSkipped }) });
+  }
+
+  async function candidatesAfterFetch(header: TokenHeader, alg: Parameters<KeySource['candidates']>[1], kid: string | undefined): Promise<VerificationKey[]> {
     const fresh = await fetchedKeys();
     const found = selectKeys(fresh, alg, kid, options.explicitAlgorithms);
-    return known(fresh, found, kid) ? found : unknownKid(alg, kid!, found, true);
+    return known(fresh, found, kid) ? found : unknownKid(header, alg, kid!, found, true);
   }
 
   return {
     kind: 'jwksUri',
     staticKeys: undefined,
     async ready() {
-      if (usableKeysNow() === undefined) await fetchedKeys();
+      if (usableKeysNow() === undefined) {
+        await fetchedKeys().catch((error: unknown) => {
+          throw atStartUp(error);
+        });
+      }
     },
     // A cached verdict is trusted while its key is held and usable (fresh, or within the grace
     // period); past the refresh point it also starts the background refresh an uncached request would.
     isCurrent: (key) => keys !== undefined && keys.includes(key) && usableKeysNow() !== undefined,
-    candidates(_header, alg, kid) {
+    candidates(header, alg, kid) {
       // Synchronous whenever usable keys are held and the token's kid is among them (or absent).
       const held = usableKeysNow();
-      if (held === undefined) return candidatesAfterFetch(alg, kid);
+      if (held === undefined) return candidatesAfterFetch(header, alg, kid);
       const found = selectKeys(held, alg, kid, options.explicitAlgorithms);
-      return known(held, found, kid) ? found : unknownKid(alg, kid!, found, false);
+      return known(held, found, kid) ? found : unknownKid(header, alg, kid!, found, false);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { checkOptionNames } from '../config.js';
 import { configError, JwtGuardError } from '../errors.js';
 import { HOW_TO_MAKE_A_SECRET, importSecret } from './import.js';
 import { checkSecretStrength } from './secret-strength.js';
@@ -22,6 +23,7 @@ export interface SecretFromEnvOptions {
 }
 
 const ENCODINGS: readonly SecretEncoding[] = ['utf8', 'base64url', 'base64', 'hex'];
+const OPTION_NAMES: readonly (keyof SecretFromEnvOptions)[] = ['algorithm', 'env', 'encoding'];
 
 /**
  * Reads an HMAC secret from an environment variable, at start-up: a variable that is unset, empty,
@@ -34,6 +36,8 @@ export function secretFromEnv(name: string, options?: SecretFromEnvOptions & { e
 export function secretFromEnv(name: string, options: SecretFromEnvOptions & { encoding: SecretEncoding }): Uint8Array;
 export function secretFromEnv(name: string, options?: SecretFromEnvOptions): string | Uint8Array;
 export function secretFromEnv(name: string, options: SecretFromEnvOptions = {}): string | Uint8Array {
+  // A mistyped name ({ encodeing: 'hex' }) would silently give the text's own bytes: refuse it.
+  checkOptionNames(options, OPTION_NAMES, `secretFromEnv(${JSON.stringify(name)})`);
   const { encoding } = options;
   if (encoding !== undefined && !ENCODINGS.includes(encoding)) {
     throw configError(`secretFromEnv(${JSON.stringify(name)}): encoding must be one of ${ENCODINGS.map((e) => `'${e}'`).join(', ')}.`);
@@ -71,6 +75,11 @@ function decode(text: string, encoding: SecretEncoding, name: string): Uint8Arra
     if (!/^[0-9a-fA-F]*$/.test(text)) refuse('it contains characters other than 0-9, a-f and A-F');
     if (text.length % 2 !== 0) refuse(`it has an odd number of hex digits (${text.length})`);
     return new Uint8Array(Buffer.from(text, 'hex'));
+  }
+  // Hex digits are base64 characters too, so a hex secret would decode silently into other bytes
+  // (3/4 of its length); a random base64 text of a secret's length is never all hex digits.
+  if (/^[0-9a-fA-F]+$/.test(text) && text.length % 2 === 0) {
+    throw configError(`${name} is ${text.length} hex digits, not ${encoding}: it looks like hex (encoding: 'hex'), or drop encoding to use the text itself.`);
   }
   const alphabet = encoding === 'base64' ? /^[A-Za-z0-9+/]*$/ : /^[A-Za-z0-9_-]*$/;
   const body = text.replace(/=+$/, '');

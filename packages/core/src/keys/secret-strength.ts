@@ -7,6 +7,50 @@ import type { VerificationKey } from './verification-key.js';
 /** Below this many distinct bytes a "secret" is a placeholder or a repeated word, not a key. */
 const MIN_DISTINCT_SECRET_BYTES = 10;
 
+/**
+ * Words that mark a secret as a sample or a placeholder (jwt.io's default is
+ * "your-256-bit-secret"), looked for in the lowercased text of the key bytes. Each is 8 or more
+ * characters, so a random secret contains one with negligible probability (base64url: about
+ * 40 × 32⁻⁸ ≈ 4·10⁻¹¹ per word). More specific words come first: the message names the first found.
+ */
+export const PLACEHOLDER_WORDS: readonly string[] = [
+  'your-256-bit-secret',
+  'your-secret',
+  'your_secret',
+  'yoursecret',
+  'supersecret',
+  'super-secret',
+  'super_secret',
+  'changeme',
+  'change-me',
+  'change_me',
+  'replaceme',
+  'replace-me',
+  'replace_me',
+  'placeholder',
+  'secretkey',
+  'secret-key',
+  'secret_key',
+  'mysecret',
+  'my-secret',
+  'my_secret',
+  'password',
+];
+
+/** "secret" this many times over ("secret-secret-…", "dev-secret-dev-secret…") is a made-up secret too. */
+const REPEATED_WORD = 'secret';
+const MAX_REPEATS = 2;
+
+/** What marks these key bytes as a placeholder, in words; undefined for none. */
+export function placeholderIn(bytes: Uint8Array): string | undefined {
+  // latin1 maps every byte to one character: binary secrets are searched too, never rejected as text.
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').toLowerCase();
+  const word = PLACEHOLDER_WORDS.find((candidate) => text.includes(candidate));
+  if (word !== undefined) return `contains "${word}"`;
+  const repeats = text.split(REPEATED_WORD).length - 1;
+  return repeats >= MAX_REPEATS ? `contains "${REPEATED_WORD}" ${repeats} times` : undefined;
+}
+
 /** RFC 7518 §3.2: an HMAC key at least as long as the hash output; and not an obvious placeholder. */
 export function checkSecretStrength(
   keys: readonly VerificationKey[],
@@ -25,8 +69,11 @@ export function checkSecretStrength(
       }
     }
     const bytes = key.key.export();
-    if (refusePlaceholders && new Set(bytes).size < MIN_DISTINCT_SECRET_BYTES) {
+    if (!refusePlaceholders) continue;
+    if (new Set(bytes).size < MIN_DISTINCT_SECRET_BYTES) {
       throw configError(`${label} has fewer than ${MIN_DISTINCT_SECRET_BYTES} distinct bytes: it is a placeholder, not a secret. ${HOW_TO_MAKE_A_SECRET}`);
     }
+    const placeholder = placeholderIn(bytes);
+    if (placeholder !== undefined) throw configError(`${label} ${placeholder}: it is a placeholder, not a secret. ${HOW_TO_MAKE_A_SECRET}`);
   }
 }
