@@ -7,6 +7,7 @@ interface Observed {
   status: number;
   wwwAuthenticate: string | undefined;
   contentType: string | undefined;
+  vary: string | undefined;
   body: string;
 }
 
@@ -25,7 +26,7 @@ async function appFor(adapter: AdapterName, config: ConfigName): Promise<TestApp
 
 async function send(app: TestApp, req: CaseRequest): Promise<Observed> {
   const agent = request(app.server);
-  const method = (req.method ?? 'GET').toLowerCase() as 'get' | 'post' | 'options';
+  const method = (req.method ?? 'GET').toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'options';
   let pending = agent[method](req.path);
   for (const [name, value] of Object.entries(req.headers ?? {})) pending = pending.set(name, value);
   const response = await pending;
@@ -33,6 +34,7 @@ async function send(app: TestApp, req: CaseRequest): Promise<Observed> {
     status: response.status,
     wwwAuthenticate: response.headers['www-authenticate'],
     contentType: response.headers['content-type'],
+    vary: response.headers.vary,
     body: response.text,
   };
 }
@@ -62,7 +64,7 @@ describe('one table of cases, three adapters, one answer', () => {
         expect(body.error, `${adapter} error code`).toBe(testCase.code);
         expect(typeof body.error_description).toBe('string');
         // Nothing of the token may come back in a refusal.
-        const token = req.headers?.authorization?.replace(/^bearer\s+/i, '');
+        const token = req.headers?.authorization?.replace(/^bearer\s+/i, '') ?? /access_token=([^;]+)/.exec(req.headers?.cookie ?? '')?.[1];
         if (token && token.length > 20) {
           expect(seen.body).not.toContain(token);
           expect(seen.wwwAuthenticate ?? '').not.toContain(token);
@@ -72,6 +74,8 @@ describe('one table of cases, three adapters, one answer', () => {
       if (testCase.wwwAuthenticate === null) expect(seen.wwwAuthenticate).toBeUndefined();
       else if (typeof testCase.wwwAuthenticate === 'string') expect(seen.wwwAuthenticate, `${adapter} WWW-Authenticate`).toBe(testCase.wwwAuthenticate);
       else if (testCase.wwwAuthenticate instanceof RegExp) expect(seen.wwwAuthenticate, `${adapter} WWW-Authenticate`).toMatch(testCase.wwwAuthenticate);
+      if (testCase.vary === null) expect(seen.vary, `${adapter} Vary`).toBeUndefined();
+      else if (testCase.vary !== undefined) expect(seen.vary, `${adapter} Vary`).toBe(testCase.vary);
       if (testCase.status === 401) expect(seen.wwwAuthenticate, `${adapter}: a 401 always challenges`).toMatch(/^Bearer/);
     }
 
@@ -81,6 +85,7 @@ describe('one table of cases, three adapters, one answer', () => {
       for (const other of rest) {
         expect(other.status).toBe(first!.status);
         expect(other.wwwAuthenticate).toBe(first!.wwwAuthenticate);
+        expect(other.vary).toBe(first!.vary);
         expect(other.body).toBe(first!.body);
       }
     }

@@ -21,7 +21,11 @@ export interface Fixtures {
 export type ConfigName =
   | 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
   | 'RS256-jwksUri' | 'RS256-realm' | 'RS256-at+jwt' | 'RS256-optional' | 'RS256-anonymous'
-  | 'RS256-cookie' | 'dead-jwksUri' | 'RS256-revocation';
+  | 'RS256-cookie' | 'RS256-cookie-origins' | 'RS256-cookie-samesite' | 'RS256-cookie-nocsrf'
+  | 'dead-jwksUri' | 'RS256-revocation';
+
+/** The one origin the 'RS256-cookie-origins' guard trusts. */
+export const APP_ORIGIN = 'https://app.example.com';
 
 export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
   const rs = fx.issuers.RS256;
@@ -34,13 +38,16 @@ export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
     case 'RS256-optional': return { ...rs.verifierOptions(), credentialsRequired: false };
     case 'RS256-anonymous': return { ...rs.verifierOptions(), credentialsRequired: false, anonymousOnInvalidToken: true };
     case 'RS256-cookie': return { ...rs.verifierOptions(), getToken: fromCookie('access_token') };
+    case 'RS256-cookie-origins': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { trustedOrigins: [APP_ORIGIN], allowSameSite: false } };
+    case 'RS256-cookie-samesite': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { allowSameSite: true } };
+    case 'RS256-cookie-nocsrf': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: false };
     case 'RS256-revocation': return { ...rs.verifierOptions(), revocation: { store: fx.revocationStore } };
     case 'dead-jwksUri': return { ...rs.verifierOptions(), jwks: undefined, jwksUri: fx.deadJwksUri, algorithms: ['RS256'] };
   }
 }
 
 export interface CaseRequest {
-  method?: 'GET' | 'POST' | 'OPTIONS';
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   path: string;
   headers?: Record<string, string>;
 }
@@ -56,9 +63,20 @@ export interface Case {
   wwwAuthenticate?: string | RegExp | null;
   /** The exact JSON body of a success. */
   body?: unknown;
+  /** The exact `Vary` value; `null` = header must be absent. Unchecked when left out. */
+  vary?: string | null;
 }
 
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+const CSRF_VARY = 'Origin, Sec-Fetch-Site';
+/** A POST /orders with a write-scoped token in the access_token cookie, plus `headers` (Fetch Metadata, Origin). */
+const cookiePost = async (fx: Fixtures, headers: Record<string, string> = {}, token?: Promise<string> | string): Promise<CaseRequest> => ({
+  method: 'POST',
+  path: '/orders',
+  headers: { cookie: `access_token=${await (token ?? fx.issuers.RS256.tokenWithScopes('orders:write'))}`, ...headers },
+});
+const CSRF_REFUSED = { status: 403, code: 'csrf_check_failed', wwwAuthenticate: null, vary: CSRF_VARY } as const;
+const WRITTEN = { status: 201, body: { sub: 'user-1', scopes: ['orders:write'] }, vary: CSRF_VARY } as const;
 const me = async (token: Promise<string> | string): Promise<CaseRequest> => ({ path: '/me', headers: bearer(await token) });
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
@@ -154,6 +172,30 @@ export const CASES: Case[] = [
   { name: 'anonymousOnInvalidToken: scope routes refuse with the original reason', config: 'RS256-anonymous', request: async (fx) => ({ path: '/orders', headers: bearer(await fx.issuers.RS256.expiredToken()) }), status: 401, code: 'token_expired' },
   { name: 'token from a cookie', config: 'RS256-cookie', request: async (fx) => ({ path: '/me', headers: { cookie: `access_token=${await fx.issuers.RS256.sign()}` } }), status: 200, body: VALID_BODY },
   { name: 'cookie source ignores the Authorization header', config: 'RS256-cookie', request: (fx) => me(fx.issuers.RS256.sign()), status: 401, code: 'token_missing' },
+
+  // CSRF (issue 15): unsafe requests with a cookie token must come from this site's own pages.
+  { name: 'csrf: POST with a cookie token, Sec-Fetch-Site same-origin passes', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-origin' }), ...WRITTEN },
+  { name: 'csrf: POST with a cookie token, Sec-Fetch-Site cross-site is 403', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'cross-site' }), ...CSRF_REFUSED },
+  { name: 'csrf: cross-site is refused even from a trusted Origin', config: 'RS256-cookie-origins', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'cross-site', origin: APP_ORIGIN }), ...CSRF_REFUSED },
+  { name: 'csrf: a forged cookie token cross-site gets the CSRF 403, not a 401', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'cross-site' }, 'forged.token.value'), ...CSRF_REFUSED },
+  { name: 'csrf: Sec-Fetch-Site same-site is 403 by default', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-site' }), ...CSRF_REFUSED },
+  { name: 'csrf: Sec-Fetch-Site same-site passes with allowSameSite', config: 'RS256-cookie-samesite', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-site' }), ...WRITTEN },
+  { name: 'csrf: allowSameSite still refuses cross-site', config: 'RS256-cookie-samesite', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'cross-site' }), ...CSRF_REFUSED },
+  { name: 'csrf: Sec-Fetch-Site none on a POST is 403', config: 'RS256-cookie-origins', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'none', origin: APP_ORIGIN }), ...CSRF_REFUSED },
+  { name: 'csrf: an unknown Sec-Fetch-Site is ignored, not trusted', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-origin-please' }), ...CSRF_REFUSED },
+  { name: 'csrf: an unknown Sec-Fetch-Site with a trusted Origin passes on the Origin', config: 'RS256-cookie-origins', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'Same-Origin', origin: APP_ORIGIN }), ...WRITTEN },
+  { name: 'csrf: neither Sec-Fetch-Site nor Origin is 403', config: 'RS256-cookie-origins', request: (fx) => cookiePost(fx), ...CSRF_REFUSED },
+  { name: 'csrf: no Fetch Metadata, Origin exactly trusted passes', config: 'RS256-cookie-origins', request: (fx) => cookiePost(fx, { origin: APP_ORIGIN }), ...WRITTEN },
+  { name: 'csrf: no Fetch Metadata, a look-alike Origin is 403', config: 'RS256-cookie-origins', request: (fx) => cookiePost(fx, { origin: `${APP_ORIGIN}.evil.test` }), ...CSRF_REFUSED },
+  { name: 'csrf: no Fetch Metadata, the trusted host on another port is 403', config: 'RS256-cookie-origins', request: (fx) => cookiePost(fx, { origin: `${APP_ORIGIN}:444` }), ...CSRF_REFUSED },
+  { name: 'csrf: no Fetch Metadata, Origin null is 403', config: 'RS256-cookie-origins', request: (fx) => cookiePost(fx, { origin: 'null' }), ...CSRF_REFUSED },
+  { name: 'csrf: no Fetch Metadata and no trusted origins configured is 403', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { origin: APP_ORIGIN }), ...CSRF_REFUSED },
+  { name: 'csrf: a GET with a cookie token cross-site passes, unchecked', config: 'RS256-cookie', request: async (fx) => ({ path: '/me', headers: { cookie: `access_token=${await fx.issuers.RS256.sign()}`, 'sec-fetch-site': 'cross-site' } }), status: 200, body: VALID_BODY, vary: null },
+  { name: 'csrf: a POST with a Bearer header cross-site passes, unchecked', config: 'RS256', request: async (fx) => ({ method: 'POST', path: '/orders', headers: { ...bearer(await fx.issuers.RS256.tokenWithScopes('orders:write')), 'sec-fetch-site': 'cross-site' } }), status: 201, body: { sub: 'user-1', scopes: ['orders:write'] }, vary: null },
+  { name: 'csrf: a POST without a token is 401 token_missing, unchecked', config: 'RS256-cookie', request: () => ({ method: 'POST', path: '/orders', headers: { 'sec-fetch-site': 'cross-site' } }), status: 401, code: 'token_missing', wwwAuthenticate: 'Bearer', vary: null },
+  { name: 'csrf: false lets a cross-site POST with a cookie token through', config: 'RS256-cookie-nocsrf', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'cross-site' }), status: 201, body: { sub: 'user-1', scopes: ['orders:write'] }, vary: null },
+  { name: 'csrf: an expired cookie token same-origin is 401, with Vary', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-origin' }, fx.issuers.RS256.expiredToken()), status: 401, code: 'token_expired', vary: CSRF_VARY },
+  { name: 'csrf: a route refusal after the check passed keeps the Vary', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-origin' }, fx.issuers.RS256.tokenWithScopes('orders:read')), status: 403, code: 'insufficient_scope', vary: CSRF_VARY },
 ];
 
 export async function createFixtures(): Promise<Fixtures> {

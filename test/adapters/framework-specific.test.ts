@@ -189,3 +189,55 @@ describe('fastify', () => {
     await expect(app.register(fastifyGuard.jwtGuard, { issuer: 'x', audience: 'y' }).ready()).rejects.toThrow(/no key source/);
   });
 });
+
+describe('the CSRF Vary is added to a Vary set before the guard (CORS middleware), on every framework', () => {
+  const servers = {
+    express: () => {
+      const app = express();
+      app.use((_req, res, next) => {
+        res.setHeader('vary', 'Accept-Encoding');
+        next();
+      });
+      app.use(expressGuard.jwtGuard({ ...issuer.verifierOptions(), getToken: expressGuard.fromCookie('at') }));
+      app.post('/orders', (_req, res) => {
+        res.status(201).end();
+      });
+      return createServer(app);
+    },
+    koa: () => {
+      const app = new Koa();
+      app.use((ctx, next) => {
+        ctx.set('vary', 'Accept-Encoding');
+        return next();
+      });
+      app.use(koaGuard.jwtGuard({ ...issuer.verifierOptions(), getToken: koaGuard.fromCookie('at') }));
+      const router = new Router();
+      router.post('/orders', (ctx) => {
+        ctx.status = 201;
+      });
+      app.use(router.routes());
+      return createServer(app.callback());
+    },
+    fastify: async () => {
+      const app = Fastify();
+      app.addHook('onRequest', async (_request, reply) => {
+        reply.header('vary', 'Accept-Encoding');
+      });
+      await app.register(fastifyGuard.jwtGuard, { ...issuer.verifierOptions(), getToken: fastifyGuard.fromCookie('at') });
+      app.post('/orders', async (_request, reply) => reply.code(201).send());
+      await app.ready();
+      return app.server;
+    },
+  };
+
+  it.each(Object.keys(servers) as (keyof typeof servers)[])('%s', async (name) => {
+    const server = await servers[name]();
+    const cookie = `at=${await issuer.sign()}`;
+    const refused = await request(server).post('/orders').set('cookie', cookie).set('sec-fetch-site', 'cross-site').expect(403);
+    expect(refused.headers.vary).toBe('Accept-Encoding, Origin, Sec-Fetch-Site');
+    expect(refused.headers['www-authenticate']).toBeUndefined();
+    const passed = await request(server).post('/orders').set('cookie', cookie).set('sec-fetch-site', 'same-origin').expect(201);
+    expect(passed.headers.vary).toBe('Accept-Encoding, Origin, Sec-Fetch-Site');
+    server.close();
+  });
+});

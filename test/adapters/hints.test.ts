@@ -28,11 +28,17 @@ interface Fixture {
   stranger: TestIssuer;
 }
 
+interface HintRequest {
+  method?: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+}
+
 interface HintCase {
   name: string;
   code: ErrorCode;
   options: (fx: Fixture) => GuardOptions;
-  request: (fx: Fixture) => Promise<{ path: string; headers: Record<string, string> }>;
+  request: (fx: Fixture) => Promise<HintRequest>;
   /** What the hint must say: the expected-vs-received content for the key cases. */
   hint: RegExp;
 }
@@ -173,6 +179,20 @@ const CASES: HintCase[] = [
     request: (fx) => bearer(fx.rs.sign()),
     hint: /^JWKS http:\/\/127\.0\.0\.1:9\/\.well-known\/jwks\.json: /,
   },
+  {
+    name: 'a cross-site POST with the token in a cookie',
+    code: 'csrf_check_failed',
+    options: (fx) => ({ ...fx.rs.verifierOptions(), getToken: fromCookie('access_token') }),
+    request: async (fx) => ({ method: 'POST', path: '/orders', headers: { cookie: `access_token=${await fx.rs.tokenWithScopes('orders:write')}`, 'sec-fetch-site': 'cross-site' } }),
+    hint: /^Sec-Fetch-Site was "cross-site" on a POST with the token in a cookie: a page of another site sent it; /,
+  },
+  {
+    name: 'a POST with the token in a cookie from an untrusted Origin',
+    code: 'csrf_check_failed',
+    options: (fx) => ({ ...fx.rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { trustedOrigins: ['https://app.example.com'] } }),
+    request: async (fx) => ({ method: 'POST', path: '/orders', headers: { cookie: `access_token=${await fx.rs.tokenWithScopes('orders:write')}`, origin: 'https://app.example.com.evil.test' } }),
+    hint: /^no Sec-Fetch-Site was sent, and Origin "https:\/\/app\.example\.com\.evil\.test" on a POST .* is not among csrf\.trustedOrigins \("https:\/\/app\.example\.com"\)/,
+  },
   { name: 'a clock that stopped giving a valid time', code: 'clock_invalid', options: (fx) => ({ ...fx.rs.verifierOptions(), currentDate: brokenLaterClock() }), request: (fx) => bearer(fx.rs.sign()), hint: /currentDate gave no valid time/ },
 ];
 
@@ -198,7 +218,7 @@ describe('a hint in every refusal (issue 14, item 1)', () => {
   it.each(CASES.map((testCase) => [testCase.name, testCase] as const))('%s', async (_name, testCase) => {
     const fx = { rs, es, stranger };
     const req = await testCase.request(fx);
-    const token = req.headers.authorization?.replace(/^bearer\s*/i, '') ?? '';
+    const token = req.headers.authorization?.replace(/^bearer\s*/i, '') ?? /access_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1] ?? '';
     for (const adapter of ADAPTERS) {
       const event = await rejectionOf(adapter, testCase.options(fx), req);
       expect(event.code, adapter).toBe(testCase.code);
@@ -245,11 +265,11 @@ describe('a hint in every refusal (issue 14, item 1)', () => {
 });
 
 /** Starts the adapter's app with `options`, sends the request, and returns the one refusal reported. */
-async function rejectionOf(adapter: AdapterName, options: GuardOptions, req: { path: string; headers: Record<string, string> }): Promise<RejectedEvent> {
+async function rejectionOf(adapter: AdapterName, options: GuardOptions, req: HintRequest): Promise<RejectedEvent> {
   const events: RejectedEvent[] = [];
   const app: TestApp = await startApp(adapter, { ...options, onRejected: (event) => events.push(event) });
   try {
-    let pending = request(app.server).get(req.path);
+    let pending = req.method === 'POST' ? request(app.server).post(req.path) : request(app.server).get(req.path);
     for (const [name, value] of Object.entries(req.headers)) pending = pending.set(name, value);
     await pending;
   } finally {

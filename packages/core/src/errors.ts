@@ -29,6 +29,12 @@ export const ERROR_CODES = {
   insufficient_scope: { status: 403, bearerError: 'insufficient_scope' },
   /** A `requireClaim` check failed: the token is valid but does not grant this. */
   claim_mismatch: { status: 403, bearerError: 'insufficient_scope' },
+  /**
+   * An unsafe request (POST, PUT…) with the token in a cookie came from another site, or could not
+   * show it did not (no `Sec-Fetch-Site: same-origin`, no trusted `Origin`). Not a token problem:
+   * no `WWW-Authenticate` challenge is sent.
+   */
+  csrf_check_failed: { status: 403, bearerError: undefined },
   /** Malformed `Authorization` header, or a token sent in more than one place (RFC 6750 §2). */
   invalid_request: { status: 400, bearerError: 'invalid_request' },
   /**
@@ -52,6 +58,8 @@ export interface JwtGuardErrorOptions {
   requiredScopes?: readonly string[];
   /** The `realm` to announce in `WWW-Authenticate`. */
   realm?: string;
+  /** Request headers the refusal depended on, for the response's `Vary` (the CSRF check's). */
+  vary?: string | undefined;
   cause?: unknown;
 }
 
@@ -81,6 +89,8 @@ export class JwtGuardError extends Error {
   readonly hint: string | undefined;
   readonly requiredScopes: readonly string[] | undefined;
   readonly realm: string | undefined;
+  /** Request headers this refusal depended on, sent in `Vary` (`Origin, Sec-Fetch-Site` once the CSRF check ran). */
+  readonly vary: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: JwtGuardErrorOptions = {}) {
     super(message, withoutStackUnlessConfig(code, options.cause));
@@ -90,6 +100,7 @@ export class JwtGuardError extends Error {
     this.hint = options.hint;
     this.requiredScopes = options.requiredScopes;
     this.realm = options.realm;
+    this.vary = options.vary;
   }
 
   /** The RFC 6750 `error` attribute, if this refusal has one. */
@@ -99,10 +110,11 @@ export class JwtGuardError extends Error {
 
   /**
    * A ready `WWW-Authenticate` header value (RFC 6750 §3) for 400, 401 and 403 answers. A 503 or
-   * 500 gets none: a challenge there would tell the client to fetch a new token, which cannot help.
+   * 500 gets none: a challenge there would tell the client to fetch a new token, which cannot help;
+   * nor does a CSRF refusal: the token may be fine, the request's origin is the problem.
    */
   get wwwAuthenticate(): string | undefined {
-    if (this.status >= 500) return undefined;
+    if (this.status >= 500 || this.code === 'csrf_check_failed') return undefined;
     const params: string[] = [];
     if (this.realm !== undefined) params.push(`realm="${quotedStringSafe(this.realm)}"`);
     const bearerError = this.bearerError;
@@ -124,13 +136,24 @@ export class JwtGuardError extends Error {
   /** A copy of this error that announces `realm` in its `WWW-Authenticate` header. */
   withRealm(realm: string | undefined): JwtGuardError {
     if (realm === this.realm) return this;
-    const copy = new JwtGuardError(this.code, this.message, {
+    return this.copyWith({ realm });
+  }
+
+  /** A copy of this error whose response sends `Vary: <vary>` (the request headers it depended on). */
+  withVary(vary: string | undefined): JwtGuardError {
+    if (vary === this.vary) return this;
+    return this.copyWith({ vary });
+  }
+
+  private copyWith(changes: Pick<JwtGuardErrorOptions, 'realm' | 'vary'>): JwtGuardError {
+    return new JwtGuardError(this.code, this.message, {
       hint: this.hint,
       requiredScopes: this.requiredScopes,
-      realm,
+      realm: this.realm,
+      vary: this.vary,
       cause: this.cause,
+      ...changes,
     });
-    return copy;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './errors.js';
+import type { CsrfFacts } from './http/csrf.js';
 
 /**
  * What is known about one refusal, as far as explaining it needs. Every field is optional: an
@@ -52,6 +53,8 @@ export interface RefusalFacts {
   expected?: string | undefined;
   /** The refusal's own detail (a lower-level hint or message), for codes whose cause it names. */
   detail?: string | undefined;
+  /** A `csrf_check_failed`: which header decided and what it held. */
+  csrf?: CsrfFacts | undefined;
 }
 
 /** A hint is one log line: a value from a token is cut short and escaped, so it cannot forge another. */
@@ -197,6 +200,7 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
   },
   claim_mismatch: (f) =>
     `a requireClaim check failed${f.claim === undefined ? '' : `: the token's ${showValue(f.claim)} is ${showValue(f.payload?.[f.claim])}`}${f.expected === undefined ? '' : ` but ${f.expected} is required`}; the token is valid but does not grant this.`,
+  csrf_check_failed: (f) => explainCsrf(f.csrf),
   invalid_request: (f) => `the request is malformed (${f.detail ?? 'see the error description'}); send exactly one "Authorization: Bearer <token>" header, and the token in one place only.`,
   key_source_unavailable: (f) =>
     `the keys could not be fetched (${f.detail ?? 'no usable key'}); check that ${f.keySource ?? 'the JWKS URL'} is reachable from here and serves a JWK Set.`,
@@ -204,6 +208,24 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     'the clock (currentDate) gave no valid time, so no token can be checked for expiry; give currentDate a valid Date, or remove it to use the system clock.',
   config_invalid: (f) => `${(f.detail ?? 'the options cannot be made safe').replace(/^jwt-guard configuration: /, '')} (fix the options, not the token).`,
 };
+
+/** A CSRF refusal: the header that decided and what it held, and what a legitimate client does instead. */
+function explainCsrf(f: CsrfFacts | undefined): string {
+  const request = `a ${f?.method ?? 'POST'} with the token in a cookie`;
+  if (f?.header === 'Sec-Fetch-Site') {
+    const why = f.value === 'same-site' ? 'a sibling subdomain sent it; set csrf: { allowSameSite: true } if every subdomain of this site is trusted'
+      : f.value === 'none' ? 'the user started it outside any page (address bar, bookmark), which only GET, HEAD and OPTIONS may be'
+      : 'a page of another site sent it; a client of another site should send the token in the Authorization header';
+    return `Sec-Fetch-Site was ${showValue(f.value)} on ${request}: ${why}.`;
+  }
+  if (f?.header === 'Origin') {
+    const ignored = f.ignoredSecFetchSite === undefined ? 'no Sec-Fetch-Site was sent' : `Sec-Fetch-Site ${showValue(f.ignoredSecFetchSite)} is unknown and was ignored`;
+    const trusted = f.trustedOrigins.length === 0 ? 'none configured' : f.trustedOrigins.map(showValue).join(', ');
+    return `${ignored}, and Origin ${showValue(f.value)} on ${request} is not among csrf.trustedOrigins (${trusted}); add this app's origin there exactly as the browser sends it.`;
+  }
+  const neither = f?.ignoredSecFetchSite === undefined ? 'neither Sec-Fetch-Site nor Origin was sent' : `Sec-Fetch-Site ${showValue(f.ignoredSecFetchSite)} is unknown and was ignored, and no Origin was sent`;
+  return `${neither} on ${request}: a non-browser client should send the token in the Authorization header, not a cookie.`;
+}
 
 /**
  * Discovery found a document that names another issuer (OpenID Connect Discovery §4.3): the one

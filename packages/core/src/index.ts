@@ -32,6 +32,7 @@ export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } fro
 export { readCookie } from './http/cookies.js';
 export { type GuardRequest } from './http/request.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
+export { appendVary, type CsrfOptions } from './http/csrf.js';
 export { answerRefusal, type RefusalSeam } from './http/on-error.js';
 export {
   claimRequirement,

@@ -39,6 +39,7 @@ describe('JwtGuardError', () => {
     ['revocation_unavailable', 503, undefined],
     ['insufficient_scope', 403, 'insufficient_scope'],
     ['claim_mismatch', 403, 'insufficient_scope'],
+    ['csrf_check_failed', 403, undefined],
     ['invalid_request', 400, 'invalid_request'],
     ['key_source_unavailable', 503, undefined],
     ['clock_invalid', 503, undefined],
@@ -51,7 +52,7 @@ describe('JwtGuardError', () => {
   });
 
   it('lists exactly the documented codes', () => {
-    expect(Object.keys(ERROR_CODES)).toHaveLength(21);
+    expect(Object.keys(ERROR_CODES)).toHaveLength(22);
   });
 
   it('leaves Error.stackTraceLimit as it found it, and keeps the stack of a configuration error only', () => {
@@ -108,6 +109,8 @@ describe('wwwAuthenticate', () => {
     expect(new JwtGuardError('key_source_unavailable', 'Down.').wwwAuthenticate).toBeUndefined();
     expect(new JwtGuardError('key_source_unavailable', 'Down.', { realm: 'api' }).wwwAuthenticate).toBeUndefined();
     expect(new JwtGuardError('config_invalid', 'Bad.').wwwAuthenticate).toBeUndefined();
+    // A CSRF refusal is not a token problem: a Bearer challenge would send the client for a new token.
+    expect(new JwtGuardError('csrf_check_failed', 'Refused.', { realm: 'api' }).wwwAuthenticate).toBeUndefined();
   });
 
   it('strips quotes, backslashes, CR/LF, control and non-ASCII characters from every value', () => {

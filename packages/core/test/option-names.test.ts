@@ -52,6 +52,7 @@ describe('unknown option names: "did you mean"', () => {
     ['getTokens', 'getToken'],
     ['relm', 'realm'],
     ['allowPreflights', 'allowPreflight'],
+    ['crsf', 'csrf'],
     ['onVerifed', 'onVerified'],
     ['onReject', 'onRejected'],
   ];

@@ -54,7 +54,7 @@ const GUARD_STATE = Symbol('jwt-guard state');
 type Guarded = Request & { [GUARD_STATE]?: GuardState };
 
 function sendError(error: JwtGuardError, _req: Request, res: Response): void {
-  const response = errorResponse(error);
+  const response = errorResponse(error, res.getHeader('vary'));
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
   res.end(response.body);
@@ -88,6 +88,8 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: Ex
   const guard = createGuard<Claims>(options, ['onError']);
   const state: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
   const settle = (outcome: GuardOutcome<Claims>, req: Request, res: Response, next: NextFunction): void => {
+    // The CSRF check ran: whatever answers, the answer depends on Origin and Sec-Fetch-Site.
+    if (outcome.vary !== undefined) res.vary(outcome.vary);
     switch (outcome.type) {
       case 'authenticated':
         req.auth = outcome.auth;
@@ -145,6 +147,7 @@ export {
   type IssuerOptions,
   type KeyEvent,
   type AuthContext,
+  type CsrfOptions,
   type JwtGuardClaims,
   type ErrorCode,
   type GuardOptions,

@@ -2,6 +2,7 @@ import fastifyPlugin from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import {
   answerRefusal,
+  appendVary,
   createGuard,
   defineRouteChecks,
   errorResponse,
@@ -60,7 +61,7 @@ const GUARD_STATE = Symbol('jwt-guard state');
 type GuardedRequest = FastifyRequest & { [GUARD_STATE]?: GuardState };
 
 function sendError(error: JwtGuardError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const response = errorResponse(error);
+  const response = errorResponse(error, reply.getHeader('vary'));
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
@@ -120,6 +121,8 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
   fastify.decorateRequest(GUARD_STATE, undefined);
 
   const settle = (outcome: GuardOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    // The CSRF check ran: whatever answers, the answer depends on Origin and Sec-Fetch-Site.
+    if (outcome.vary !== undefined) reply.header('vary', appendVary(reply.getHeader('vary'), outcome.vary));
     if (outcome.type === 'rejected') {
       // A refused request is answered, never handed on with done(): what onError throws goes to done(error).
       void refuseWith(onError, outcome.error, request, reply, (thrown) => done(thrown as Error));
@@ -184,6 +187,7 @@ export {
   type IssuerOptions,
   type KeyEvent,
   type AuthContext,
+  type CsrfOptions,
   type JwtGuardClaims,
   type ErrorCode,
   type GuardOptions,

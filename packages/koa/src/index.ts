@@ -48,7 +48,7 @@ const GUARD_STATE = Symbol('jwt-guard state');
 type Guarded = Context & { [GUARD_STATE]?: GuardState };
 
 function sendError(error: JwtGuardError, ctx: Context): void {
-  const response = errorResponse(error);
+  const response = errorResponse(error, ctx.response.get('vary'));
   ctx.status = response.status;
   ctx.set(response.headers);
   ctx.body = response.body;
@@ -86,6 +86,8 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
   const guard = createGuard<Claims>(options, ['onError']);
   const guardState: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
   const settle = (outcome: GuardOutcome<Claims>, ctx: Context, next: Next): unknown => {
+    // The CSRF check ran: whatever answers, the answer depends on Origin and Sec-Fetch-Site.
+    if (outcome.vary !== undefined) ctx.vary(outcome.vary);
     switch (outcome.type) {
       case 'authenticated':
         ctx.state.auth = outcome.auth;
@@ -149,6 +151,7 @@ export {
   type IssuerOptions,
   type KeyEvent,
   type AuthContext,
+  type CsrfOptions,
   type JwtGuardClaims,
   type ErrorCode,
   type GuardOptions,

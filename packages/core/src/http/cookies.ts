@@ -38,6 +38,20 @@ export function readCookie(header: string | readonly string[] | undefined, name:
   return found;
 }
 
+/**
+ * Whether one cookie of a `Cookie` header holds exactly `value` (decoded as `readCookie` decodes
+ * it): how the guard tells that a custom getter's token came from a cookie.
+ */
+export function cookieHolds(header: string | readonly string[] | undefined, value: string): boolean {
+  if (header === undefined) return false;
+  const text = typeof header === 'string' ? header : header.join('; ');
+  for (const pair of text.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq !== -1 && decodeValue(pair.slice(eq + 1).trim()) === value) return true;
+  }
+  return false;
+}
+
 function decodeValue(value: string): string {
   const unquoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
   if (!unquoted.includes('%')) return unquoted;

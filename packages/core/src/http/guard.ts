@@ -3,6 +3,7 @@ import { explainRefusal, type RefusalFacts } from '../explanations.js';
 import type { AuthContext, JWTPayload, JwtGuardClaims, TokenHeader, Verifier, VerifierOptions } from '../options.js';
 import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
 import { isCorsPreflight, type GuardRequest } from './request.js';
+import { CSRF_VARY, csrfPolicyOf, csrfRefusal, needsCsrfCheck, type CsrfOptions } from './csrf.js';
 import { cacheLookupOf } from '../token-cache.js';
 import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, placeOf, type TokenGetter, type TokenPlace } from './token-extraction.js';
 
@@ -54,6 +55,15 @@ export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extend
   /** Let CORS preflight requests (which never carry credentials) through unauthenticated. Default true. */
   allowPreflight?: boolean;
   /**
+   * The CSRF defence, on by default whenever the token comes from a cookie (`fromCookie`, or a
+   * custom getter whose token is a cookie's value): an unsafe request (anything but GET, HEAD,
+   * OPTIONS) passes only with `Sec-Fetch-Site: same-origin` (or `same-site` with `allowSameSite`),
+   * or, without Fetch Metadata, an `Origin` among `trustedOrigins`; otherwise `403
+   * csrf_check_failed`, before the token is verified. `false` turns it off (reported once, as a
+   * process warning). Tokens from a header are never checked: a browser does not attach those.
+   */
+  csrf?: false | CsrfOptions;
+  /**
    * Called after each successful verification, e.g. for metrics. Not awaited, and it cannot change
    * the outcome: what it returns is ignored, and what it throws or its promise rejects with (an
    * `async` hook) is caught and ignored.
@@ -67,11 +77,15 @@ export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extend
   onRejected?: (event: RejectedEvent) => unknown;
 }
 
+/**
+ * What the guard decided. `vary` (set once the CSRF check ran) names the request headers the
+ * decision depended on: the adapter adds them to the response's `Vary`, whatever the route answers.
+ */
 export type GuardOutcome<Claims extends JWTPayload = JwtGuardClaims> =
-  | { type: 'authenticated'; auth: AuthContext<Claims> }
-  | { type: 'anonymous'; error: JwtGuardError | undefined }
-  | { type: 'preflight' }
-  | { type: 'rejected'; error: JwtGuardError };
+  | { type: 'authenticated'; auth: AuthContext<Claims>; vary?: string }
+  | { type: 'anonymous'; error: JwtGuardError | undefined; vary?: string }
+  | { type: 'preflight'; vary?: undefined }
+  | { type: 'rejected'; error: JwtGuardError; vary?: string };
 
 export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
   readonly verifier: Verifier<Claims>;
@@ -87,7 +101,7 @@ export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
 
 const PREFLIGHT: GuardOutcome<never> = Object.freeze({ type: 'preflight' });
 
-const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'onVerified', 'onRejected'];
+const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'csrf', 'onVerified', 'onRejected'];
 
 /**
  * The framework-neutral half of every adapter: token extraction, verification, and the decision
@@ -122,6 +136,8 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   // The default getter checks the other places itself; any other is checked here.
   const place = placeOf(getToken);
   const otherPlaces = place.kind !== 'authorization';
+  // Undefined for header getters: their requests do no CSRF work at all.
+  const csrf = csrfPolicyOf(options.csrf, place);
   const { onVerified, onRejected } = options;
 
   // Hooks get a duration; without hooks no clock is read.
@@ -142,15 +158,17 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     });
   }
 
-  function refusal(request: GuardRequest, error: JwtGuardError, started: number): GuardOutcome<Claims> {
-    const shaped = error.withRealm(realm);
+  /** `vary`: the CSRF check ran, so whatever follows depends on its headers. */
+  function refusal(request: GuardRequest, error: JwtGuardError, started: number, vary?: string): GuardOutcome<Claims> {
+    const shaped = error.withRealm(realm).withVary(vary);
     const passes = error.code === 'token_missing' ? !credentialsRequired : anonymousOnInvalidToken && error.status === 401;
     // A missing token is not worth a log line when anonymous access is allowed.
     if (!(passes && error.code === 'token_missing')) report(request, shaped, started, passes);
-    return passes ? { type: 'anonymous', error: error.code === 'token_missing' ? undefined : shaped } : { type: 'rejected', error: shaped };
+    const outcome: GuardOutcome<Claims> = passes ? { type: 'anonymous', error: error.code === 'token_missing' ? undefined : shaped } : { type: 'rejected', error: shaped };
+    return vary === undefined ? outcome : { ...outcome, vary };
   }
 
-  function success(request: GuardRequest, auth: AuthContext<Claims>, started: number): GuardOutcome<Claims> {
+  function success(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary?: string): GuardOutcome<Claims> {
     if (onVerified !== undefined) {
       callHook(onVerified, {
         header: auth.header,
@@ -161,13 +179,14 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
         url: pathOf(request.url),
       });
     }
-    return { type: 'authenticated', auth };
+    return vary === undefined ? { type: 'authenticated', auth } : { type: 'authenticated', auth, vary };
   }
 
   function authenticate(request: GuardRequest): GuardOutcome<Claims> | Promise<GuardOutcome<Claims>> {
     if (allowPreflight && isCorsPreflight(request)) return PREFLIGHT;
     const started = timed ? performance.now() : 0;
     let result: AuthContext<Claims> | Promise<AuthContext<Claims>> | undefined;
+    let vary: string | undefined;
     try {
       const candidate = cachedNow === undefined ? undefined : bearerCandidate(request);
       if (candidate !== undefined) result = cachedNow!(candidate);
@@ -178,15 +197,21 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
           const hint = onRejected === undefined ? undefined : explainRefusal('token_missing', missingTokenFacts(request, place));
           return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.', { hint }), started);
         }
+        // Before verification: a forged cookie token sent cross-site gets the CSRF refusal, cheaply.
+        if (csrf !== undefined && needsCsrfCheck(request, place, token)) {
+          vary = CSRF_VARY;
+          const facts = csrfRefusal(request, csrf);
+          if (facts !== undefined) return refusal(request, csrfError(explainRefusal('csrf_check_failed', { csrf: facts })), started, vary);
+        }
         result = verifier.verifyNow(token);
       }
     } catch (error) {
-      return refusal(request, asGuardError(error), started);
+      return refusal(request, asGuardError(error), started, vary);
     }
-    if (!(result instanceof Promise)) return success(request, result, started);
+    if (!(result instanceof Promise)) return success(request, result, started, vary);
     return result.then(
-      (auth) => success(request, auth, started),
-      (error: unknown) => refusal(request, asGuardError(error), started),
+      (auth) => success(request, auth, started, vary),
+      (error: unknown) => refusal(request, asGuardError(error), started, vary),
     );
   }
 
@@ -199,6 +224,10 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
       return shaped;
     },
   };
+}
+
+function csrfError(hint: string): JwtGuardError {
+  return new JwtGuardError('csrf_check_failed', 'The request was refused as a possible cross-site request forgery.', { hint });
 }
 
 function placeWords(place: TokenPlace): string | undefined {
