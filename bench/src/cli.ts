@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { BENCH_DIR, environmentLines, loadAverage, log, REPO_DIR } from './common.js';
 import { partAMarkdown, runPartA, type PartAOptions, type PartAResult } from './part-a.js';
 import { partBMarkdown, runPartB, type PartBOptions, type PartBResult } from './part-b.js';
+import { partCMarkdown, runPartC, type PartCOptions, type PartCResult } from './part-c.js';
 
 function positive(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -36,7 +37,7 @@ function assertBuilt(): void {
 
 const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run bench [flags], after pnpm build)
   --quick             tiny durations: a smoke run (numbers meaningless)
-  --part A|B          only one part (default: both)
+  --part A|B|C        only one part (default: all; C is the CSRF check's cost, a few seconds)
   --framework NAME    Part B: only express, koa or fastify (repeatable; default: all three)
   --duration S        seconds per HTTP run (default 1; quick 0.1)
   --rounds N          rounds, both parts (default A 5, B 5; quick A 2, B 1)
@@ -80,8 +81,8 @@ async function main(): Promise<void> {
   assertBuilt();
   const quick = values.quick;
   const partFlag = values.part?.toUpperCase();
-  if (partFlag !== undefined && partFlag !== 'A' && partFlag !== 'B') throw new Error('--part must be A or B');
-  const parts = partFlag === undefined ? ['A', 'B'] : [partFlag];
+  if (partFlag !== undefined && !['A', 'B', 'C'].includes(partFlag)) throw new Error('--part must be A, B or C');
+  const parts = partFlag === undefined ? ['A', 'B', 'C'] : [partFlag];
   const rounds = positive(values.rounds, 'rounds');
   const pool = positive(values.pool, 'pool');
 
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     revokedJtis: quick ? 100 : 10_000,
     ...(values.framework === undefined ? {} : { frameworks: frameworksOf(values.framework) }),
   };
+  const optionsC: PartCOptions = { rounds: Math.round(rounds ?? (quick ? 2 : 9)), iterations: quick ? 2_000 : 200_000 };
   const out = path.resolve(values.out ?? path.join(BENCH_DIR, 'REPORT.md'));
 
   const started = new Date();
@@ -106,8 +108,10 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let resultA: PartAResult | undefined;
   let resultB: PartBResult | undefined;
+  let resultC: PartCResult | undefined;
   if (parts.includes('A')) resultA = await runPartA(optionsA);
   if (parts.includes('B')) resultB = await runPartB(optionsB);
+  if (parts.includes('C')) resultC = await runPartC(optionsC);
   const seconds = (performance.now() - t0) / 1000;
 
   let commit = 'unknown';
@@ -130,12 +134,13 @@ async function main(): Promise<void> {
     '',
     ...(resultA === undefined ? [] : [partAMarkdown(resultA, optionsA)]),
     ...(resultB === undefined ? [] : [partBMarkdown(resultB, optionsB)]),
+    ...(resultC === undefined ? [] : [partCMarkdown(resultC, optionsC)]),
   ].join('\n');
 
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, report);
   if (values.json !== undefined) {
-    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, partA: resultA, partB: resultB }, null, 2));
+    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, optionsC, partA: resultA, partB: resultB, partC: resultC }, null, 2));
   }
   process.stdout.write(`${report}\n`);
   log(`report written to ${path.relative(process.cwd(), out) || out} (${seconds.toFixed(0)} s)`);

@@ -1,0 +1,107 @@
+/**
+ * Part C: what the CSRF check adds to a request whose token comes from a cookie. Three guards of
+ * the built @jwt-guard/core share one reused (cached) ES256 token: `csrf: false` (no check), the
+ * default (Fetch Metadata: `Sec-Fetch-Site: same-origin` passes) and `trustedOrigins` with a request
+ * carrying only `Origin` (the fallback). Each round runs the same number of `authenticate` calls per
+ * guard, in alternating order, and reports thread CPU per call; the added cost is each round's
+ * difference to the `csrf: false` guard, median over rounds. The HTTP framework is left out on
+ * purpose: the check is core code, and 0.3 µs would drown in the noise of an HTTP run.
+ */
+import { createGuard, fromCookie, type Guard, type GuardRequest } from '@jwt-guard/core';
+import { createTestIssuer } from '@jwt-guard/testing';
+import { formatNumber, markdownTable, median, processCpuUs, roundOrder, threadCpuNs } from './common.js';
+
+/** The main thread's CPU in ns (the process's where the kernel gives no thread figure). */
+const cpuNs = (): number => threadCpuNs() ?? processCpuUs() * 1000;
+
+export interface PartCOptions {
+  rounds: number;
+  /** authenticate calls per guard and round */
+  iterations: number;
+}
+
+export interface PartCRow {
+  label: string;
+  /** median thread CPU per call, µs */
+  cpuUs: number;
+  /** median over rounds of (this − csrf: false), µs */
+  addedUs: number;
+}
+
+export interface PartCResult {
+  rows: PartCRow[];
+}
+
+const ORIGIN = 'https://app.bench.jwt-guard.test';
+
+interface CaseC {
+  label: string;
+  guard: Guard;
+  request: GuardRequest;
+}
+
+function assertAuthenticated(label: string, guard: Guard, request: GuardRequest): void {
+  const outcome = guard.authenticate(request);
+  if (outcome instanceof Promise || outcome.type !== 'authenticated') {
+    throw new Error(`part C: ${label} did not authenticate synchronously (a cached token must): ${outcome instanceof Promise ? 'a promise' : outcome.type}`);
+  }
+}
+
+export async function runPartC(options: PartCOptions): Promise<PartCResult> {
+  const issuer = await createTestIssuer({ algorithm: 'ES256' });
+  try {
+    const token = await issuer.tokenWithScopes('orders:write');
+    const base = { ...issuer.verifierOptions(), getToken: fromCookie('access_token') };
+    const post = (headers: Record<string, string>): GuardRequest => ({
+      method: 'POST',
+      url: '/orders',
+      headers: { host: 'app.bench.jwt-guard.test', cookie: `theme=dark; access_token=${token}`, ...headers },
+    });
+    const cases: CaseC[] = [
+      { label: 'csrf: false (no check)', guard: createGuard({ ...base, csrf: false }), request: post({ 'sec-fetch-site': 'same-origin' }) },
+      { label: 'default: Sec-Fetch-Site same-origin', guard: createGuard(base), request: post({ 'sec-fetch-site': 'same-origin' }) },
+      { label: 'trustedOrigins: Origin only', guard: createGuard({ ...base, csrf: { trustedOrigins: [ORIGIN] } }), request: post({ origin: ORIGIN }) },
+    ];
+    // The refusal the check exists for, so the rows cannot measure a check that lets everything through.
+    const crossSite = cases[1]!.guard.authenticate(post({ 'sec-fetch-site': 'cross-site' }));
+    if (crossSite instanceof Promise || crossSite.type !== 'rejected' || crossSite.error.code !== 'csrf_check_failed') {
+      throw new Error('part C: a cross-site POST with a cookie token was not refused with csrf_check_failed');
+    }
+    for (const { label, guard, request } of cases) {
+      assertAuthenticated(label, guard, request);
+      for (let i = 0; i < options.iterations; i++) void guard.authenticate(request); // warm-up, and the token is cached
+    }
+    const perRound: number[][] = cases.map(() => []);
+    for (let round = 0; round < options.rounds; round++) {
+      for (const index of roundOrder(cases.map((_, i) => i), round)) {
+        const { guard, request } = cases[index]!;
+        const started = cpuNs();
+        for (let i = 0; i < options.iterations; i++) void guard.authenticate(request);
+        perRound[index]!.push((cpuNs() - started) / options.iterations / 1000);
+      }
+    }
+    const rows = cases.map((spec, index) => ({
+      label: spec.label,
+      cpuUs: median(perRound[index]!),
+      addedUs: median(perRound[index]!.map((cost, round) => cost - perRound[0]![round]!)),
+    }));
+    return { rows };
+  } finally {
+    await issuer.close();
+  }
+}
+
+export function partCMarkdown({ rows }: PartCResult, options: PartCOptions): string {
+  return [
+    '## Part C: the CSRF check (cookie token, unsafe method)',
+    '',
+    `\`guard.authenticate\` of the built core on a POST whose cached ES256 token is in a cookie, ${options.iterations} calls per ` +
+      `guard and round, ${options.rounds} rounds in alternating order; thread CPU per call. **added** is each round's difference to ` +
+      'the `csrf: false` guard, median over rounds (the budget: ≤ 0.3 µs). Bearer-header requests and safe methods never run the check.',
+    '',
+    markdownTable(
+      ['guard', 'CPU µs/call', 'added µs/call'],
+      rows.map((row, index) => [row.label, formatNumber(row.cpuUs, 3), index === 0 ? '—' : `${row.addedUs >= 0 ? '+' : '−'}${formatNumber(Math.abs(row.addedUs), 3)}`]),
+    ),
+  ].join('\n');
+}
