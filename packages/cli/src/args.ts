@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { suggestName } from './suggest.js';
+import { closestName } from '@jwt-guard/core';
 import { UsageError } from './time.js';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -86,7 +86,7 @@ function refuseUnknownOptions(command: CommandName, args: string[], options: Opt
   const known = Object.keys(options);
   for (const token of tokens) {
     if (token.kind !== 'option' || token.name in options) continue;
-    const close = suggestName(token.name, known);
+    const close = closestName(token.name, known);
     throw new UsageError(`${command}: unknown option ${token.rawName}${close === undefined ? '' : `; did you mean --${close}?`}`);
   }
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { InspectOptions } from './inspect.js';
 import { SECRET_ENCODINGS } from './secret.js';
-import { suggestName } from './suggest.js';
+import { closestName } from '@jwt-guard/core';
 import { UsageError } from './time.js';
 
 /** Reads `inspect --config FILE`: the InspectOptions names, each value type-checked. */
@@ -50,7 +50,7 @@ function configOptions(config: Record<string, unknown>, where: string): InspectO
   for (const [key, value] of Object.entries(config)) {
     const kind = CONFIG_KEYS[key];
     if (kind === undefined) {
-      const close = suggestName(key, known);
+      const close = closestName(key, known);
       throw new UsageError(`${where}: unknown key ${JSON.stringify(key)}${close === undefined ? '' : `; did you mean ${JSON.stringify(close)}?`} (known: ${known.join(', ')}).`);
     }
     const wrong = (expected: string): UsageError => new UsageError(`${where}: "${key}" must be ${expected}; got ${JSON.stringify(value)?.slice(0, 80)}.`);

@@ -5,4 +5,5 @@ export { explain, type ExplainContext } from './explain.js';
 export { decodeToken, fingerprint, type DecodedToken } from './decode.js';
 export { generateKeys, formatEnv, shellQuote, KEYGEN_ALGORITHMS, KID_PATTERN, RSA_BITS, type GeneratedKeys, type KeygenAlgorithm, type KeygenOptions } from './keygen.js';
 export { mintDevToken, productionReasons, isLocalHost, type MintCliOptions } from './mint.js';
-export { humanSpan, relative, describeTime, UsageError } from './time.js';
+export { relative, describeTime, UsageError } from './time.js';
+export { humanSpan } from '@jwt-guard/core';

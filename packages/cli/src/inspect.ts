@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   createVerifier,
+  explainDiscoveryIssuerMismatch,
   isJwtGuardError,
   JwtGuardError,
   memoryRevocationStore,
@@ -272,8 +273,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     let exitCode = EXIT_FOR[guardError.code] ?? EXIT.refused;
     if (discoveryMismatch !== undefined && guardError.code === 'key_source_unavailable') {
       explanation =
-        `issuer_mismatch: the discovery document at ${discoveryMismatch.url} names the issuer ${JSON.stringify(discoveryMismatch.found)}, ` +
-        `but ${JSON.stringify(discoveryMismatch.expected)} is configured; set issuer to exactly the issuer of the discovery document (a trailing slash counts). ` +
+        `issuer_mismatch: ${explainDiscoveryIssuerMismatch(discoveryMismatch.found, discoveryMismatch.expected, discoveryMismatch.url)} ` +
         '(The keys were therefore not fetched: this is not a reachability problem.)';
       exitCode = EXIT.usage;
     }

@@ -1,16 +1,4 @@
-/**
- * `4 min`, `2 h`, `3 d`: a span in seconds, rounded to the nearest of its largest unit (a token
- * minted with `--nbf 5m` and read a second later shows `5 min`, not `4 min`).
- */
-export function humanSpan(seconds: number): string {
-  const s = Math.abs(Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  const minutes = Math.round(s / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.round(s / 3600);
-  if (hours < 24) return `${hours} h`;
-  return `${Math.round(s / 86400)} d`;
-}
+import { humanSpan } from '@jwt-guard/core';
 
 /** `in 4 min` or `2 h ago`, relative to `now` (both in Unix seconds). */
 export function relative(at: number, now: number): string {

@@ -1,17 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/run.js';
 
-// @jwt-guard/core does not export closestName yet (see new-user.test.ts, which checks the built bin
-// once it does). Until then this gives the CLI core's own closestName, to check the wiring: every
-// command, and --config keys, say "did you mean" with it.
-vi.mock('@jwt-guard/core', async (importOriginal) => ({
-  ...(await importOriginal<object>()),
-  closestName: (await import('../../core/src/config.js')).closestName,
-}));
-
+// Every command, and --config keys, say "did you mean" with core's closestName (the verifier's own).
 async function stderrOf(argv: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
   const code = await runCli(argv, { stdout: () => {}, stderr: (text) => (stderr += text), readStdin: async () => '' });

@@ -190,7 +190,7 @@ describe('--discovery with an issuer mismatch', () => {
     const verdict = run.stdout.split('\n').filter((line) => line.startsWith('✘ '));
     expect(verdict).toHaveLength(1);
     expect(verdict[0]).toMatch(
-      new RegExp(`^✘ issuer_mismatch: the discovery document at .* names the issuer "${origin}/", but "${origin}" is configured; set issuer to exactly`),
+      new RegExp(`^✘ issuer_mismatch: the discovery document at .* names the issuer "${origin}/", not "${origin}"; set issuer to exactly "${origin}/" \\(copy it from the discovery document; a trailing slash counts\\)`),
     );
     expect(verdict[0]).not.toMatch(/reachable/);
   });

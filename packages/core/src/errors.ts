@@ -79,7 +79,9 @@ function withoutStackUnlessConfig(code: ErrorCode, cause: unknown): ErrorOptions
 
 /**
  * The one error type of jwt-guard. `message` is safe to send to a client: it never contains key
- * material, the token, or any raw value taken from the token.
+ * material, the token, or any raw value taken from the token. (One exception, never sent by the
+ * guard itself: the start-up error `ready()` rejects with names its cause — a redacted key URL, an
+ * HTTP status, an issuer — for the operator.)
  */
 export class JwtGuardError extends Error {
   override readonly name = 'JwtGuardError';

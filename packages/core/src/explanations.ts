@@ -77,13 +77,24 @@ export function showValue(value: unknown): string {
 const list = (value: string | readonly string[] | false | undefined): string =>
   value === undefined || value === false ? '(none)' : (typeof value === 'string' ? [value] : value).map(showValue).join(' or ');
 
-/** `4 min`, `2 h`, `3 d`: a span in seconds, rounded down to its largest unit. */
-function humanSpan(seconds: number): string {
+/**
+ * `4 min`, `2 h`, `3 d`: a span in seconds, rounded to the nearest of its largest unit (a token
+ * made with a 5-minute `nbf` and read a second later shows `5 min`, not `4 min`).
+ */
+export function humanSpan(seconds: number): string {
   const s = Math.abs(Math.round(seconds));
   if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h`;
-  return `${Math.floor(s / 86400)} d`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(s / 3600);
+  if (hours < 24) return `${hours} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+
+/** `4 min from now` (never "from in 4 min"); without a time to compare with, the NumericDate itself. */
+function validFrom(at: unknown, now: number | undefined): string {
+  if (typeof at !== 'number' || now === undefined || !Number.isFinite(now) || at - now < 1) return relative(at, now);
+  return `${humanSpan(at - now)} from now`;
 }
 
 /** `in 4 min` or `2 h ago`; without a time to compare with, the NumericDate itself. */
@@ -134,7 +145,7 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     return `the token expired ${typeof exp === 'number' && now !== undefined ? `${relative(exp, now)} ` : ''}(exp ${showValue(exp)}); get a new one (refresh it) — if clocks disagree by a few seconds, set clockTolerance.`;
   },
   token_not_yet_valid: (f) =>
-    `the token is valid only from ${relative(f.payload?.nbf, f.now)} (nbf); check the clocks of the issuer and of this machine, or set a small clockTolerance.`,
+    `the token is not valid until ${validFrom(f.payload?.nbf, f.now)} (nbf); check the clocks of the issuer and of this machine, or set a small clockTolerance.`,
   signature_invalid: (f) => {
     const kid = f.header?.kid;
     const alg = f.header?.alg;

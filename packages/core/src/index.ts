@@ -1,6 +1,6 @@
 export { createJwsVerifier, createVerifier, type JwsVerifier, type JwsVerifierOptions } from './verifier.js';
 export { JwtGuardError, isJwtGuardError, ERROR_CODES, type ErrorCode } from './errors.js';
-export { explainDiscoveryIssuerMismatch, explainRefusal, type RefusalFacts } from './explanations.js';
+export { explainDiscoveryIssuerMismatch, explainRefusal, humanSpan, type RefusalFacts } from './explanations.js';
 export type {
   Algorithm,
   JWK,

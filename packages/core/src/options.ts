@@ -240,7 +240,10 @@ export interface Verifier<Claims extends JWTPayload = JwtGuardClaims> {
   readonly algorithms: readonly Algorithm[];
   /**
    * Resolves once remote keys are fetched and usable (immediately for keys given in the options);
-   * rejects with `key_source_unavailable` otherwise. For readiness probes and warm-up.
+   * rejects with `key_source_unavailable` otherwise, its message naming the cause for the operator
+   * ("The token signing keys could not be loaded: the discovery document names the issuer …"): a
+   * redacted URL, an HTTP status, an issuer. For start-up, readiness probes and logs; a probe should
+   * answer its own status rather than echo the message to the public.
    */
   ready: () => Promise<void>;
 }

@@ -59,7 +59,7 @@ describe('csrf options, checked at start-up', () => {
   const cookieGuard = (csrf: unknown) => createGuard({ secret: SECRET_32, ...CLAIM_OPTIONS, getToken: fromCookie('at'), csrf } as GuardOptions);
 
   it.each<[unknown, RegExp]>([
-    [true, /csrf must be false \(no CSRF defence\) or an object/],
+    [0, /csrf must be false \(no CSRF defence\), true \(the default defence\) or an object/],
     [null, /csrf must be false/],
     ['off', /csrf must be false/],
     [{ trustedOrigin: [APP] }, /unknown option "csrf\.trustedOrigin"; did you mean "csrf\.trustedOrigins"\?/],
@@ -87,6 +87,16 @@ describe('csrf options, checked at start-up', () => {
     expect(() => cookieGuard({ trustedOrigins: [APP, 'http://localhost:3000'], allowSameSite: true })).not.toThrow();
     expect(() => cookieGuard({})).not.toThrow();
     expect(() => cookieGuard(undefined)).not.toThrow();
+  });
+
+  it('takes true as the default defence: a cross-site POST with the cookie is refused, a same-origin one is not', () => {
+    const guard = cookieGuard(true);
+    const request = (site: string): GuardRequest => ({ method: 'POST', url: '/orders', headers: { cookie: 'at=a.b.c', 'sec-fetch-site': site } });
+    const refused = guard.authenticate(request('cross-site'));
+    expect(refused instanceof Promise ? undefined : refused.type === 'rejected' && refused.error.code).toBe('csrf_check_failed');
+    const passed = guard.authenticate(request('same-origin'));
+    // Past the CSRF check, the made-up token is refused by the verifier instead.
+    expect(passed instanceof Promise ? undefined : passed.type === 'rejected' && passed.error.code).toBe('token_malformed');
   });
 });
 

@@ -65,9 +65,10 @@ export function csrfPolicyOf(option: unknown, place: TokenPlace): CsrfPolicy | u
 }
 
 function checkCsrfOptions(option: unknown): CsrfPolicy {
-  if (option === undefined) return { trustedOrigins: [], allowSameSite: false };
+  // `true` says "on, with the defaults", which is what leaving it out means.
+  if (option === undefined || option === true) return { trustedOrigins: [], allowSameSite: false };
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {
-    throw configError('csrf must be false (no CSRF defence) or an object such as { trustedOrigins: ["https://app.example.com"] }; leave it out for the default.');
+    throw configError('csrf must be false (no CSRF defence), true (the default defence) or an object such as { trustedOrigins: ["https://app.example.com"] }; leave it out for the default.');
   }
   for (const name of Object.keys(option)) {
     if (CSRF_OPTION_NAMES.includes(name)) continue;

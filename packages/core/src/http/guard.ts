@@ -62,7 +62,7 @@ export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extend
    * csrf_check_failed`, before the token is verified. `false` turns it off (reported once, as a
    * process warning). Tokens from a header are never checked: a browser does not attach those.
    */
-  csrf?: false | CsrfOptions;
+  csrf?: boolean | CsrfOptions;
   /**
    * Called after each successful verification, e.g. for metrics. Not awaited, and it cannot change
    * the outcome: what it returns is ignored, and what it throws or its promise rejects with (an
