@@ -50,3 +50,6 @@ export { memoryRevocationStore, RevocationCapacityError, type MemoryRevocationSt
 export { revocationAdmin, type RevocationAdmin } from './revocation/admin.js';
 export type { RevocationOptions, RevocationStatus, RevocationStore, RevocationSubject, RevocationUnavailableEvent } from './revocation/store.js';
 export { durationToSeconds } from './duration.js';
+export { configError } from './errors.js';
+export { isCookieName } from './http/cookies.js';
+export { checkOptionNames } from './config.js';
