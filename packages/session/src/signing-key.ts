@@ -47,7 +47,11 @@ export function importSigningKey(options: SigningKeyOptions): SigningKey {
   let algorithm = options.algorithm;
   let keyId = kid;
   if (secret !== undefined) {
-    // The guard's own import refuses key objects, PEM text and empty secrets; the verifier below checks strength.
+    // One signing secret (the guard's `{ kid, secret }[]` rotation list is for verifying). The
+    // verifier below refuses key objects, PEM text and weak secrets, with the guard's messages.
+    if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
+      throw configError('`secret` must be one HMAC secret, a string or a Uint8Array (sessions sign with one key; set `kid` to name it).');
+    }
     verification = { secret };
     key = typeof secret === 'string' ? encoder.encode(secret) : secret;
   } else {

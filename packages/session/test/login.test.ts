@@ -67,6 +67,7 @@ describe('login', () => {
     expect(configMessage(() => createSessions({ ...base, privateKey: publicKey.export({ format: 'pem', type: 'spki' }) }))).toMatch(/not a PEM private key/);
     expect(configMessage(() => createSessions({ ...base, privateKey, secret: SECRET }))).toMatch(/exactly one signing key/);
     expect(configMessage(() => createSessions({ ...base }))).toMatch(/exactly one signing key/);
+    expect(configMessage(() => createSessions({ ...base, secret: [{ kid: 'a', secret: SECRET }] as never }))).toMatch(/must be one HMAC secret/);
     expect(configMessage(() => createSessions({ ...base, privateKey, algorithm: 'RS256' }))).toMatch(/RS256/);
   });
 
