@@ -115,12 +115,12 @@ export function createSessions(options: SessionsOptions): Sessions {
   const cookies = sessionCookies(options.cookies);
   const typ = 'at+jwt';
 
-  /** A store call; a throw or rejection is the store's failure, never a crash. */
+  /** A session or revocation store call; a throw or rejection is the store's failure, never a crash. */
   async function inStore<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (cause) {
-      throw new SessionError('session_store_unavailable', { hint: `the session store failed to ${what}`, cause });
+      throw new SessionError('session_store_unavailable', { hint: `could not ${what}: the store threw or rejected (see cause)`, cause });
     }
   }
 
@@ -159,8 +159,8 @@ export function createSessions(options: SessionsOptions): Sessions {
   }
 
   /** Revokes a subject's access tokens issued up to now: `iat` has whole seconds, so this second is included. */
-  async function revokeAccessTokensOf(subject: string, time: number): Promise<void> {
-    await inStore('revoke the access tokens', () => revocation.revokeSubject(subject, Math.floor(time / 1000) + 1));
+  async function revokeAccessTokensOf(subject: string, time: number, why: string): Promise<void> {
+    await inStore(`revoke the subject's access tokens in the revocation store (${why})`, () => revocation.revokeSubject(subject, Math.floor(time / 1000) + 1));
   }
 
   async function login(input: LoginInput): Promise<IssuedTokens> {
@@ -186,7 +186,7 @@ export function createSessions(options: SessionsOptions): Sessions {
     };
     const { tokens, jti, exp } = await issue(family, first.token, time);
     family.accessTokens = withAccessToken(family, jti, exp, time);
-    await inStore('create a family', () => store.create(family));
+    await inStore('create a family in the session store', () => store.create(family));
     return tokens;
   }
 
@@ -212,7 +212,7 @@ export function createSessions(options: SessionsOptions): Sessions {
         next.current = [...family.current, successor.hash];
       } else {
         if (await revokeFamily(family, time)) {
-          await revokeAccessTokensOf(family.subject, time);
+          await revokeAccessTokensOf(family.subject, time, 'refresh-token reuse: the family is already revoked');
           throw new SessionError('refresh_token_reused', {
             hint: 'a rotated (or forged) refresh token of a live family was presented after the reuse interval: the family and the subject\'s access tokens are revoked',
           });
@@ -221,20 +221,20 @@ export function createSessions(options: SessionsOptions): Sessions {
       }
       const issued = await issue(next, successor.token, time);
       next.accessTokens = withAccessToken(family, issued.jti, issued.exp, time);
-      if (await inStore('update a family', () => store.update(family.familyId, family.version, next))) return issued.tokens;
+      if (await inStore('update a family in the session store', () => store.update(family.familyId, family.version, next))) return issued.tokens;
     }
     throw new SessionError('session_store_unavailable', { hint: 'the family kept changing under concurrent refreshes (compare-and-set lost twice)' });
   }
 
   /** The family, or the error that says why there is none to refresh. */
   async function liveFamily(familyId: string, time: number): Promise<SessionFamily> {
-    const family = await inStore('read a family', () => store.get(familyId));
+    const family = await inStore('read a family from the session store', () => store.get(familyId));
     if (family === undefined) throw new SessionError('refresh_token_invalid', { hint: 'no such family (never issued, logged out long ago, or purged)' });
     const expired = (hint: string) => new SessionError('session_expired', { hint });
     if (family.revoked) throw expired('the family was revoked (logout, or refresh-token reuse)');
     if (time >= family.expiresAt) throw expired('the family is past its absolute lifetime (familyLifetime)');
     if (time >= family.idleExpiresAt) throw expired('the family was not refreshed within familyIdleTimeout');
-    const cutoff = await inStore('read a subject cutoff', () => store.subjectCutoff(family.subject));
+    const cutoff = await inStore('read a subject cutoff from the session store', () => store.subjectCutoff(family.subject));
     if (cutoff !== undefined && family.createdAt <= cutoff) throw expired('the subject was logged out everywhere after this login');
     return family;
   }
@@ -242,7 +242,7 @@ export function createSessions(options: SessionsOptions): Sessions {
   /** Marks the family revoked; false when it changed meanwhile (the caller decides again). */
   async function revokeFamily(family: SessionFamily, time: number): Promise<boolean> {
     const revoked: SessionFamily = { ...family, revoked: true, lastUsedAt: time, version: family.version + 1 };
-    return inStore('revoke a family', () => store.update(family.familyId, family.version, revoked));
+    return inStore('revoke a family in the session store', () => store.update(family.familyId, family.version, revoked));
   }
 
   async function logout(refreshToken: string | undefined): Promise<{ setCookies: string[] }> {
@@ -251,13 +251,13 @@ export function createSessions(options: SessionsOptions): Sessions {
       const hash = hashSecret(parsed.secret);
       for (let attempt = 0; attempt < 2; attempt++) {
         const time = now();
-        const family = await inStore('read a family', () => store.get(parsed.familyId));
+        const family = await inStore('read a family from the session store', () => store.get(parsed.familyId));
         // Only a token of the family ends it: a forged secret for a known family id does nothing.
         const known = family !== undefined && (includesHash(family.current, hash) || includesHash(family.previous?.hashes ?? [], hash));
         if (family === undefined || family.revoked || !known) break;
         if (await revokeFamily(family, time)) {
           const live = family.accessTokens.filter((entry) => entry.exp * 1000 > time);
-          await inStore('revoke the access tokens', () => Promise.all(live.map((entry) => revocation.revoke(entry.jti, entry.exp))));
+          await inStore("revoke the session's access tokens in the revocation store (logout: the family is already revoked)", () => Promise.all(live.map((entry) => revocation.revoke(entry.jti, entry.exp))));
           break;
         }
       }
@@ -268,8 +268,8 @@ export function createSessions(options: SessionsOptions): Sessions {
   async function logoutEverywhere(subject: string): Promise<{ setCookies: string[] }> {
     if (typeof subject !== 'string' || subject === '') throw new TypeError('logoutEverywhere(subject) needs the subject (a non-empty string).');
     const time = now();
-    await inStore('revoke a subject', () => store.revokeSubject(subject, time));
-    await revokeAccessTokensOf(subject, time);
+    await inStore('revoke a subject in the session store', () => store.revokeSubject(subject, time));
+    await revokeAccessTokensOf(subject, time, 'logoutEverywhere');
     return { setCookies: cookies.clear() };
   }
 
