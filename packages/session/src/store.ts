@@ -45,6 +45,6 @@ export interface SessionStore {
   delete(familyId: string): Promise<void>;
   /** Every family of `subject` created at or before `at` (Unix ms) is dead: "log out everywhere". */
   revokeSubject(subject: string, at: number): Promise<void>;
-  /** The latest `revokeSubject` time of `subject`, if any is still relevant. */
+  /** The latest `revokeSubject` time of `subject`: kept while a family created before it may still be stored. */
   subjectCutoff(subject: string): Promise<number | undefined>;
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeProtectedHeader } from 'jose';
 import { createVerifier } from '@jwt-guard/core';
@@ -51,7 +51,10 @@ describe('login', () => {
     expect(header.alg).toBe(alg);
     expect(header.kid).toBe(options.kid ?? (typeof options.privateKey === 'object' && 'kid' in options.privateKey ? options.privateKey.kid : undefined));
     expect(guard.verifier.algorithms).toEqual([alg]);
-    expect(JSON.stringify(sessions.guardOptions())).not.toContain('"d"');
+    // The guard gets the public half only.
+    const { publicKey, secret } = sessions.guardOptions();
+    expect(publicKey instanceof KeyObject && publicKey.type).toBe('public');
+    expect(secret).toBeUndefined();
   });
 
   it('refuses a weak secret with the guard\'s own message', () => {
