@@ -16,6 +16,7 @@ export default defineConfig({
       '@jwt-guard/redis': pkg('redis'),
       '@jwt-guard/cli': pkg('cli'),
       '@jwt-guard/metrics': pkg('metrics'),
+      '@jwt-guard/session': pkg('session'),
     },
   },
   test: {

@@ -51,5 +51,8 @@ export { memoryRevocationStore, RevocationCapacityError, type MemoryRevocationSt
 export { revocationAdmin, type RevocationAdmin } from './revocation/admin.js';
 export type { RevocationOptions, RevocationStatus, RevocationStore, RevocationSubject, RevocationUnavailableEvent } from './revocation/store.js';
 export { durationToSeconds } from './duration.js';
-// A documented helper: the "did you mean" of jwt-guard's option checks, for packages (testing) that check their own option names.
-export { closestName } from './config.js';
+// Documented helpers for jwt-guard's own packages (testing, session, cli) that check their options the way the
+// verifier does: the "did you mean" of unknown names, the option-name check, the configuration error.
+export { checkOptionNames, closestName } from './config.js';
+export { configError } from './errors.js';
+export { isCookieName } from './http/cookies.js';
