@@ -138,25 +138,30 @@ export class JwtGuardError extends Error {
   /** A copy of this error that announces `realm` in its `WWW-Authenticate` header. */
   withRealm(realm: string | undefined): JwtGuardError {
     if (realm === this.realm) return this;
-    return this.copyWith({ realm });
+    return copyWith(this, { realm });
   }
 
   /** A copy of this error whose response sends `Vary: <vary>` (the request headers it depended on). */
   withVary(vary: string | undefined): JwtGuardError {
     if (vary === this.vary) return this;
-    return this.copyWith({ vary });
+    return copyWith(this, { vary });
   }
+}
 
-  private copyWith(changes: Pick<JwtGuardErrorOptions, 'realm' | 'vary'>): JwtGuardError {
-    return new JwtGuardError(this.code, this.message, {
-      hint: this.hint,
-      requiredScopes: this.requiredScopes,
-      realm: this.realm,
-      vary: this.vary,
-      cause: this.cause,
-      ...changes,
-    });
-  }
+/**
+ * A copy with another realm or Vary. A module function, not a private method: a private member
+ * would make the class nominal, and an app whose types load both our ESM and CJS declarations
+ * (an `import` and a `require` of the adapters) would then see two incompatible JwtGuardErrors.
+ */
+function copyWith(error: JwtGuardError, changes: Pick<JwtGuardErrorOptions, 'realm' | 'vary'>): JwtGuardError {
+  return new JwtGuardError(error.code, error.message, {
+    hint: error.hint,
+    requiredScopes: error.requiredScopes,
+    realm: error.realm,
+    vary: error.vary,
+    cause: error.cause,
+    ...changes,
+  });
 }
 
 export function isJwtGuardError(value: unknown): value is JwtGuardError {
