@@ -279,3 +279,24 @@ describe.each(SESSION_ADAPTERS)('session endpoints on %s', (adapter) => {
     expect((await refresh(app, first.setCookies)).status).toBe(200);
   });
 });
+
+describe('session routes after a JSON body parser (Express)', () => {
+  it('logs in from req.body that express.json() parsed', async () => {
+    const { endpoints } = sessionsOnClock();
+    const app = express();
+    app.use(express.json());
+    app.use('/auth', expressRoutes(endpoints));
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const ok = await fetch(`http://127.0.0.1:${port}/auth/login`, { method: 'POST', headers: { ...SAME_ORIGIN, 'content-type': 'application/json' }, body: LOGIN_BODY });
+      expect([ok.status, ((await ok.json()) as { subject: string }).subject]).toEqual([200, 'demo']);
+      const refused = await fetch(`http://127.0.0.1:${port}/auth/login`, { method: 'POST', headers: { ...SAME_ORIGIN, 'content-type': 'application/json' }, body: '{"username":"demo"}' });
+      expect(refused.status).toBe(401);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
