@@ -72,10 +72,13 @@ export interface SessionEndpoints {
 const OPTION_NAMES = ['authenticate', 'csrf', 'maxBodyBytes', 'onEvent'];
 const CSRF_VARY = 'Origin, Sec-Fetch-Site';
 
-const DESCRIPTIONS = {
-  method_not_allowed: 'Use POST.',
-  invalid_request: 'The request body must be JSON (content-type: application/json).',
-  invalid_credentials: 'The credentials were not accepted.',
+/** Each refusal of the endpoints' own: its stable code and what the client is told. */
+const REFUSALS = {
+  method_not_allowed: { error: 'method_not_allowed', description: 'Use POST.' },
+  not_json: { error: 'invalid_request', description: 'The request body must be JSON (content-type: application/json).' },
+  bad_json: { error: 'invalid_request', description: 'The request body is not valid JSON.' },
+  too_large: { error: 'invalid_request', description: 'The request body is too large.' },
+  invalid_credentials: { error: 'invalid_credentials', description: 'The credentials were not accepted.' },
 } as const;
 
 export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOptions): SessionEndpoints {
@@ -104,8 +107,9 @@ export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOp
     return { status, headers: { ...all, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
   }
 
-  function refusal(status: number, error: keyof typeof DESCRIPTIONS, headers?: Record<string, string>): EndpointResponse {
-    return answer(status, { error, error_description: DESCRIPTIONS[error] }, headers);
+  function refusal(status: number, reason: keyof typeof REFUSALS, headers?: Record<string, string>): EndpointResponse {
+    const { error, description } = REFUSALS[reason];
+    return answer(status, { error, error_description: description }, headers);
   }
 
   function issued(tokens: IssuedTokens): EndpointResponse {
@@ -131,10 +135,10 @@ export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOp
   async function login(request: EndpointRequest): Promise<EndpointResponse> {
     const early = precheck(request, 'login');
     if (early !== undefined) return early;
-    if (!isJson(request.headers['content-type'])) return refusal(400, 'invalid_request');
+    if (!isJson(request.headers['content-type'])) return refusal(400, 'not_json');
     const body = await jsonBody(request, maxBodyBytes);
-    if (body === TOO_LARGE) return refusal(413, 'invalid_request');
-    if (body === INVALID) return refusal(400, 'invalid_request');
+    if (body === TOO_LARGE) return refusal(413, 'too_large');
+    if (body === INVALID) return refusal(400, 'bad_json');
     let input: LoginInput | undefined;
     try {
       input = await options.authenticate(body);

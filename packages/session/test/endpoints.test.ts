@@ -40,7 +40,7 @@ describe('sessionEndpoints', () => {
   it('answers bad JSON 400 and a body over maxBodyBytes 413 (stopping the read there)', async () => {
     const { endpoints } = setup();
     const bad = await endpoints.login(post(json, undefined, (max) => readBodyStream(Readable.from([Buffer.from('{"ok":')]), max)));
-    expect([bad.status, JSON.parse(bad.body).error]).toEqual([400, 'invalid_request']);
+    expect([bad.status, JSON.parse(bad.body)]).toEqual([400, { error: 'invalid_request', error_description: 'The request body is not valid JSON.' }]);
     let chunksRead = 0;
     const endless = Readable.from((function* () {
       for (;;) {
