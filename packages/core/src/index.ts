@@ -33,6 +33,7 @@ export { readCookie } from './http/cookies.js';
 export { type GuardRequest } from './http/request.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
 export { appendVary, type CsrfOptions } from './http/csrf.js';
+export { checkCsrf, csrfPolicy, type CsrfPolicy } from './http/csrf.js';
 export { answerRefusal, type RefusalSeam } from './http/on-error.js';
 export {
   claimRequirement,

@@ -5,3 +5,13 @@ export type { SigningKeyOptions } from './signing-key.js';
 export { serializeCookie, type CookieAttributes } from './cookies.js';
 export { SESSION_ERROR_CODES, SessionError, isSessionError, type SessionErrorCode } from './errors.js';
 export type { SessionCookieOptions, SessionCookiesOptions } from './session-cookies.js';
+export {
+  readBodyStream,
+  sessionEndpoints,
+  type EndpointRequest,
+  type EndpointResponse,
+  type SessionEndpointName,
+  type SessionEndpoints,
+  type SessionEndpointsOptions,
+  type SessionEvent,
+} from './endpoints.js';

@@ -48,6 +48,10 @@ export interface LoginInput {
 }
 
 export interface IssuedTokens {
+  /** The session's user (`sub`). */
+  subject: string;
+  /** The access token's scopes. */
+  scopes: string[];
   accessToken: string;
   /** Opaque: `<family id>.<256-bit secret>`. Never log it. */
   refreshToken: string;
@@ -69,6 +73,8 @@ export interface Sessions {
   logout(refreshToken: string | undefined): Promise<{ setCookies: string[] }>;
   /** Ends every session of `subject`, and every access token issued to it until now. */
   logoutEverywhere(subject: string): Promise<{ setCookies: string[] }>;
+  /** The names of the two cookies, e.g. for the endpoints that read the refresh cookie. */
+  readonly cookieNames: { readonly access: string; readonly refresh: string };
   /** The store, e.g. to inspect or share it. */
   readonly store: SessionStore;
   readonly revocation: RevocationStore;
@@ -141,10 +147,14 @@ export function createSessions(options: SessionsOptions): Sessions {
       .setJti(jti)
       .sign(signing.key);
     const refreshMaxAge = Math.max(0, Math.floor((family.idleExpiresAt - time) / 1000));
+    // The access cookie outlives its token, until the session could refresh: an expired token is still
+    // sent, so the guard answers `401 token_expired` (the page's cue to refresh), not `token_missing`.
     const tokens: IssuedTokens = {
+      subject: family.subject,
+      scopes: [...family.scopes],
       accessToken,
       refreshToken,
-      setCookies: [cookies.access(accessToken, Math.max(0, exp - iat)), cookies.refresh(refreshToken, refreshMaxAge)],
+      setCookies: [cookies.access(accessToken, refreshMaxAge), cookies.refresh(refreshToken, refreshMaxAge)],
       expiresAt: new Date(exp * 1000),
       refreshExpiresAt: new Date(family.idleExpiresAt),
     };
@@ -287,7 +297,8 @@ export function createSessions(options: SessionsOptions): Sessions {
     return guard;
   }
 
-  return { guardOptions, login, refresh, logout, logoutEverywhere, store, revocation };
+  const cookieNames = { access: cookies.accessName, refresh: cookies.refreshName };
+  return { guardOptions, login, refresh, logout, logoutEverywhere, cookieNames, store, revocation };
 }
 
 function checkLoginInput(input: LoginInput): LoginInput {

@@ -20,7 +20,8 @@ describe('login', () => {
     expect(typeof payload.sid).toBe('string');
     expect([...scopes]).toEqual(['orders:read', 'orders:write']);
     expect(issued.expiresAt).toEqual(new Date(START + 300_000));
-    expect(issued.setCookies[0]).toBe(`__Host-access_token=${issued.accessToken}; Max-Age=300; Path=/; Secure; HttpOnly; SameSite=Strict`);
+    // The access cookie lives as long as the refresh token, not the access token: an expired token is still sent.
+    expect(issued.setCookies[0]).toBe(`__Host-access_token=${issued.accessToken}; Max-Age=${7 * 86400}; Path=/; Secure; HttpOnly; SameSite=Strict`);
     expect(issued.setCookies[1]).toBe(`__Secure-refresh_token=${issued.refreshToken}; Max-Age=${7 * 86400}; Path=/auth; Secure; HttpOnly; SameSite=Strict`);
   });
 

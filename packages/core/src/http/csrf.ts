@@ -1,5 +1,6 @@
 import { closestName } from '../config.js';
-import { configError } from '../errors.js';
+import { configError, JwtGuardError } from '../errors.js';
+import { explainRefusal } from '../explanations.js';
 import { cookieHolds } from './cookies.js';
 import type { GuardRequest } from './request.js';
 import type { TokenPlace } from './token-extraction.js';
@@ -156,4 +157,21 @@ export function appendVary(existing: string | number | readonly string[] | undef
     fields.push(field);
   }
   return fields.join(', ');
+}
+
+/**
+ * The policy for endpoints that read a cookie by design (the session's login, refresh and logout):
+ * `option` means what the guard's `csrf` does (`false` is off, and reported once).
+ */
+export function csrfPolicy(option: boolean | CsrfOptions | undefined): CsrfPolicy | undefined {
+  return csrfPolicyOf(option, { kind: 'custom' });
+}
+
+/** The guard's CSRF decision for one request: undefined to let it through, else the 403 refusal (hint and `Vary` set). */
+export function checkCsrf(request: GuardRequest, policy: CsrfPolicy): JwtGuardError | undefined {
+  if (isSafeMethod(request.method)) return undefined;
+  const facts = csrfRefusal(request, policy);
+  if (facts === undefined) return undefined;
+  const hint = explainRefusal('csrf_check_failed', { csrf: facts });
+  return new JwtGuardError('csrf_check_failed', 'The request was refused as a possible cross-site request forgery.', { hint, vary: CSRF_VARY });
 }
