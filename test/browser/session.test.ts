@@ -177,6 +177,7 @@ describe('examples/browser-session in Chromium', () => {
     });
     expect(replay.status).toBe(401);
     expect(await replay.json()).toMatchObject({ error: 'refresh_token_reused' });
+    expect(events).toContain('reuse_detected');
 
     const before = example.orders.length;
     await addOrder(page, 'after theft');

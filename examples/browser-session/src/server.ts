@@ -1,19 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { jwtGuard } from '@jwt-guard/express';
-import { createSessions, type Sessions } from '@jwt-guard/session';
-import { authRoutes, type DemoUser, type SessionEventLike } from './auth-routes.js';
+import { createSessions, sessionEndpoints, type LoginInput, type SessionEvent, type Sessions } from '@jwt-guard/session';
+import { sessionRoutes } from '@jwt-guard/session/express';
 import { ordersRoutes, type Order } from './orders.js';
 import { settingsFromEnv, type Env } from './settings.js';
 
 export const ISSUER = 'http://browser-session.example/';
 export const AUDIENCE = 'browser-session-api';
-const DEMO_USER: DemoUser = { subject: 'demo', scopes: ['orders:read', 'orders:write'] };
+const DEMO_USER: LoginInput = { subject: 'demo', scopes: ['orders:read', 'orders:write'] };
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 
 export interface BrowserSessionAppOptions {
   /** Told about logins, refreshes, refusals and logouts (never tokens): the tests count refreshes with it. */
-  onEvent?: (event: SessionEventLike) => void;
+  onEvent?: (event: SessionEvent) => void;
   /** Where start-up notices go. Default: stderr. */
   warn?: (message: string) => void;
 }
@@ -26,7 +26,7 @@ export interface BrowserSessionApp {
 }
 
 /** The demo's only user. A real app checks a password hash here. */
-function authenticate(body: unknown): DemoUser | undefined {
+function authenticate(body: unknown): LoginInput | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const { username, password } = body as { username?: unknown; password?: unknown };
   return username === 'demo' && password === 'demo' ? DEMO_USER : undefined;
@@ -55,7 +55,9 @@ export function createBrowserSessionApp(env: Env, options: BrowserSessionAppOpti
     next();
   });
   app.use(express.static(PUBLIC_DIR));
-  app.use('/auth', authRoutes(sessions, authenticate, options.onEvent ?? (() => undefined)));
+  // POST /auth/login, /auth/refresh, /auth/logout: where the refresh cookie's default path points.
+  // They check CSRF too (login included), and read the JSON body themselves, bounded.
+  app.use('/auth', sessionRoutes(sessionEndpoints(sessions, { authenticate, ...(options.onEvent ? { onEvent: options.onEvent } : {}) })));
   // The access token comes from its HttpOnly cookie; the CSRF check is on by default for cookie tokens.
   app.use('/api', jwtGuard(sessions.guardOptions()), ordersRoutes(orders));
   return { app, sessions, orders };

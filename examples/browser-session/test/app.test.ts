@@ -61,7 +61,7 @@ describe('examples/browser-session (no browser)', () => {
   it('refuses wrong credentials, and an order without a usable item (400), creating nothing', async () => {
     const { app: server, orders } = app();
     const refused = await request(server).post('/auth/login').set(SAME_ORIGIN).send({ username: 'demo', password: 'nope' }).expect(401);
-    expect(refused.body).toEqual({ error: 'invalid_credentials' });
+    expect(refused.body).toMatchObject({ error: 'invalid_credentials' });
     expect(refused.headers['set-cookie']).toBeUndefined();
 
     const jar = new Jar();
@@ -74,8 +74,11 @@ describe('examples/browser-session (no browser)', () => {
     expect(orders).toHaveLength(1);
   });
 
-  it('refuses a cross-site POST with a valid cookie (CSRF, 403) and creates nothing', async () => {
+  it('refuses a cross-site POST with a valid cookie (CSRF, 403) and creates nothing; a cross-site login too', async () => {
     const { app: server, orders } = app();
+    const forgedLogin = await request(server).post('/auth/login').set('sec-fetch-site', 'cross-site').send({ username: 'demo', password: 'demo' }).expect(403);
+    expect(forgedLogin.body).toMatchObject({ error: 'csrf_check_failed' });
+    expect(forgedLogin.headers['set-cookie']).toBeUndefined();
     const jar = new Jar();
     jar.take((await request(server).post('/auth/login').set(SAME_ORIGIN).send({ username: 'demo', password: 'demo' }).expect(200)).headers['set-cookie']);
     const forged = await request(server).post('/api/orders').set('sec-fetch-site', 'cross-site').set('cookie', jar.header()).send({ item: 'forged' }).expect(403);
