@@ -5,6 +5,8 @@
 const $ = (id) => document.getElementById(id);
 // 'unknown' until the first answer: a reload may still hold a live refresh cookie.
 let session = 'unknown';
+// One refresh at a time: calls failing together share it instead of each rotating the token.
+let refreshing;
 
 async function post(path, body) {
   return fetch(path, {
@@ -32,8 +34,8 @@ async function api(path, init = {}) {
     showLogin();
     return response;
   }
-  const refreshed = await post('/auth/refresh');
-  if (!refreshed.ok) {
+  refreshing ??= post('/auth/refresh').then((answer) => answer.ok).finally(() => { refreshing = undefined; });
+  if (!(await refreshing)) {
     showLogin(session === 'in' ? 'Your session has ended: please log in again.' : '');
     return response;
   }
