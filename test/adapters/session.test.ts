@@ -1,15 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import express from 'express';
+import Koa from 'koa';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as expressGuard from '@jwt-guard/express';
+import * as koaGuard from '@jwt-guard/koa';
+import * as fastifyGuard from '@jwt-guard/fastify';
 import { createSessions, sessionEndpoints, type Sessions } from '@jwt-guard/session';
 // The subpaths by source: vitest's alias maps the package name to its index, not its subpaths.
 import { sessionRoutes as expressRoutes } from '../../packages/session/src/express.js';
+import { sessionRoutes as koaRoutes } from '../../packages/session/src/koa.js';
+import { sessionRoutes as fastifyRoutes } from '../../packages/session/src/fastify.js';
 
 const SECRET = 'bq3V0oJ0m8fZ1kq0b7W3xYd9cR2tLp6sNe4uHg5aA1s';
 const START = Date.parse('2026-01-01T00:00:00Z');
 const ORIGIN = 'https://app.example.com';
-const SESSION_ADAPTERS = ['express'] as const;
+const SESSION_ADAPTERS = ['express', 'koa', 'fastify'] as const;
 type SessionAdapter = (typeof SESSION_ADAPTERS)[number];
 
 /** One app per framework: session routes under /auth, the guard on /api (GET /api/me answers `{ sub }`). */
@@ -46,6 +52,30 @@ async function startSessionApp(adapter: SessionAdapter): Promise<SessionApp> {
         res.status(error.status ?? 500).json(error.toJSON?.() ?? { error: 'server_error' });
       });
       server = createServer(app);
+      break;
+    }
+    case 'koa': {
+      const app = new Koa();
+      app.use(koaRoutes(endpoints, { prefix: '/auth' }));
+      const guard = koaGuard.jwtGuard(sessions.guardOptions());
+      app.use(async (ctx, next) => {
+        if (!ctx.path.startsWith('/api/')) return next();
+        return guard(ctx, async () => {
+          if (ctx.path === '/api/me') ctx.body = { sub: (ctx.state as koaGuard.JwtGuardState).auth?.payload.sub };
+        });
+      });
+      server = createServer(app.callback());
+      break;
+    }
+    case 'fastify': {
+      const app = Fastify();
+      await app.register(fastifyRoutes, { endpoints, prefix: '/auth' });
+      await app.register(async (api) => {
+        await api.register(fastifyGuard.jwtGuard, sessions.guardOptions());
+        api.get('/me', async (request) => ({ sub: request.auth?.payload.sub }));
+      }, { prefix: '/api' });
+      await app.ready();
+      server = app.server;
       break;
     }
   }
@@ -247,5 +277,26 @@ describe.each(SESSION_ADAPTERS)('session endpoints on %s', (adapter) => {
     app.advance(301_000);
     expect(await me(app, first.setCookies)).toMatchObject({ status: 401, json: { error: 'token_expired' } });
     expect((await refresh(app, first.setCookies)).status).toBe(200);
+  });
+});
+
+describe('session routes after a JSON body parser (Express)', () => {
+  it('logs in from req.body that express.json() parsed', async () => {
+    const { endpoints } = sessionsOnClock();
+    const app = express();
+    app.use(express.json());
+    app.use('/auth', expressRoutes(endpoints));
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const ok = await fetch(`http://127.0.0.1:${port}/auth/login`, { method: 'POST', headers: { ...SAME_ORIGIN, 'content-type': 'application/json' }, body: LOGIN_BODY });
+      expect([ok.status, ((await ok.json()) as { subject: string }).subject]).toEqual([200, 'demo']);
+      const refused = await fetch(`http://127.0.0.1:${port}/auth/login`, { method: 'POST', headers: { ...SAME_ORIGIN, 'content-type': 'application/json' }, body: '{"username":"demo"}' });
+      expect(refused.status).toBe(401);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

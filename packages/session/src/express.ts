@@ -1,6 +1,7 @@
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import { appendVary } from '@jwt-guard/core';
-import { readBodyStream, type EndpointRequest, type EndpointResponse, type SessionEndpointName, type SessionEndpoints } from './endpoints.js';
+import { readBodyStream } from './read-body.js';
+import { type EndpointRequest, type EndpointResponse, type SessionEndpointName, type SessionEndpoints } from './endpoints.js';
 
 /**
  * POST /login, /refresh and /logout of `endpoints` (other methods: 405), for

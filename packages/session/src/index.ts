@@ -5,8 +5,8 @@ export type { SigningKeyOptions } from './signing-key.js';
 export { serializeCookie, type CookieAttributes } from './cookies.js';
 export { SESSION_ERROR_CODES, SessionError, isSessionError, type SessionErrorCode } from './errors.js';
 export type { SessionCookieOptions, SessionCookiesOptions } from './session-cookies.js';
+export { readBodyStream } from './read-body.js';
 export {
-  readBodyStream,
   sessionEndpoints,
   type EndpointRequest,
   type EndpointResponse,
