@@ -137,9 +137,15 @@ describe('examples/browser-session in Chromium', () => {
   it('keeps working across access-token expiry: the page refreshes without the user noticing', async () => {
     const page = await loggedInPage();
     const refreshes = events.filter((type) => type === 'refreshed').length;
+    const refusals: Promise<unknown>[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(`${origin}/api/`) && response.status() === 401) refusals.push(response.json());
+    });
     await sleep(2_500);
     await addOrder(page, 'after expiry');
     await expect.poll(() => items(page)).toContain('after expiry');
+    // The access cookie outlives its token, so the guard says why (expired), and that is what the page refreshes on.
+    expect(await Promise.all(refusals)).toEqual([expect.objectContaining({ error: 'token_expired' })]);
     expect(await page.locator('#login').isHidden()).toBe(true);
     expect(events.filter((type) => type === 'refreshed').length).toBeGreaterThan(refreshes);
     expect(example.orders.map((order) => order.item)).toContain('after expiry');
