@@ -140,6 +140,12 @@ export default defineConfig(
     languageOptions: { sourceType: 'commonjs' },
   },
   {
+    // Scripts served to the browser as they are (no build step): browser globals, not Node's.
+    name: 'jwt-guard/browser-scripts',
+    files: ['examples/*/public/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+  },
+  {
     name: 'jwt-guard/jest-packaging-tests',
     files: ['test/packaging/jest/**/*.{js,cjs}'],
     languageOptions: { globals: { ...globals.jest } },

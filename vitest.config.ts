@@ -8,6 +8,8 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 export default defineConfig({
   resolve: {
     alias: {
+      // Subpaths before their package: the first entry whose name prefixes the import wins.
+      '@jwt-guard/session/express': fileURLToPath(new URL('./packages/session/src/express.ts', import.meta.url)),
       '@jwt-guard/core': pkg('core'),
       '@jwt-guard/express': pkg('express'),
       '@jwt-guard/koa': pkg('koa'),
