@@ -9,7 +9,10 @@ export default defineConfig({
   resolve: {
     alias: {
       // Subpaths before their package: the first entry whose name prefixes the import wins.
+      // Subpaths before their package: an alias also matches what starts with it.
       '@jwt-guard/session/express': fileURLToPath(new URL('./packages/session/src/express.ts', import.meta.url)),
+      '@jwt-guard/session/koa': fileURLToPath(new URL('./packages/session/src/koa.ts', import.meta.url)),
+      '@jwt-guard/session/fastify': fileURLToPath(new URL('./packages/session/src/fastify.ts', import.meta.url)),
       '@jwt-guard/core': pkg('core'),
       '@jwt-guard/express': pkg('express'),
       '@jwt-guard/koa': pkg('koa'),

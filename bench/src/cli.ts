@@ -12,6 +12,7 @@ import { BENCH_DIR, environmentLines, loadAverage, log, REPO_DIR } from './commo
 import { partAMarkdown, runPartA, type PartAOptions, type PartAResult } from './part-a.js';
 import { partBMarkdown, runPartB, type PartBOptions, type PartBResult } from './part-b.js';
 import { partCMarkdown, runPartC, type PartCOptions, type PartCResult } from './part-c.js';
+import { refreshMarkdown, runRefresh, type RefreshOptions, type RefreshRow } from './session-refresh.js';
 
 function positive(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -37,7 +38,7 @@ function assertBuilt(): void {
 
 const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run bench [flags], after pnpm build)
   --quick             tiny durations: a smoke run (numbers meaningless)
-  --part A|B|C        only one part (default: all; C is the CSRF check's cost, a few seconds)
+  --part A|B|C        only one part (default: all; C: browser sessions — the CSRF check's cost and the refresh endpoint's throughput, ~10 s)
   --framework NAME    Part B: only express, koa or fastify (repeatable; default: all three)
   --duration S        seconds per HTTP run (default 1; quick 0.1)
   --rounds N          rounds, both parts (default A 5, B 5; quick A 2, B 1)
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     ...(values.framework === undefined ? {} : { frameworks: frameworksOf(values.framework) }),
   };
   const optionsC: PartCOptions = { rounds: Math.round(rounds ?? (quick ? 2 : 9)), iterations: quick ? 2_000 : 200_000 };
+  const optionsRefresh: RefreshOptions = { clients: 32, duration: quick ? 0.2 : 3 };
   const out = path.resolve(values.out ?? path.join(BENCH_DIR, 'REPORT.md'));
 
   const started = new Date();
@@ -109,9 +111,13 @@ async function main(): Promise<void> {
   let resultA: PartAResult | undefined;
   let resultB: PartBResult | undefined;
   let resultC: PartCResult | undefined;
+  let resultRefresh: RefreshRow[] | undefined;
   if (parts.includes('A')) resultA = await runPartA(optionsA);
   if (parts.includes('B')) resultB = await runPartB(optionsB);
-  if (parts.includes('C')) resultC = await runPartC(optionsC);
+  if (parts.includes('C')) {
+    resultC = await runPartC(optionsC);
+    resultRefresh = await runRefresh(optionsRefresh);
+  }
   const seconds = (performance.now() - t0) / 1000;
 
   let commit = 'unknown';
@@ -135,12 +141,13 @@ async function main(): Promise<void> {
     ...(resultA === undefined ? [] : [partAMarkdown(resultA, optionsA)]),
     ...(resultB === undefined ? [] : [partBMarkdown(resultB, optionsB)]),
     ...(resultC === undefined ? [] : [partCMarkdown(resultC, optionsC)]),
+    ...(resultRefresh === undefined ? [] : ['', refreshMarkdown(resultRefresh, optionsRefresh)]),
   ].join('\n');
 
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, report);
   if (values.json !== undefined) {
-    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, optionsC, partA: resultA, partB: resultB, partC: resultC }, null, 2));
+    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, optionsC, optionsRefresh, partA: resultA, partB: resultB, partC: resultC, refresh: resultRefresh }, null, 2));
   }
   process.stdout.write(`${report}\n`);
   log(`report written to ${path.relative(process.cwd(), out) || out} (${seconds.toFixed(0)} s)`);

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, KeyObject, type JsonWebKey } from 'node:crypto';
 import { configError, createVerifier, type Algorithm, type JWK, type SecretInput, type VerifierOptions } from '@jwt-guard/core';
 
 /** The keys the session signs with: the guard's key vocabulary, for signing. Exactly one of `secret`, `privateKey`. */
@@ -24,7 +24,7 @@ export interface SigningKey {
   alg: Algorithm;
   kid: string | undefined;
   /** What jose's `sign` takes. */
-  key: KeyObject | Uint8Array;
+  key: KeyObject;
   /** The guard's key options for what this key signs: `{ secret }` or `{ publicKey }`. */
   verification: Pick<VerifierOptions, 'secret' | 'publicKey'>;
 }
@@ -42,7 +42,7 @@ export function importSigningKey(options: SigningKeyOptions): SigningKey {
     throw configError('createSessions needs exactly one signing key: `secret` (HMAC) or `privateKey` (PEM, JWK or KeyObject).');
   }
   if (kid !== undefined && (typeof kid !== 'string' || kid === '')) throw configError('`kid` must be a non-empty string.');
-  let key: KeyObject | Uint8Array;
+  let key: KeyObject;
   let verification: SigningKey['verification'];
   let algorithm = options.algorithm;
   let keyId = kid;
@@ -53,7 +53,8 @@ export function importSigningKey(options: SigningKeyOptions): SigningKey {
       throw configError('`secret` must be one HMAC secret, a string or a Uint8Array (sessions sign with one key; set `kid` to name it).');
     }
     verification = { secret };
-    key = typeof secret === 'string' ? encoder.encode(secret) : secret;
+    // Imported once: given raw bytes, jose would import the HMAC key again for every token it signs.
+    key = createSecretKey(typeof secret === 'string' ? encoder.encode(secret) : secret);
   } else {
     const imported = importPrivateKey(privateKey as NonNullable<typeof privateKey>);
     key = imported.key;
