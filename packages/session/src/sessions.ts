@@ -145,7 +145,7 @@ export function createSessions(options: SessionsOptions): Sessions {
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .setJti(jti)
-      .sign(signing.key);
+      .sign(await signing.key());
     const refreshMaxAge = Math.max(0, Math.floor((family.idleExpiresAt - time) / 1000));
     // The access cookie outlives its token, until the session could refresh: an expired token is still
     // sent, so the guard answers `401 token_expired` (the page's cue to refresh), not `token_missing`.

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, webcrypto, type JsonWebKey } from 'node:crypto';
 import { configError, createVerifier, type Algorithm, type JWK, type SecretInput, type VerifierOptions } from '@jwt-guard/core';
 
 /** The keys the session signs with: the guard's key vocabulary, for signing. Exactly one of `secret`, `privateKey`. */
@@ -23,8 +23,11 @@ export interface SigningKeyOptions {
 export interface SigningKey {
   alg: Algorithm;
   kid: string | undefined;
-  /** What jose's `sign` takes. */
-  key: KeyObject;
+  /**
+   * What jose's `sign` takes, made once: for HMAC a WebCrypto key (jose signs HMAC through WebCrypto
+   * and would import raw bytes or a KeyObject again for every token: twice the cost of the refresh).
+   */
+  key: () => Promise<KeyObject | webcrypto.CryptoKey>;
   /** The guard's key options for what this key signs: `{ secret }` or `{ publicKey }`. */
   verification: Pick<VerifierOptions, 'secret' | 'publicKey'>;
 }
@@ -42,7 +45,7 @@ export function importSigningKey(options: SigningKeyOptions): SigningKey {
     throw configError('createSessions needs exactly one signing key: `secret` (HMAC) or `privateKey` (PEM, JWK or KeyObject).');
   }
   if (kid !== undefined && (typeof kid !== 'string' || kid === '')) throw configError('`kid` must be a non-empty string.');
-  let key: KeyObject;
+  let key: KeyObject | Uint8Array;
   let verification: SigningKey['verification'];
   let algorithm = options.algorithm;
   let keyId = kid;
@@ -53,8 +56,7 @@ export function importSigningKey(options: SigningKeyOptions): SigningKey {
       throw configError('`secret` must be one HMAC secret, a string or a Uint8Array (sessions sign with one key; set `kid` to name it).');
     }
     verification = { secret };
-    // Imported once: given raw bytes, jose would import the HMAC key again for every token it signs.
-    key = createSecretKey(typeof secret === 'string' ? encoder.encode(secret) : secret);
+    key = typeof secret === 'string' ? encoder.encode(secret) : secret;
   } else {
     const imported = importPrivateKey(privateKey as NonNullable<typeof privateKey>);
     key = imported.key;
@@ -73,7 +75,18 @@ export function importSigningKey(options: SigningKeyOptions): SigningKey {
   if (alg === undefined || verifier.algorithms.length !== 1) {
     throw configError(`the signing key fits several algorithms (${verifier.algorithms.join(', ')}): choose one with \`algorithm\`.`);
   }
-  return { alg, kid: keyId, key, verification };
+  let imported: Promise<KeyObject | webcrypto.CryptoKey> | undefined;
+  const signWith = key;
+  const hash = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' }[alg as string];
+  return {
+    alg,
+    kid: keyId,
+    key: () =>
+      (imported ??= signWith instanceof KeyObject || hash === undefined
+        ? Promise.resolve(signWith as KeyObject)
+        : webcrypto.subtle.importKey('raw', signWith, { name: 'HMAC', hash }, false, ['sign'])),
+    verification,
+  };
 }
 
 function importPrivateKey(input: string | Uint8Array | JWK | KeyObject): { key: KeyObject; alg: Algorithm | undefined; kid: string | undefined } {
