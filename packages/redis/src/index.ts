@@ -6,3 +6,9 @@ export {
   type RedisRevocationStoreOptions,
 } from './store.js';
 export type { RedisRevocationClient, RedisRevocationMulti } from './client.js';
+export {
+  redisSessionStore,
+  type RedisSessionStore,
+  type RedisSessionStoreOptions,
+} from './session-store.js';
+export { RedisSessionStoreError, type RedisSessionStoreErrorCode } from './session-errors.js';

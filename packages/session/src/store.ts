@@ -29,9 +29,10 @@ export interface SessionFamily {
 }
 
 /**
- * Where families live: `memorySessionStore()` in one process (a Redis store is planned). Methods
- * may reject; `createSessions` turns that into `session_store_unavailable` (503). A store that can
- * hang (a network store) must enforce its own timeout: sessions wait for its answer.
+ * Where families live: `memorySessionStore()` in one process, `redisSessionStore()` from
+ * `@jwt-guard/redis` across instances. Methods may reject; `createSessions` turns that into
+ * `session_store_unavailable` (503). A store that can hang (a network store) must enforce its own
+ * timeout: sessions wait for its answer.
  */
 export interface SessionStore {
   get(familyId: string): Promise<SessionFamily | undefined>;
