@@ -132,5 +132,5 @@ function tokenCost(rows: readonly PartCRow[]): string {
   const tokenRow = rows[3];
   if (defaultRow === undefined || tokenRow === undefined) return '';
   return `The opt-in \`csrf.token\` adds ${signed(tokenRow.addedUs - defaultRow.addedUs)} µs/call to the default check ` +
-    `(${signed(tokenRow.addedUs)} µs over \`csrf: false\`): one HMAC-SHA256 and a constant-time comparison per unsafe cookie-token request; outside the 0.3 µs budget, which is for the default.`;
+    `(${signed(tokenRow.addedUs)} µs over \`csrf: false\`): the session's expected token looked up (an HMAC-SHA256 on its first request, remembered after) and a constant-time comparison per unsafe cookie-token request; outside the 0.3 µs budget, which is for the default.`;
 }

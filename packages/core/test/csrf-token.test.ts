@@ -111,6 +111,18 @@ describe('the token check inside the guard', () => {
     expect(hints[0]).toMatch(hint);
   });
 
+  it('keeps sessions apart across requests of one guard (expected tokens are remembered per session)', async () => {
+    const guard = guardWith({ secret: CSRF_SECRET });
+    const sessionB = await cookie(validClaims({ sid: 'session-b' }));
+    const tokenB = createCsrfToken(CSRF_SECRET, 'session-b');
+    for (let round = 0; round < 2; round++) {
+      expect((await guard.authenticate(post({ cookie: await cookie(), ...sameOrigin, 'x-csrf-token': valid }))).type).toBe('authenticated');
+      expect((await guard.authenticate(post({ cookie: sessionB, ...sameOrigin, 'x-csrf-token': tokenB }))).type).toBe('authenticated');
+      expect((await guard.authenticate(post({ cookie: sessionB, ...sameOrigin, 'x-csrf-token': valid }))).type).toBe('rejected');
+      expect((await guard.authenticate(post({ cookie: await cookie(), ...sameOrigin, 'x-csrf-token': tokenB }))).type).toBe('rejected');
+    }
+  });
+
   it('binds to sub without a sid, and refuses a token with neither', async () => {
     const guard = guardWith({ secret: CSRF_SECRET });
     const bySub = await guard.authenticate(post({ cookie: await cookie(validClaims({ sub: 'user-1' })), ...sameOrigin, 'x-csrf-token': createCsrfToken(CSRF_SECRET, 'user-1') }));

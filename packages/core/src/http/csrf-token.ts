@@ -23,10 +23,11 @@ export interface CsrfTokenOptions {
 
 /** The checked `csrf.token` options, the key imported once. */
 export interface CsrfTokenPolicy {
-  readonly key: KeyObject;
   /** Lowercase, as Node names request headers. */
   readonly headerName: string;
   readonly bind: (payload: JWTPayload) => string | undefined;
+  /** The expected token of a binding, as bytes. */
+  readonly expectedFor: (binding: string) => Buffer;
 }
 
 const TOKEN_OPTION_NAMES = ['secret', 'headerName', 'bind'];
@@ -34,6 +35,12 @@ const TOKEN_OPTION_NAMES = ['secret', 'headerName', 'bind'];
 const CONTEXT = 'jwt-guard csrf v1\0';
 /** RFC 9110 §5.1 field name characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Expected tokens remembered per binding: a session's requests reuse one instead of an HMAC each
+ * (~2.5 µs). Bindings come from verified tokens only, so the map grows with real sessions, and is
+ * emptied when full.
+ */
+const MAX_REMEMBERED = 10_000;
 
 function defaultBinding(payload: JWTPayload): string | undefined {
   const sid: unknown = payload.sid;
@@ -76,12 +83,29 @@ export function createCsrfToken(secret: SecretInput, binding: string): string {
 /** Whether `candidate` is this session's CSRF token, compared in constant time; false (never a throw) for anything else. */
 export function verifyCsrfToken(secret: SecretInput, binding: string, candidate: unknown): boolean {
   if (typeof binding !== 'string' || binding === '') return false;
-  return matches(importCsrfSecret(secret, 'the CSRF secret'), binding, candidate);
+  return matches(expectedOf(importCsrfSecret(secret, 'the CSRF secret'), binding), candidate);
 }
 
-function matches(key: KeyObject, binding: string, candidate: unknown): boolean {
+function expectedOf(key: KeyObject, binding: string): Buffer {
+  return Buffer.from(tokenOf(key, binding), 'latin1');
+}
+
+/** `expectedOf` with the last sessions' tokens remembered. */
+function rememberingExpected(key: KeyObject): (binding: string) => Buffer {
+  const remembered = new Map<string, Buffer>();
+  return (binding) => {
+    let expected = remembered.get(binding);
+    if (expected === undefined) {
+      if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+      expected = expectedOf(key, binding);
+      remembered.set(binding, expected);
+    }
+    return expected;
+  };
+}
+
+function matches(expected: Buffer, candidate: unknown): boolean {
   if (typeof candidate !== 'string') return false;
-  const expected = Buffer.from(tokenOf(key, binding), 'latin1');
   const given = Buffer.from(candidate, 'utf8');
   // timingSafeEqual throws on a length difference; the length of a token is no secret.
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -103,7 +127,7 @@ export function csrfTokenPolicyOf(option: unknown): CsrfTokenPolicy | undefined 
   if (typeof headerName !== 'string' || !HEADER_NAME.test(headerName)) throw configError('csrf.token.headerName must be a header name such as "x-csrf-token".');
   if (['cookie', 'authorization'].includes(headerName.toLowerCase())) throw configError(`csrf.token.headerName cannot be "${headerName}": the token must come from a header of its own.`);
   if (typeof bind !== 'function') throw configError('csrf.token.bind must be a function (payload) => the session id.');
-  return Object.freeze({ key, headerName: headerName.toLowerCase(), bind });
+  return Object.freeze({ headerName: headerName.toLowerCase(), bind, expectedFor: rememberingExpected(key) });
 }
 
 /**
@@ -125,5 +149,5 @@ export function csrfTokenRefusal(request: GuardRequest, payload: JWTPayload, pol
   if (typeof binding !== 'string' || binding === '') {
     return `the token has no session to bind the ${name} to (no sid or sub claim, or csrf.token.bind gave none): issue access tokens with a sid or sub.`;
   }
-  return matches(policy.key, binding, value) ? undefined : `the ${name} does not match this session: send the CSRF token issued with this session's login or refresh.`;
+  return matches(policy.expectedFor(binding), value) ? undefined : `the ${name} does not match this session: send the CSRF token issued with this session's login or refresh.`;
 }
