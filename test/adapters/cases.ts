@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { ErrorCode, GuardOptions } from '@jwt-guard/core';
-import { fromCookie, memoryRevocationStore, type RevocationStore } from '@jwt-guard/core';
+import { createCsrfToken, fromCookie, memoryRevocationStore, type RevocationStore } from '@jwt-guard/core';
 import { createTestIssuer, type TestAlgorithm, type TestIssuer } from '@jwt-guard/testing';
 
 /**
@@ -21,11 +21,13 @@ export interface Fixtures {
 export type ConfigName =
   | 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
   | 'RS256-jwksUri' | 'RS256-realm' | 'RS256-at+jwt' | 'RS256-optional' | 'RS256-anonymous'
-  | 'RS256-cookie' | 'RS256-cookie-origins' | 'RS256-cookie-samesite' | 'RS256-cookie-nocsrf'
+  | 'RS256-cookie' | 'RS256-cookie-origins' | 'RS256-cookie-samesite' | 'RS256-cookie-nocsrf' | 'RS256-cookie-token'
   | 'dead-jwksUri' | 'RS256-revocation';
 
 /** The one origin the 'RS256-cookie-origins' guard trusts. */
 export const APP_ORIGIN = 'https://app.example.com';
+/** The 'RS256-cookie-token' guard's CSRF token secret. */
+const CSRF_TOKEN_SECRET = 'Tq4mW9zR2vX7cB1nL6kJ3hG8fD5sA0pE';
 
 export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
   const rs = fx.issuers.RS256;
@@ -41,6 +43,7 @@ export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
     case 'RS256-cookie-origins': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { trustedOrigins: [APP_ORIGIN], allowSameSite: false } };
     case 'RS256-cookie-samesite': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { allowSameSite: true } };
     case 'RS256-cookie-nocsrf': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: false };
+    case 'RS256-cookie-token': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { token: { secret: CSRF_TOKEN_SECRET } } };
     case 'RS256-revocation': return { ...rs.verifierOptions(), revocation: { store: fx.revocationStore } };
     case 'dead-jwksUri': return { ...rs.verifierOptions(), jwks: undefined, jwksUri: fx.deadJwksUri, algorithms: ['RS256'] };
   }
@@ -77,6 +80,10 @@ const cookiePost = async (fx: Fixtures, headers: Record<string, string> = {}, to
 });
 const CSRF_REFUSED = { status: 403, code: 'csrf_check_failed', wwwAuthenticate: null, vary: CSRF_VARY } as const;
 const WRITTEN = { status: 201, body: { sub: 'user-1', scopes: ['orders:write'] }, vary: CSRF_VARY } as const;
+/** A same-origin POST /orders whose write-scoped cookie token belongs to session `session-a`, plus `headers`. */
+const sessionPost = (fx: Fixtures, headers: Record<string, string> = {}) =>
+  cookiePost(fx, { 'sec-fetch-site': 'same-origin', ...headers }, fx.issuers.RS256.sign({ scope: 'orders:write', sid: 'session-a' }));
+const csrfTokenOf = (sid: string) => createCsrfToken(CSRF_TOKEN_SECRET, sid);
 const me = async (token: Promise<string> | string): Promise<CaseRequest> => ({ path: '/me', headers: bearer(await token) });
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
@@ -195,6 +202,13 @@ export const CASES: Case[] = [
   { name: 'csrf: a POST without a token is 401 token_missing, unchecked', config: 'RS256-cookie', request: () => ({ method: 'POST', path: '/orders', headers: { 'sec-fetch-site': 'cross-site' } }), status: 401, code: 'token_missing', wwwAuthenticate: 'Bearer', vary: null },
   { name: 'csrf: false lets a cross-site POST with a cookie token through', config: 'RS256-cookie-nocsrf', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'cross-site' }), status: 201, body: { sub: 'user-1', scopes: ['orders:write'] }, vary: null },
   { name: 'csrf: an expired cookie token same-origin is 401, with Vary', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-origin' }, fx.issuers.RS256.expiredToken()), status: 401, code: 'token_expired', vary: CSRF_VARY },
+  // The signed, session-bound CSRF token (csrf.token), on top of the Fetch Metadata check.
+  { name: 'csrf token: the session token in x-csrf-token passes', config: 'RS256-cookie-token', request: (fx) => sessionPost(fx, { 'x-csrf-token': csrfTokenOf('session-a') }), ...WRITTEN },
+  { name: 'csrf token: no x-csrf-token is 403', config: 'RS256-cookie-token', request: (fx) => sessionPost(fx), ...CSRF_REFUSED },
+  { name: 'csrf token: a token made with another secret is 403', config: 'RS256-cookie-token', request: (fx) => sessionPost(fx, { 'x-csrf-token': createCsrfToken('Zp7xN2wQ9rL4vB8mK1cJ6hT3gF0dS5yA', 'session-a') }), ...CSRF_REFUSED },
+  { name: "csrf token: another session's token is 403", config: 'RS256-cookie-token', request: (fx) => sessionPost(fx, { 'x-csrf-token': csrfTokenOf('session-b') }), ...CSRF_REFUSED },
+  { name: 'csrf token: the token in a cookie only is 403 (the cookie is never read as the token)', config: 'RS256-cookie-token', request: async (fx) => { const req = await sessionPost(fx); return { ...req, headers: { ...req.headers, cookie: `${req.headers!.cookie}; x-csrf-token=${csrfTokenOf('session-a')}` } }; }, ...CSRF_REFUSED },
+  { name: 'csrf token: a cross-site POST with a valid token is still 403 (Fetch Metadata first)', config: 'RS256-cookie-token', request: (fx) => sessionPost(fx, { 'sec-fetch-site': 'cross-site', 'x-csrf-token': csrfTokenOf('session-a') }), ...CSRF_REFUSED },
   { name: 'csrf: a route refusal after the check passed keeps the Vary', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-origin' }, fx.issuers.RS256.tokenWithScopes('orders:read')), status: 403, code: 'insufficient_scope', vary: CSRF_VARY },
 ];
 

@@ -55,6 +55,8 @@ export interface SessionEndpointsOptions {
   /**
    * The CSRF check of the three endpoints (cookie-authenticated POSTs; login too, against login CSRF),
    * with the guard's meaning: default on (Fetch Metadata, then `Origin` among `trustedOrigins`).
+   * Not `token`: the refresh cookie is these endpoints' credential, and at login the page has no
+   * CSRF token yet; the guard checks `csrfToken` on the app's routes.
    */
   csrf?: boolean | CsrfOptions;
   /** The largest login body accepted, in bytes (else `413`). Default 4096. */
@@ -87,6 +89,9 @@ export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOp
   if (typeof options.authenticate !== 'function') throw configError('sessionEndpoints needs `authenticate(body)`: it checks the credentials of a login.');
   const maxBodyBytes = options.maxBodyBytes ?? 4096;
   if (!(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) throw configError('maxBodyBytes must be a positive integer (bytes).');
+  if (typeof options.csrf === 'object' && options.csrf !== null && 'token' in options.csrf) {
+    throw configError('sessionEndpoints: csrf.token is not checked here (the refresh cookie is the credential, and a login has no CSRF token yet); set csrfToken in createSessions and the guard checks it on your routes.');
+  }
   const policy = csrfPolicy(options.csrf);
   const onEvent = options.onEvent;
 
@@ -118,6 +123,7 @@ export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOp
       scopes: tokens.scopes,
       expiresAt: tokens.expiresAt.toISOString(),
       refreshExpiresAt: tokens.refreshExpiresAt.toISOString(),
+      ...(tokens.csrfToken === undefined ? {} : { csrfToken: tokens.csrfToken }),
     };
     return answer(200, body, { 'set-cookie': tokens.setCookies });
   }

@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import {
   checkOptionNames,
   configError,
+  createCsrfToken,
   durationToSeconds,
   fromCookie,
   memoryRevocationStore,
   type Duration,
   type GuardOptions,
   type RevocationStore,
+  type SecretInput,
 } from '@jwt-guard/core';
 import { SessionError } from './errors.js';
 import { memorySessionStore } from './memory-store.js';
@@ -34,6 +37,14 @@ export interface SessionsOptions extends SigningKeyOptions {
   /** The denylist the guard checks (the same store): reuse and logout revoke through it. Default `memoryRevocationStore()`. */
   revocation?: RevocationStore;
   cookies?: SessionCookiesOptions;
+  /**
+   * Issue a signed CSRF token bound to the session (`createCsrfToken(secret, sid)`): login and
+   * refresh return it (`csrfToken`, in the endpoints' JSON too), and `guardOptions()` makes the
+   * guard require it in `x-csrf-token` on unsafe requests. A secret (≥ 32 bytes, not the signing
+   * secret) is needed when several instances share sessions; `true` makes a random one for this
+   * process only. Default: none (the guard's Fetch Metadata check alone).
+   */
+  csrfToken?: boolean | SecretInput;
   /** The clock (Unix ms), for tests; `guardOptions()` then gives the guard the same clock. */
   now?: () => number;
 }
@@ -61,6 +72,8 @@ export interface IssuedTokens {
   expiresAt: Date;
   /** When the refresh token stops working if unused (idle timeout, never past the family's end). */
   refreshExpiresAt: Date;
+  /** With `csrfToken`: the session's CSRF token, the same for its whole life, for the page to send in `x-csrf-token`. */
+  csrfToken?: string;
 }
 
 export interface Sessions {
@@ -82,7 +95,7 @@ export interface Sessions {
 
 const OPTION_NAMES: readonly (keyof SessionsOptions)[] = [
   'secret', 'privateKey', 'algorithm', 'kid', 'issuer', 'audience', 'accessTokenLifetime', 'refreshReuseInterval',
-  'familyLifetime', 'familyIdleTimeout', 'store', 'revocation', 'cookies', 'now',
+  'familyLifetime', 'familyIdleTimeout', 'store', 'revocation', 'cookies', 'csrfToken', 'now',
 ];
 const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'sid', 'scope']);
 /** Successors of one rotated token alive at once (tabs racing within the reuse interval). */
@@ -120,6 +133,7 @@ export function createSessions(options: SessionsOptions): Sessions {
   }
   const cookies = sessionCookies(options.cookies);
   const typ = 'at+jwt';
+  const csrfSecret = csrfSecretOf(options.csrfToken);
 
   /** A session or revocation store call; a throw or rejection is the store's failure, never a crash. */
   async function inStore<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -158,6 +172,7 @@ export function createSessions(options: SessionsOptions): Sessions {
       expiresAt: new Date(exp * 1000),
       refreshExpiresAt: new Date(family.idleExpiresAt),
     };
+    if (csrfSecret !== undefined) tokens.csrfToken = createCsrfToken(csrfSecret, family.sid);
     return { tokens, jti, exp };
   }
 
@@ -293,12 +308,25 @@ export function createSessions(options: SessionsOptions): Sessions {
       getToken: fromCookie(cookies.accessName),
       revocation: { store: revocation },
     };
+    // Bound to the access token's sid, the guard's default binding.
+    if (csrfSecret !== undefined) guard.csrf = { token: { secret: csrfSecret } };
     if (options.now !== undefined) guard.currentDate = () => new Date(now());
     return guard;
   }
 
   const cookieNames = { access: cookies.accessName, refresh: cookies.refreshName };
   return { guardOptions, login, refresh, logout, logoutEverywhere, cookieNames, store, revocation };
+}
+
+/** The CSRF token secret, checked now (the guard's HS256 checks), or undefined without `csrfToken`. */
+function csrfSecretOf(option: SessionsOptions['csrfToken']): SecretInput | undefined {
+  if (option === undefined || option === false) return undefined;
+  const secret = option === true ? randomBytes(32) : option;
+  if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
+    throw configError('csrfToken must be true (a random secret for this process), a secret of at least 32 bytes (shared by every instance), or false.');
+  }
+  createCsrfToken(secret, 'start-up check');
+  return secret;
 }
 
 function checkLoginInput(input: LoginInput): LoginInput {

@@ -2,6 +2,7 @@ import { closestName } from '../config.js';
 import { configError, JwtGuardError } from '../errors.js';
 import { explainRefusal } from '../explanations.js';
 import { cookieHolds } from './cookies.js';
+import { csrfTokenPolicyOf, type CsrfTokenOptions, type CsrfTokenPolicy } from './csrf-token.js';
 import type { GuardRequest } from './request.js';
 import type { TokenPlace } from './token-extraction.js';
 
@@ -20,12 +21,21 @@ export interface CsrfOptions {
   trustedOrigins?: readonly string[];
   /** Accept `Sec-Fetch-Site: same-site` (sibling subdomains of the same registrable domain). Default false. */
   allowSameSite?: boolean;
+  /**
+   * Also require a signed CSRF token bound to the session (`createCsrfToken(secret, sid)`) in a
+   * header, on unsafe requests with a cookie token: checked after the token is verified (it needs
+   * the payload's `sid`/`sub`), after the Fetch Metadata check. Header only, never a form field.
+   * Default: none.
+   */
+  token?: CsrfTokenOptions;
 }
 
 /** The checked options. */
 export interface CsrfPolicy {
   readonly trustedOrigins: readonly string[];
   readonly allowSameSite: boolean;
+  /** The session-bound token check, when `csrf.token` is configured. */
+  readonly token?: CsrfTokenPolicy | undefined;
 }
 
 /** Why a request was refused, for the hint: which header decided and what it held (cut short, never a token). */
@@ -43,7 +53,7 @@ export interface CsrfFacts {
 /** The headers every response whose outcome the check decided depends on. */
 export const CSRF_VARY = 'Origin, Sec-Fetch-Site';
 
-const CSRF_OPTION_NAMES = ['trustedOrigins', 'allowSameSite'];
+const CSRF_OPTION_NAMES = ['trustedOrigins', 'allowSameSite', 'token'];
 const MAX_HEADER_VALUE = 100;
 
 /**
@@ -76,11 +86,11 @@ function checkCsrfOptions(option: unknown): CsrfPolicy {
     const close = closestName(name, CSRF_OPTION_NAMES);
     throw configError(`unknown option "csrf.${name}"${close === undefined ? `; csrf takes ${CSRF_OPTION_NAMES.join(', ')}.` : `; did you mean "csrf.${close}"?`}`);
   }
-  const { trustedOrigins = [], allowSameSite = false } = option as CsrfOptions;
+  const { trustedOrigins = [], allowSameSite = false, token } = option as CsrfOptions;
   if (typeof allowSameSite !== 'boolean') throw configError('csrf.allowSameSite must be true or false.');
   if (!Array.isArray(trustedOrigins)) throw configError('csrf.trustedOrigins must be an array of origins such as ["https://app.example.com"].');
   for (const origin of trustedOrigins as unknown[]) checkOrigin(origin);
-  return { trustedOrigins: Object.freeze([...(trustedOrigins as string[])]), allowSameSite };
+  return { trustedOrigins: Object.freeze([...(trustedOrigins as string[])]), allowSameSite, token: csrfTokenPolicyOf(token) };
 }
 
 /** An origin is compared as an exact string, so it must be written exactly as a browser sends it. */
@@ -167,7 +177,11 @@ export function csrfPolicy(option: boolean | CsrfOptions | undefined): CsrfPolic
   return csrfPolicyOf(option, { kind: 'custom' });
 }
 
-/** The guard's CSRF decision for one request: undefined to let it through, else the 403 refusal (hint and `Vary` set). */
+/**
+ * The Fetch Metadata / Origin decision for one request: undefined to let it through, else the 403
+ * refusal (hint and `Vary` set). `policy.token` is not checked here: it needs a verified payload,
+ * which only the guard has.
+ */
 export function checkCsrf(request: GuardRequest, policy: CsrfPolicy): JwtGuardError | undefined {
   if (isSafeMethod(request.method)) return undefined;
   const facts = csrfRefusal(request, policy);

@@ -4,6 +4,7 @@ import type { AuthContext, JWTPayload, JwtGuardClaims, TokenHeader, Verifier, Ve
 import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
 import { isCorsPreflight, type GuardRequest } from './request.js';
 import { CSRF_VARY, csrfPolicyOf, csrfRefusal, needsCsrfCheck, type CsrfOptions } from './csrf.js';
+import { csrfTokenRefusal, type CsrfTokenPolicy } from './csrf-token.js';
 import { cacheLookupOf } from '../token-cache.js';
 import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, placeOf, type TokenGetter, type TokenPlace } from './token-extraction.js';
 
@@ -61,6 +62,8 @@ export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extend
    * or, without Fetch Metadata, an `Origin` among `trustedOrigins`; otherwise `403
    * csrf_check_failed`, before the token is verified. `false` turns it off (reported once, as a
    * process warning). Tokens from a header are never checked: a browser does not attach those.
+   * With `token: { secret }`, such a request must also carry the session's signed CSRF token
+   * (`createCsrfToken`) in `x-csrf-token`, checked once the token is verified.
    */
   csrf?: boolean | CsrfOptions;
   /**
@@ -138,6 +141,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   const otherPlaces = place.kind !== 'authorization';
   // Undefined for header getters: their requests do no CSRF work at all.
   const csrf = csrfPolicyOf(options.csrf, place);
+  const csrfToken = csrf?.token;
   const { onVerified, onRejected } = options;
 
   // Hooks get a duration; without hooks no clock is read.
@@ -168,6 +172,12 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     return vary === undefined ? outcome : { ...outcome, vary };
   }
 
+  /** After verification, for a request the CSRF check applied to: the session-bound token, then success. */
+  function boundSuccess(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary: string, policy: CsrfTokenPolicy): GuardOutcome<Claims> {
+    const hint = csrfTokenRefusal(request, auth.payload, policy);
+    return hint === undefined ? success(request, auth, started, vary) : refusal(request, csrfError(hint), started, vary);
+  }
+
   function success(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary?: string): GuardOutcome<Claims> {
     if (onVerified !== undefined) {
       callHook(onVerified, {
@@ -187,6 +197,8 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     const started = timed ? performance.now() : 0;
     let result: AuthContext<Claims> | Promise<AuthContext<Claims>> | undefined;
     let vary: string | undefined;
+    // Set only when the CSRF check applied and csrf.token is configured.
+    let tokenPolicy: CsrfTokenPolicy | undefined;
     try {
       const candidate = cachedNow === undefined ? undefined : bearerCandidate(request);
       if (candidate !== undefined) result = cachedNow!(candidate);
@@ -202,11 +214,21 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
           vary = CSRF_VARY;
           const facts = csrfRefusal(request, csrf);
           if (facts !== undefined) return refusal(request, csrfError(explainRefusal('csrf_check_failed', { csrf: facts })), started, vary);
+          tokenPolicy = csrfToken;
         }
         result = verifier.verifyNow(token);
       }
     } catch (error) {
       return refusal(request, asGuardError(error), started, vary);
+    }
+    if (tokenPolicy !== undefined) {
+      const policy = tokenPolicy;
+      const checked = vary!;
+      if (!(result instanceof Promise)) return boundSuccess(request, result, started, checked, policy);
+      return result.then(
+        (auth) => boundSuccess(request, auth, started, checked, policy),
+        (error: unknown) => refusal(request, asGuardError(error), started, vary),
+      );
     }
     if (!(result instanceof Promise)) return success(request, result, started, vary);
     return result.then(

@@ -1,0 +1,162 @@
+import { createHmac } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import { createCsrfToken, createGuard, fromCookie, verifyCsrfToken, type GuardOptions, type GuardOutcome, type GuardRequest, type JWTPayload } from '@jwt-guard/core';
+import { CLAIM_OPTIONS, expectGuardError, SECRET_32, SECRET_64, sign, validClaims } from './helpers.js';
+
+// Spied, not replaced: the real comparison still decides; the test sees that it was the one used.
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:crypto')>();
+  return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
+});
+
+const CSRF_SECRET = 'hV3nQ8rT1yU6iO0pA5sD9fG2hJ7kL4zX';
+const post = (headers: Record<string, string | string[]>, method = 'POST'): GuardRequest => ({ method, url: '/orders', headers });
+
+function guardWith(token: unknown, extra: Partial<GuardOptions> = {}) {
+  return createGuard({ secret: SECRET_32, ...CLAIM_OPTIONS, getToken: fromCookie('at'), csrf: { token }, ...extra } as GuardOptions);
+}
+
+function refusedError(outcome: GuardOutcome) {
+  expect(outcome.type).toBe('rejected');
+  return outcome.type === 'rejected' ? outcome.error : undefined;
+}
+
+describe('createCsrfToken / verifyCsrfToken', () => {
+  it('is the base64url HMAC-SHA256 of the context and the binding, the same for every call', () => {
+    const expected = createHmac('sha256', CSRF_SECRET).update('jwt-guard csrf v1\0session-a').digest('base64url');
+    expect(createCsrfToken(CSRF_SECRET, 'session-a')).toBe(expected);
+    expect(createCsrfToken(new TextEncoder().encode(CSRF_SECRET), 'session-a')).toBe(expected);
+    expect(createCsrfToken(CSRF_SECRET, 'session-b')).not.toBe(expected);
+    expect(createCsrfToken(SECRET_64, 'session-a')).not.toBe(expected);
+  });
+
+  it('verifies its own token for the same session only, comparing with timingSafeEqual', () => {
+    const spy = vi.mocked(crypto.timingSafeEqual);
+    spy.mockClear();
+    const token = createCsrfToken(CSRF_SECRET, 'session-a');
+    expect(verifyCsrfToken(CSRF_SECRET, 'session-a', token)).toBe(true);
+    expect(verifyCsrfToken(CSRF_SECRET, 'session-b', token)).toBe(false);
+    expect(verifyCsrfToken(SECRET_64, 'session-a', token)).toBe(false);
+    expect(spy).toHaveBeenCalledTimes(3);
+  });
+
+  it('answers false, without throwing or comparing, for another length or a non-string', () => {
+    const spy = vi.mocked(crypto.timingSafeEqual);
+    spy.mockClear();
+    const token = createCsrfToken(CSRF_SECRET, 'session-a');
+    for (const candidate of [token.slice(1), `${token}A`, '', 'é'.repeat(43), undefined, 42, [token]]) {
+      expect(verifyCsrfToken(CSRF_SECRET, 'session-a', candidate), String(candidate)).toBe(false);
+    }
+    expect(spy).not.toHaveBeenCalled();
+    expect(verifyCsrfToken(CSRF_SECRET, '', token)).toBe(false);
+  });
+
+  it('refuses weak secrets with the HMAC secret messages, and an empty binding', () => {
+    expect(() => createCsrfToken('too-short', 's')).toThrow(/the CSRF secret: the secret is 9 bytes; HS256 needs at least 32/);
+    expect(() => createCsrfToken('a'.repeat(40), 's')).toThrow(/fewer than 10 distinct bytes/);
+    expect(() => createCsrfToken(`your-256-bit-secret-${SECRET_32}`, 's')).toThrow(/contains "your-256-bit-secret"/);
+    expect(() => createCsrfToken(CSRF_SECRET, '')).toThrow(TypeError);
+  });
+});
+
+describe('csrf.token options, checked at start-up', () => {
+  it.each<[unknown, RegExp]>([
+    [{}, /csrf\.token\.secret is required/],
+    [{ secret: 'short' }, /csrf\.token\.secret: the secret is 5 bytes; HS256 needs at least 32/],
+    [{ secret: 'changeme-changeme-changeme-123456789' }, /csrf\.token\.secret: the secret contains "changeme"/],
+    [{ secret: 42 }, /csrf\.token\.secret must be a string or a Uint8Array/],
+    [{ secret: CSRF_SECRET, headrName: 'x-csrf' }, /unknown option "csrf\.token\.headrName"; did you mean "csrf\.token\.headerName"\?/],
+    [{ secret: CSRF_SECRET, bnid: () => 's' }, /did you mean "csrf\.token\.bind"\?/],
+    [{ secret: CSRF_SECRET, headerName: 'x csrf' }, /csrf\.token\.headerName must be a header name/],
+    [{ secret: CSRF_SECRET, headerName: 'Cookie' }, /cannot be "Cookie"/],
+    [{ secret: CSRF_SECRET, bind: 'sid' }, /csrf\.token\.bind must be a function/],
+    ['secret', /csrf\.token must be an object/],
+  ])('refuses csrf.token: %j', (token, message) => {
+    expect(() => guardWith(token)).toThrow(message);
+    try {
+      guardWith(token);
+    } catch (error) {
+      expectGuardError(error, 'config_invalid', 500);
+    }
+  });
+});
+
+describe('the token check inside the guard', () => {
+  const cookie = async (claims: JWTPayload = validClaims({ sid: 'session-a' })) => `at=${await sign(SECRET_32, 'HS256', claims)}`;
+  const valid = createCsrfToken(CSRF_SECRET, 'session-a');
+  const sameOrigin = { 'sec-fetch-site': 'same-origin' };
+
+  it('lets a same-origin POST through with the session token in x-csrf-token', async () => {
+    const outcome = await guardWith({ secret: CSRF_SECRET }).authenticate(post({ cookie: await cookie(), ...sameOrigin, 'x-csrf-token': valid }));
+    expect(outcome).toMatchObject({ type: 'authenticated', vary: 'Origin, Sec-Fetch-Site' });
+  });
+
+  it.each<[string, Record<string, string | string[]>, RegExp]>([
+    ['no header', {}, /^no x-csrf-token header was sent/],
+    ['a wrong token', { 'x-csrf-token': valid.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }, /^the x-csrf-token does not match this session/],
+    ["another session's token", { 'x-csrf-token': createCsrfToken(CSRF_SECRET, 'session-b') }, /does not match this session/],
+    ['two values', { 'x-csrf-token': [valid, valid] }, /^several x-csrf-token values/],
+    ['two values joined', { 'x-csrf-token': `${valid}, ${valid}` }, /^several x-csrf-token values/],
+    ['the token in a cookie only', { cookie: `x-csrf-token=${valid}` }, /^no x-csrf-token header/],
+  ])('refuses %s: 403 csrf_check_failed with a hint', async (_name, headers, hint) => {
+    const hints: (string | undefined)[] = [];
+    const guard = guardWith({ secret: CSRF_SECRET }, { onRejected: (event) => hints.push(event.hint) });
+    const at = await cookie();
+    const outcome = await guard.authenticate(post({ ...sameOrigin, ...headers, cookie: headers.cookie === undefined ? at : `${at}; ${String(headers.cookie)}` }));
+    const error = expectGuardError(refusedError(outcome), 'csrf_check_failed', 403);
+    expect(error.wwwAuthenticate).toBeUndefined();
+    expect(outcome.vary).toBe('Origin, Sec-Fetch-Site');
+    expect(hints).toHaveLength(1);
+    expect(hints[0]).toMatch(hint);
+  });
+
+  it('keeps sessions apart across requests of one guard (expected tokens are remembered per session)', async () => {
+    const guard = guardWith({ secret: CSRF_SECRET });
+    const sessionB = await cookie(validClaims({ sid: 'session-b' }));
+    const tokenB = createCsrfToken(CSRF_SECRET, 'session-b');
+    for (let round = 0; round < 2; round++) {
+      expect((await guard.authenticate(post({ cookie: await cookie(), ...sameOrigin, 'x-csrf-token': valid }))).type).toBe('authenticated');
+      expect((await guard.authenticate(post({ cookie: sessionB, ...sameOrigin, 'x-csrf-token': tokenB }))).type).toBe('authenticated');
+      expect((await guard.authenticate(post({ cookie: sessionB, ...sameOrigin, 'x-csrf-token': valid }))).type).toBe('rejected');
+      expect((await guard.authenticate(post({ cookie: await cookie(), ...sameOrigin, 'x-csrf-token': tokenB }))).type).toBe('rejected');
+    }
+  });
+
+  it('binds to sub without a sid, and refuses a token with neither', async () => {
+    const guard = guardWith({ secret: CSRF_SECRET });
+    const bySub = await guard.authenticate(post({ cookie: await cookie(validClaims({ sub: 'user-1' })), ...sameOrigin, 'x-csrf-token': createCsrfToken(CSRF_SECRET, 'user-1') }));
+    expect(bySub.type).toBe('authenticated');
+    const { sub: _sub, ...anonymousClaims } = validClaims();
+    const hints: (string | undefined)[] = [];
+    const unbound = createGuard({ secret: SECRET_32, ...CLAIM_OPTIONS, getToken: fromCookie('at'), csrf: { token: { secret: CSRF_SECRET } }, onRejected: (event) => hints.push(event.hint) });
+    const outcome = await unbound.authenticate(post({ cookie: await cookie(anonymousClaims), ...sameOrigin, 'x-csrf-token': valid }));
+    expectGuardError(refusedError(outcome), 'csrf_check_failed', 403);
+    expect(hints[0]).toMatch(/no session to bind the x-csrf-token to/);
+  });
+
+  it('takes a custom header name and binding', async () => {
+    const guard = guardWith({ secret: CSRF_SECRET, headerName: 'X-XSRF-Token', bind: (payload: JWTPayload) => String(payload.tenant) });
+    const token = createCsrfToken(CSRF_SECRET, 'tenant-9');
+    const passed = await guard.authenticate(post({ cookie: await cookie(validClaims({ tenant: 'tenant-9' })), ...sameOrigin, 'x-xsrf-token': token }));
+    expect(passed.type).toBe('authenticated');
+    const refused = await guard.authenticate(post({ cookie: await cookie(validClaims({ tenant: 'tenant-9' })), ...sameOrigin, 'x-csrf-token': token }));
+    expectGuardError(refusedError(refused), 'csrf_check_failed', 403);
+  });
+
+  it('runs the Fetch Metadata check first, and verifies the JWT before the token', async () => {
+    const guard = guardWith({ secret: CSRF_SECRET });
+    const crossSite = await guard.authenticate(post({ cookie: await cookie(), 'sec-fetch-site': 'cross-site', 'x-csrf-token': valid }));
+    expectGuardError(refusedError(crossSite), 'csrf_check_failed', 403);
+    const expired = await guard.authenticate(post({ cookie: await cookie(validClaims({ sid: 'session-a', exp: Math.floor(Date.now() / 1000) - 60 })), ...sameOrigin }));
+    expectGuardError(refusedError(expired), 'token_expired', 401);
+  });
+
+  it('does not check safe methods or Bearer tokens', async () => {
+    const guard = guardWith({ secret: CSRF_SECRET });
+    expect((await guard.authenticate(post({ cookie: await cookie(), ...sameOrigin }, 'GET'))).type).toBe('authenticated');
+    const bearer = createGuard({ secret: SECRET_32, ...CLAIM_OPTIONS, csrf: { token: { secret: CSRF_SECRET } } });
+    const jwt = await sign(SECRET_32, 'HS256', validClaims({ sid: 'session-a' }));
+    expect((await bearer.authenticate(post({ authorization: `Bearer ${jwt}`, 'sec-fetch-site': 'cross-site' }))).type).toBe('authenticated');
+  });
+});
