@@ -34,6 +34,13 @@ export function sessionStoreContract(name: string, store: () => SessionStore): v
       expect((await store().get(family.familyId))?.current).toEqual(['h1']);
     });
 
+    it('create never overwrites: a second family with the same id is refused and the first is kept', async () => {
+      const family = familyOf('carol');
+      await store().create(family);
+      await expect(store().create({ ...family, subject: 'intruder' })).rejects.toThrow();
+      expect((await store().get(family.familyId))?.subject).toBe('carol');
+    });
+
     it('update writes only at the expected version (compare-and-set), and never creates a family', async () => {
       const family = familyOf('bob');
       await store().create(family);

@@ -72,6 +72,8 @@ export function memorySessionStore(options: MemorySessionStoreOptions = {}): Mem
       return family === undefined ? undefined : structuredClone(family);
     },
     async create(family) {
+      // Never overwrite: a 128-bit id does not collide by chance, so an existing one is a bug or an attack.
+      if (families.has(family.familyId)) throw new Error('memorySessionStore: a family with this id exists already.');
       if (families.size >= maxFamilies) sweep();
       if (families.size >= maxFamilies) throw new SessionCapacityError(maxFamilies);
       families.set(family.familyId, structuredClone(family));
