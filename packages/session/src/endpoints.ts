@@ -44,6 +44,8 @@ export type SessionEvent =
   /** A rotated refresh token came back after the reuse interval: its family and the subject's access tokens were revoked. */
   | { type: 'reuse_detected'; hint: string | undefined }
   | { type: 'logout' }
+  /** The store failed while ending the session (`503`): the cookies were cleared, the family may live on. */
+  | { type: 'logout_failed'; hint: string | undefined }
   | { type: 'csrf_refused'; endpoint: SessionEndpointName; hint: string | undefined };
 
 export interface SessionEndpointsOptions {
@@ -185,9 +187,17 @@ export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOp
   async function logout(request: EndpointRequest): Promise<EndpointResponse> {
     const early = precheck(request, 'logout');
     if (early !== undefined) return early;
-    const { setCookies } = await sessions.logout(readCookie(request.headers.cookie, sessions.cookieNames.refresh));
-    report({ type: 'logout' });
-    return answer(204, undefined, { 'set-cookie': setCookies });
+    try {
+      const { setCookies } = await sessions.logout(readCookie(request.headers.cookie, sessions.cookieNames.refresh));
+      report({ type: 'logout' });
+      return answer(204, undefined, { 'set-cookie': setCookies });
+    } catch (error) {
+      if (!isSessionError(error)) throw error;
+      // The store could not end the session: say so (503), and still clear this browser's cookies,
+      // which the user asked for; the client may retry the logout to revoke the session server-side.
+      report({ type: 'logout_failed', hint: error.hint });
+      return answer(error.status, error.toJSON(), { 'set-cookie': (await sessions.logout(undefined)).setCookies });
+    }
   }
 
   return { login, refresh, logout };

@@ -93,6 +93,18 @@ describe('sessionEndpoints', () => {
     expect([invalid.status, (invalid.headers['set-cookie'] as string[]).length]).toEqual([401, 2]);
   });
 
+  it('answers a logout the store cannot carry out with 503, and still clears the cookies', async () => {
+    const store = memorySessionStore();
+    const { endpoints, events } = setup({ store });
+    const login = await endpoints.login(post(json, { ok: true }));
+    const cookie = ([].concat(login.headers['set-cookie'] as never) as string[]).map(cookiePair).join('; ');
+    store.get = () => Promise.reject(new Error('down'));
+    const failed = await endpoints.logout(post({ cookie }));
+    expect([failed.status, JSON.parse(failed.body).error]).toEqual([503, 'session_store_unavailable']);
+    expect((failed.headers['set-cookie'] as string[]).every((line) => /Max-Age=0/.test(line))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'logout_failed' });
+  });
+
   it('refuses unknown options with a did-you-mean, and csrf: false turns the check off', async () => {
     const { sessions } = sessionsOnClock();
     const thrown = (() => {
