@@ -50,10 +50,11 @@ export type SessionEvent =
 
 export interface SessionEndpointsOptions {
   /**
-   * Checks a login's credentials (the parsed JSON body): the session's user, or undefined to refuse.
-   * A throw is refused the same way (`401 invalid_credentials`) and reported in `onEvent`'s hint.
+   * Checks a login's credentials (the parsed JSON body): the session's user, or undefined (or null)
+   * to refuse. A throw is refused the same way (`401 invalid_credentials`) and reported in `onEvent`'s
+   * hint; a result `login` refuses (no subject, bad scopes or claims) is `500 server_error`, with a hint.
    */
-  authenticate: (body: unknown) => LoginInput | undefined | Promise<LoginInput | undefined>;
+  authenticate: (body: unknown) => LoginInput | null | undefined | Promise<LoginInput | null | undefined>;
   /**
    * The CSRF check of the three endpoints (cookie-authenticated POSTs; login too, against login CSRF),
    * with the guard's meaning: default on (Fetch Metadata, then `Origin` among `trustedOrigins`).
@@ -83,6 +84,7 @@ const REFUSALS = {
   bad_json: { error: 'invalid_request', description: 'The request body is not valid JSON.' },
   too_large: { error: 'invalid_request', description: 'The request body is too large.' },
   invalid_credentials: { error: 'invalid_credentials', description: 'The credentials were not accepted.' },
+  server_error: { error: 'server_error', description: 'The login could not be completed.' },
 } as const;
 
 export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOptions): SessionEndpoints {
@@ -147,14 +149,15 @@ export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOp
     const body = await jsonBody(request, maxBodyBytes);
     if (body === TOO_LARGE) return refusal(413, 'too_large');
     if (body === INVALID) return refusal(400, 'bad_json');
-    let input: LoginInput | undefined;
+    let input: LoginInput | null | undefined;
     try {
       input = await options.authenticate(body);
     } catch (error) {
       report({ type: 'login_failed', hint: `authenticate threw: ${error instanceof Error ? error.message : String(error)}` });
       return refusal(401, 'invalid_credentials');
     }
-    if (input === undefined) {
+    // null too: what a JavaScript `authenticate` often returns for "no such user".
+    if (input === undefined || input === null) {
       report({ type: 'login_failed', hint: 'authenticate refused the credentials' });
       return refusal(401, 'invalid_credentials');
     }
@@ -164,6 +167,12 @@ export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOp
       return issued(tokens);
     } catch (error) {
       if (isSessionError(error)) return answer(error.status, error.toJSON());
+      // `login` refuses what `authenticate` returned (no subject, bad scopes or claims): the app's
+      // bug, not the user's credentials. Nobody is logged in; the hint says what to fix.
+      if (error instanceof TypeError) {
+        report({ type: 'login_failed', hint: `authenticate returned what login refuses: ${error.message}` });
+        return refusal(500, 'server_error');
+      }
       throw error;
     }
   }

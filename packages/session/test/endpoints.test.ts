@@ -93,6 +93,22 @@ describe('sessionEndpoints', () => {
     expect([invalid.status, (invalid.headers['set-cookie'] as string[]).length]).toEqual([401, 2]);
   });
 
+  it.each([[true], ['demo'], [{}], [{ subject: '' }], [{ subject: 'demo', scopes: 'orders:read' }], [{ subject: 'demo', claims: { sub: 'admin' } }]])(
+    'answers 500 server_error, logging nobody in, when authenticate returns %j (not a login input)',
+    async (returned) => {
+      const { endpoints, events } = setup({}, () => returned);
+      const answer = await endpoints.login(post(json, { ok: true }));
+      expect([answer.status, JSON.parse(answer.body).error, answer.headers['set-cookie']]).toEqual([500, 'server_error', undefined]);
+      expect(events.at(-1)).toMatchObject({ type: 'login_failed', hint: expect.stringMatching(/^authenticate returned what login refuses: /) });
+    },
+  );
+
+  it('takes null from authenticate as a refusal (401 invalid_credentials), like undefined', async () => {
+    const { endpoints } = setup({}, () => null);
+    const answer = await endpoints.login(post(json, { ok: true }));
+    expect([answer.status, JSON.parse(answer.body).error]).toEqual([401, 'invalid_credentials']);
+  });
+
   it('answers a logout the store cannot carry out with 503, and still clears the cookies', async () => {
     const store = memorySessionStore();
     const { endpoints, events } = setup({ store });
