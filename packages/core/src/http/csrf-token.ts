@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { closestName } from '../config.js';
-import { configError, JwtGuardError } from '../errors.js';
-import { importSecret } from '../keys/import.js';
-import { checkSecretStrength } from '../keys/secret-strength.js';
+import { configError } from '../errors.js';
+import { importNamedSecret } from '../keys/secret-strength.js';
 import type { JWTPayload, SecretInput } from '../options.js';
 import type { GuardRequest } from './request.js';
 
@@ -51,15 +50,7 @@ function defaultBinding(payload: JWTPayload): string | undefined {
 /** Imports a CSRF secret with the HS256 secret checks (length, placeholder), messages naming `where`. */
 function importCsrfSecret(secret: unknown, where: string): KeyObject {
   if (secret === undefined) throw configError(`${where} is required: a random secret of at least 32 bytes, other than the JWT secret.`);
-  try {
-    const imported = importSecret(secret as SecretInput, undefined, where);
-    checkSecretStrength([imported], ['HS256']);
-    return imported.key;
-  } catch (error) {
-    if (!(error instanceof JwtGuardError)) throw error;
-    const message = error.message.replace(/^jwt-guard configuration: /, '');
-    throw configError(message.startsWith(where) ? message : `${where}: ${message.replace(/^the HMAC secret /, 'the secret ')}`);
-  }
+  return importNamedSecret(secret as SecretInput, where).key;
 }
 
 function tokenOf(key: KeyObject | SecretInput, binding: string): string {

@@ -1,7 +1,7 @@
 import { checkOptionNames } from '../config.js';
-import { configError, JwtGuardError } from '../errors.js';
-import { HOW_TO_MAKE_A_SECRET, importSecret } from './import.js';
-import { checkSecretStrength } from './secret-strength.js';
+import { configError } from '../errors.js';
+import { HOW_TO_MAKE_A_SECRET } from './import.js';
+import { importNamedSecret } from './secret-strength.js';
 
 /**
  * How the variable's text becomes key bytes. `'utf8'`: the text's own UTF-8 bytes (what a plain
@@ -47,16 +47,7 @@ export function secretFromEnv(name: string, options: SecretFromEnvOptions = {}):
     throw configError(`the environment variable ${name} is not set. ${HOW_TO_MAKE_A_SECRET}`);
   }
   const secret = encoding === undefined ? value : decode(value, encoding, name);
-  try {
-    checkSecretStrength([importSecret(secret, undefined, name)], [options.algorithm ?? 'HS256']);
-  } catch (error) {
-    if (error instanceof JwtGuardError) {
-      const message = error.message.replace(/^jwt-guard configuration: /, '');
-      // importSecret's messages already name the variable; the strength check's say "the HMAC secret".
-      throw configError(message.startsWith(name) ? message : `${name}: ${message.replace(/^the HMAC secret /, 'the secret ')}`);
-    }
-    throw error;
-  }
+  importNamedSecret(secret, name, options.algorithm ?? 'HS256');
   return secret;
 }
 

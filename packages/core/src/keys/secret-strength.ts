@@ -1,7 +1,7 @@
 import { ALGORITHMS, isHmac } from '../algorithms.js';
-import { configError } from '../errors.js';
-import type { Algorithm } from '../options.js';
-import { HOW_TO_MAKE_A_SECRET } from './import.js';
+import { configError, JwtGuardError } from '../errors.js';
+import type { Algorithm, SecretInput } from '../options.js';
+import { HOW_TO_MAKE_A_SECRET, importSecret } from './import.js';
 import type { VerificationKey } from './verification-key.js';
 
 /** Below this many distinct bytes a "secret" is a placeholder or a repeated word, not a key. */
@@ -75,5 +75,23 @@ export function checkSecretStrength(
     }
     const placeholder = placeholderIn(bytes);
     if (placeholder !== undefined) throw configError(`${label} ${placeholder}: it is a placeholder, not a secret. ${HOW_TO_MAKE_A_SECRET}`);
+  }
+}
+
+/**
+ * One secret read from a named place (an environment variable, an option such as
+ * `csrf.token.secret`): imported and checked for `algorithm` like the verifier's own, every message
+ * naming `where`. importSecret's messages already start with it; the strength check's say "the HMAC
+ * secret", which becomes "<where>: the secret …".
+ */
+export function importNamedSecret(secret: SecretInput, where: string, algorithm: Algorithm = 'HS256'): VerificationKey {
+  try {
+    const imported = importSecret(secret, undefined, where);
+    checkSecretStrength([imported], [algorithm]);
+    return imported;
+  } catch (error) {
+    if (!(error instanceof JwtGuardError)) throw error;
+    const message = error.message.replace(/^jwt-guard configuration: /, '');
+    throw configError(message.startsWith(where) ? message : `${where}: ${message.replace(/^the HMAC secret /, 'the secret ')}`);
   }
 }
