@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCsrfToken } from '@jwt-guard/core';
 import { fromCookie, jwtGuard, requireScope, type ExpressGuardOptions } from '@jwt-guard/express';
 import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { launchChromium, type ChromiumSession } from './support/chromium.js';
@@ -16,6 +17,9 @@ interface OrdersApi {
   orders: string[];
   server: Server;
 }
+
+/** The CSRF token secret of the API that also takes the token from a form field. */
+const FORM_CSRF_SECRET = 'Rb6vN1xQ8mZ3kT5wY0cL7hJ2gF9dS4aP';
 
 const PAGE = `<!doctype html><title>orders</title><p id="cookies"></p><script>
 document.getElementById('cookies').textContent = JSON.stringify(document.cookie);
@@ -33,14 +37,21 @@ async function ordersApi(issuer: TestIssuer, csrf: ExpressGuardOptions['csrf']):
   const orders: string[] = [];
   const app = express();
   app.get('/', (_req, res) => res.type('html').send(PAGE));
+  // A server-rendered form of the app itself, with or without the session's CSRF token in a hidden input.
+  app.get('/order-form', (req, res) => {
+    const hidden = req.query.token === 'yes' ? `<input type="hidden" name="_csrf" value="${createCsrfToken(FORM_CSRF_SECRET, 'user-1')}">` : '';
+    res.type('html').send(`<!doctype html><form id="f" method="POST" action="/api/orders">${hidden}<input name="item" value="ordered-by-form"></form><script>document.getElementById('f').submit()</script>`);
+  });
   app.get('/login', async (_req, res) => {
     const token = await issuer.tokenWithScopes('orders:read', 'orders:write');
     // SameSite=None so that the browser does send it cross-site: the attack reaches the guard.
     res.cookie('access_token', token, { httpOnly: true, secure: true, sameSite: 'none', path: '/' });
     res.type('html').send('<p id="done">logged in</p>');
   });
+  // Before the guard, so that csrf.token.fieldName can read the form field.
+  app.use('/api', express.urlencoded({ extended: false }));
   app.use('/api', jwtGuard({ ...issuer.verifierOptions(), getToken: fromCookie('access_token'), ...(csrf === undefined ? {} : { csrf }) }));
-  app.use('/api', express.json(), express.urlencoded({ extended: false }), express.text());
+  app.use('/api', express.json(), express.text());
   app.get('/api/orders', requireScope('orders:read'), (_req, res) => res.json(orders));
   app.post('/api/orders', requireScope('orders:write'), (req, res) => {
     const body = req.body as unknown;
@@ -74,6 +85,7 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
   let issuer: TestIssuer;
   let guarded: OrdersApi;
   let control: OrdersApi;
+  let withFormToken: OrdersApi;
   let attacker: { origin: string; server: Server };
   let sibling: { origin: string; server: Server };
   let browser: ChromiumSession;
@@ -82,10 +94,11 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
     issuer = await createTestIssuer({ algorithm: 'ES256' });
     guarded = await ordersApi(issuer, undefined);
     control = await ordersApi(issuer, false);
+    withFormToken = await ordersApi(issuer, { token: { secret: FORM_CSRF_SECRET, fieldName: '_csrf' } });
     attacker = await attackerSite('localhost');
     sibling = await attackerSite('127.0.0.1');
     browser = await launchChromium();
-    for (const api of [guarded, control]) {
+    for (const api of [guarded, control, withFormToken]) {
       const page = await browser.context.newPage();
       await page.goto(`${api.origin}/login`);
       await page.close();
@@ -94,7 +107,7 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    for (const server of [guarded?.server, control?.server, attacker?.server, sibling?.server]) server?.close();
+    for (const server of [guarded?.server, control?.server, withFormToken?.server, attacker?.server, sibling?.server]) server?.close();
     await issuer?.close();
   });
 
@@ -153,5 +166,17 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
     }
     expect(guarded.orders).toEqual(before);
     expect(control.orders).toContain('forged-by-fetch');
+  });
+
+  it("with csrf.token.fieldName, the app's own form passes with the hidden _csrf field and is refused without it", async () => {
+    for (const [token, status] of [['yes', 201], ['no', 403]] as const) {
+      const page = await browser.context.newPage();
+      const answer = page.waitForResponse((response) => response.url() === `${withFormToken.origin}/api/orders`);
+      await page.goto(`${withFormToken.origin}/order-form?token=${token}`);
+      expect((await answer).status()).toBe(status);
+      await page.close();
+    }
+    // Only the form with the token created an order: same-origin alone is not enough here.
+    expect(withFormToken.orders).toEqual(['ordered-by-form']);
   });
 });
