@@ -139,6 +139,20 @@ describe('the token check inside the guard', () => {
     expect(hints[0]).toMatch(/no session to bind the CSRF token to/);
   });
 
+  it.each<[string, (payload: JWTPayload) => unknown]>([
+    ['throws', () => { throw new Error('bind bug'); }],
+    ['returns a number', () => 42],
+    ['returns a promise', async () => 'session-a'],
+    ['returns a rejecting promise', () => Promise.reject(new Error('bind bug'))],
+    ['returns an empty string', () => ''],
+  ])('refuses (403, never a crash or a pass) when csrf.token.bind %s', async (_name, bind) => {
+    const hints: (string | undefined)[] = [];
+    const guard = guardWith({ secret: CSRF_SECRET, bind }, { onRejected: (event) => hints.push(event.hint) });
+    const outcome = await guard.authenticate(post({ cookie: await cookie(), ...sameOrigin, 'x-csrf-token': valid }));
+    expectGuardError(refusedError(outcome), 'csrf_check_failed', 403);
+    expect(hints[0]).toMatch(/csrf\.token\.bind gave none/);
+  });
+
   it('takes a custom header name and binding', async () => {
     const guard = guardWith({ secret: CSRF_SECRET, headerName: 'X-XSRF-Token', bind: (payload: JWTPayload) => String(payload.tenant) });
     const token = createCsrfToken(CSRF_SECRET, 'tenant-9');

@@ -173,9 +173,11 @@ function candidateOf(request: GuardRequest, policy: CsrfTokenPolicy): { value: s
 export function csrfTokenRefusal(request: GuardRequest, payload: JWTPayload, policy: CsrfTokenPolicy): string | undefined {
   const candidate = candidateOf(request, policy);
   if ('refusal' in candidate) return candidate.refusal;
-  let binding: string | undefined;
+  let binding: unknown;
   try {
     binding = policy.bind(payload);
+    // An async bind is a mistake (refused below); its rejection must not become an unhandled one.
+    if (binding instanceof Promise) binding.catch(() => undefined);
   } catch {
     binding = undefined;
   }
