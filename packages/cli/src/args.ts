@@ -35,6 +35,27 @@ export const COMMAND_OPTIONS = {
     config: { type: 'string' },
     json: { type: 'boolean' },
   },
+  audit: {
+    issuer: { type: 'string', multiple: true },
+    audience: { type: 'string', multiple: true },
+    'jwks-uri': { type: 'string' },
+    jwks: { type: 'string' },
+    'jwks-env': { type: 'string' },
+    'secret-env': { type: 'string' },
+    'secret-encoding': { type: 'string' },
+    discovery: { type: 'boolean' },
+    alg: { type: 'string', multiple: true },
+    typ: { type: 'string' },
+    'revoked-jti': { type: 'string', multiple: true },
+    revocation: { type: 'boolean' },
+    'max-lifetime': { type: 'string', default: '1h' },
+    'min-ec-curve': { type: 'string', default: 'P-256' },
+    'fail-on': { type: 'string', default: 'high' },
+    timeout: { type: 'string', default: '5s' },
+    'max-bytes': { type: 'string', default: '1048576' },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   mint: {
     issuer: { type: 'string' },
     audience: { type: 'string', multiple: true },
@@ -56,7 +77,7 @@ export const COMMAND_OPTIONS = {
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
-const SPAN_OPTIONS = new Set(['--exp', '--nbf', '--clock-tolerance', '--max-token-age']);
+const SPAN_OPTIONS = new Set(['--exp', '--nbf', '--clock-tolerance', '--max-token-age', '--max-lifetime']);
 const PATH_OPTIONS = new Set(['--jwks', '--public-key', '--private-key']);
 
 /**
