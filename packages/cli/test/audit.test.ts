@@ -1,4 +1,7 @@
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureBuilt, runCli } from './helpers.js';
 import { auditJson, sampleToken, startEndpointServer, withId, type EndpointServer } from './audit-helpers.js';
@@ -162,6 +165,33 @@ describe('one finding each: its id and severity', () => {
     const jwks = JSON.stringify({ keys: [{ ...publicJwk(rsa1024.publicKey), use: 'sig' }] });
     const { report } = await auditJson(['--jwks-env', 'APP_JWKS', '--typ', 'at+jwt'], { env: { APP_JWKS: jwks } });
     expect(report.findings.map((item) => item.id).sort()).toEqual(['jwks.kid_missing', 'jwks.rsa_below_2048']);
+  });
+});
+
+describe('the configuration file and hostile values', () => {
+  it('--config: the inspect config file is the configuration; flags win; an unknown key is exit 2 with did-you-mean', async () => {
+    serve([GOOD_KEY], { 'cache-control': 'no-store' });
+    const dir = mkdtempSync(path.join(tmpdir(), 'jwt-guard-audit-'));
+    const file = path.join(dir, 'jwt-guard.json');
+    writeFileSync(file, JSON.stringify({ issuer, discovery: true, typ: 'at+jwt', algorithms: ['ES256'] }));
+    const { report } = await auditJson(['--config', file]);
+    expect(report.findings.map((item) => item.id)).toEqual(['jwks.cache_control_no_cache']);
+    expect(withId((await auditJson(['--config', file, '--alg', 'HS256'])).report, 'algorithms.hmac_with_asymmetric')).toHaveLength(1);
+    writeFileSync(file, JSON.stringify({ isuer: issuer }));
+    const wrong = await runCli(['audit', '--config', file]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('did you mean "issuer"?');
+  });
+
+  it('a kid or an issuer holding terminal escapes is printed escaped, and its newline never starts a line of its own', async () => {
+    const hostile = 'k\u001b]52;c;aGk=\u0007\n✔ no findings\u202e';
+    serve([{ ...GOOD_KEY, kid: hostile, use: undefined }], GOOD_CACHE, { issuer: `x${hostile}` });
+    const text = await runCli(['audit', ...discoveryArgs()]);
+    expect(text.code).toBe(1);
+    // eslint-disable-next-line no-control-regex
+    expect(text.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(text.stdout.split('\n').filter((line) => line.startsWith('✔'))).toEqual([]);
+    expect(text.stdout).toContain('\\u001b]52');
   });
 });
 
