@@ -12,8 +12,7 @@ import {
 import { finding, type Finding } from './audit-findings.js';
 import { auditKeySet, type EcCurve, type KeySetFacts } from './audit-keys.js';
 import { auditTokens } from './audit-tokens.js';
-import type { InspectOptions } from './inspect.js';
-import { readJwksOption } from './inspect.js';
+import { readEnv, readJwksOption, type InspectOptions } from './inspect.js';
 import { renderValue } from './terminal.js';
 
 /** What `jwt-guard audit` reviews: inspect's configuration (flags or `--config`), and the audit's policy. */
@@ -137,8 +136,10 @@ function auditAlgorithms(options: AuditOptions, keys: KeySetFacts | undefined, a
 function auditSecret(options: AuditOptions, findings: Finding[]): void {
   if (options.secretEnv === undefined) return;
   const hmac = (options.algorithms ?? []).find((alg): alg is 'HS256' | 'HS384' | 'HS512' => alg === 'HS256' || alg === 'HS384' || alg === 'HS512') ?? 'HS256';
+  const env = options.env ?? process.env;
+  readEnv(options.secretEnv, env); // unset is a usage error (exit 2), as for inspect; what it holds is a finding
   try {
-    secretFromEnv(options.secretEnv, { env: options.env ?? process.env, algorithm: hmac, ...(options.secretEncoding === undefined ? {} : { encoding: options.secretEncoding }) });
+    secretFromEnv(options.secretEnv, { env, algorithm: hmac, ...(options.secretEncoding === undefined ? {} : { encoding: options.secretEncoding }) });
   } catch (error) {
     if (!isJwtGuardError(error)) throw error;
     findings.push(finding('secret.weak', error.message.replace(/^jwt-guard configuration: /, ''), `$${options.secretEnv}`));

@@ -99,7 +99,8 @@ async function readKeyFile(file: string, option: string, envOption: string): Pro
   }
 }
 
-function readEnv(name: string, env: Record<string, string | undefined>): string {
+/** `$name`, or a usage error when it is not set (or empty): a `--*-env` flag names a variable that must exist. */
+export function readEnv(name: string, env: Record<string, string | undefined>): string {
   const value = env[name];
   if (value === undefined || value.trim() === '') throw new UsageError(`$${name} is not set (or empty).`);
   return value;

@@ -220,13 +220,16 @@ describe('--json, --fail-on and exit codes', () => {
     expect(text.stdout).toContain('MEDIUM   jwks.cache_control_no_cache');
   });
 
-  it('usage errors exit 2: an unknown flag (did you mean), a bad --fail-on, nothing to review', async () => {
+  it('usage errors exit 2: an unknown flag (did you mean), a bad --fail-on, an unset --secret-env, nothing to review', async () => {
     const unknown = await runCli(['audit', '--issuer', issuer, '--max-lifetme', '1h']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown option --max-lifetme; did you mean --max-lifetime?');
     const failOn = await runCli(['audit', '--issuer', issuer, '--fail-on', 'hihg']);
     expect(failOn.code).toBe(2);
     expect(failOn.stderr).toContain('did you mean high?');
+    const unset = await runCli(['audit', '--secret-env', 'AUDIT_UNSET_SECRET']);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('$AUDIT_UNSET_SECRET is not set');
     const nothing = await runCli(['audit']);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toContain('nothing to review');
