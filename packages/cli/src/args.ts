@@ -4,6 +4,23 @@ import { UsageError } from './time.js';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
+/** The configuration flags `inspect` and `audit` share (flag-options.ts maps them onto InspectOptions). */
+const CONFIGURATION_OPTIONS = {
+  issuer: { type: 'string', multiple: true },
+  audience: { type: 'string', multiple: true },
+  'jwks-uri': { type: 'string' },
+  jwks: { type: 'string' },
+  'jwks-env': { type: 'string' },
+  'secret-env': { type: 'string' },
+  'secret-encoding': { type: 'string' },
+  discovery: { type: 'boolean' },
+  alg: { type: 'string', multiple: true },
+  typ: { type: 'string' },
+  'revoked-jti': { type: 'string', multiple: true },
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies OptionSpecs;
+
 /** Every command's flags: what parseArgs accepts, and what "did you mean" chooses from. */
 export const COMMAND_OPTIONS = {
   keygen: {
@@ -14,26 +31,23 @@ export const COMMAND_OPTIONS = {
     prefix: { type: 'string', default: 'JWT' },
   },
   inspect: {
-    issuer: { type: 'string', multiple: true },
-    audience: { type: 'string', multiple: true },
-    'jwks-uri': { type: 'string' },
-    jwks: { type: 'string' },
-    'jwks-env': { type: 'string' },
+    ...CONFIGURATION_OPTIONS,
     'public-key': { type: 'string' },
     'public-key-env': { type: 'string' },
-    'secret-env': { type: 'string' },
-    'secret-encoding': { type: 'string' },
     secret: { type: 'string' },
-    discovery: { type: 'boolean' },
-    alg: { type: 'string', multiple: true },
-    typ: { type: 'string' },
     'required-claim': { type: 'string', multiple: true },
     'clock-tolerance': { type: 'string' },
     'max-token-age': { type: 'string' },
     'max-token-length': { type: 'string' },
-    'revoked-jti': { type: 'string', multiple: true },
-    config: { type: 'string' },
-    json: { type: 'boolean' },
+  },
+  audit: {
+    ...CONFIGURATION_OPTIONS,
+    revocation: { type: 'boolean' },
+    'max-lifetime': { type: 'string', default: '1h' },
+    'min-ec-curve': { type: 'string', default: 'P-256' },
+    'fail-on': { type: 'string', default: 'high' },
+    timeout: { type: 'string', default: '5s' },
+    'max-bytes': { type: 'string', default: '1048576' },
   },
   mint: {
     issuer: { type: 'string' },
@@ -56,7 +70,7 @@ export const COMMAND_OPTIONS = {
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
-const SPAN_OPTIONS = new Set(['--exp', '--nbf', '--clock-tolerance', '--max-token-age']);
+const SPAN_OPTIONS = new Set(['--exp', '--nbf', '--clock-tolerance', '--max-token-age', '--max-lifetime']);
 const PATH_OPTIONS = new Set(['--jwks', '--public-key', '--private-key']);
 
 /**

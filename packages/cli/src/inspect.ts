@@ -99,7 +99,8 @@ async function readKeyFile(file: string, option: string, envOption: string): Pro
   }
 }
 
-function readEnv(name: string, env: Record<string, string | undefined>): string {
+/** `$name`, or a usage error when it is not set (or empty): a `--*-env` flag names a variable that must exist. */
+export function readEnv(name: string, env: Record<string, string | undefined>): string {
   const value = env[name];
   if (value === undefined || value.trim() === '') throw new UsageError(`$${name} is not set (or empty).`);
   return value;
@@ -130,6 +131,17 @@ function publicKeyText(text: string, where: string, jwksFlag: string, onWarning:
   return key;
 }
 
+/** The JWK Set of `--jwks FILE` or `--jwks-env NAME` (the latter wins), and where it came from in words. */
+export async function readJwksOption(options: Pick<InspectOptions, 'jwksFile' | 'jwksEnv' | 'env'>): Promise<{ jwks: JsonWebKeySet; where: string } | undefined> {
+  if (options.jwksEnv !== undefined) {
+    return { jwks: parseJwks(readEnv(options.jwksEnv, options.env ?? process.env), `--jwks-env ${options.jwksEnv}`), where: `the JWK Set in $${options.jwksEnv}` };
+  }
+  if (options.jwksFile !== undefined) {
+    return { jwks: parseJwks(await readKeyFile(options.jwksFile, '--jwks', '--jwks-env'), `--jwks ${options.jwksFile}`), where: `the JWK Set in ${options.jwksFile}` };
+  }
+  return undefined;
+}
+
 async function verifierOptions(options: InspectOptions): Promise<{ verifierOptions: VerifierOptions; keySource: string }> {
   const env = options.env ?? process.env;
   const result: VerifierOptions = {};
@@ -138,13 +150,10 @@ async function verifierOptions(options: InspectOptions): Promise<{ verifierOptio
     result.jwksUri = options.jwksUri;
     keySource = `the JWKS at ${options.jwksUri}`;
   }
-  if (options.jwksFile !== undefined) {
-    result.jwks = parseJwks(await readKeyFile(options.jwksFile, '--jwks', '--jwks-env'), `--jwks ${options.jwksFile}`);
-    keySource = `the JWK Set in ${options.jwksFile}`;
-  }
-  if (options.jwksEnv !== undefined) {
-    result.jwks = parseJwks(readEnv(options.jwksEnv, env), `--jwks-env ${options.jwksEnv}`);
-    keySource = `the JWK Set in $${options.jwksEnv}`;
+  const local = await readJwksOption(options);
+  if (local !== undefined) {
+    result.jwks = local.jwks;
+    keySource = local.where;
   }
   if (options.publicKeyFile !== undefined) {
     result.publicKey = publicKeyText(await readKeyFile(options.publicKeyFile, '--public-key', '--public-key-env'), `--public-key ${options.publicKeyFile}`, '--jwks FILE', options.onWarning);

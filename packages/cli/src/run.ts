@@ -1,6 +1,7 @@
 import { isJwtGuardError } from '@jwt-guard/core';
 import { parseCommandArgs } from './args.js';
-import { readConfig } from './config-file.js';
+import { auditCommand, AUDIT_USAGE } from './audit-command.js';
+import { optionsFromFlags } from './flag-options.js';
 import { EXIT, inspectToken, type InspectOptions } from './inspect.js';
 import { formatEnv, generateKeys, KEYGEN_ALGORITHMS } from './keygen.js';
 import { mintDevToken } from './mint.js';
@@ -44,6 +45,7 @@ const MINT_USAGE = `  mint    --issuer URL --audience AUD (--secret-env NAME | -
 `;
 
 const EXIT_CODES = `Exit codes: 0 verified (or decoded, without a key), 1 token refused, 2 usage or configuration error, 3 key source unreachable.
+          audit: 0 no finding at or above --fail-on, 1 some finding at or above it, 2 usage error.
 `;
 
 export const USAGE = `Usage: jwt-guard <command> [options]     (jwt-guard <command> --help for one command)
@@ -51,12 +53,14 @@ export const USAGE = `Usage: jwt-guard <command> [options]     (jwt-guard <comma
 ${KEYGEN_USAGE}
 ${INSPECT_USAGE}
 ${MINT_USAGE}
+${AUDIT_USAGE}
 ${EXIT_CODES}`;
 
 const COMMAND_USAGE: Record<string, string> = {
   keygen: `Usage: jwt-guard keygen [options]\n\n${KEYGEN_USAGE}\n${EXIT_CODES}`,
   inspect: `Usage: jwt-guard inspect [token] [options]\n\n${INSPECT_USAGE}\n${EXIT_CODES}`,
   mint: `Usage: jwt-guard mint [options]\n\n${MINT_USAGE}\n${EXIT_CODES}`,
+  audit: `Usage: jwt-guard audit [options] < tokens.txt\n\n${AUDIT_USAGE}\n${EXIT_CODES}`,
 };
 
 /** Runs one command line; returns the exit code of docs/cli.md's table (0 verified, 1 refused, 2 usage or configuration, 3 key source unreachable). */
@@ -77,6 +81,8 @@ export async function runCli(argv: readonly string[], outerIo: CliIo): Promise<n
         return await inspect(rest, io);
       case 'mint':
         return await mint(rest, io);
+      case 'audit':
+        return await auditCommand(rest, io);
       case 'help':
         // `jwt-guard help mint` is `jwt-guard mint --help`.
         {
@@ -132,34 +138,21 @@ async function inspect(args: string[], io: CliIo): Promise<number> {
   const token = (argument === undefined || argument === '-' ? await io.readStdin() : argument).trim().replace(/^Bearer\s+/i, '');
   if (token === '') throw new UsageError('inspect: no token given (pass it as the argument, or "-" to read stdin).');
 
-  const fromFile: InspectOptions = values.config === undefined ? {} : await readConfig(values.config);
-  const options: InspectOptions = { ...fromFile };
+  const options = await optionsFromFlags(values, io.env);
   const set = <K extends keyof InspectOptions>(key: K, value: InspectOptions[K] | undefined): void => {
     if (value !== undefined) options[key] = value;
   };
-  set('issuer', values.issuer);
-  set('audience', values.audience);
-  set('jwksUri', values['jwks-uri']);
-  set('jwksFile', values.jwks);
-  set('jwksEnv', values['jwks-env']);
   set('publicKeyFile', values['public-key']);
   set('publicKeyEnv', values['public-key-env']);
-  if (io.env !== undefined) options.env = io.env;
-  set('secretEnv', values['secret-env']);
-  set('secretEncoding', parseSecretEncoding(values['secret-encoding']));
   if (values.secret !== undefined) {
     io.stderr('jwt-guard: warning: --secret puts the secret in your shell history and process list; prefer --secret-env NAME.\n');
     options.secret = values.secret;
   }
-  set('discovery', values.discovery);
-  set('algorithms', values.alg);
-  set('typ', values.typ);
   set('requiredClaims', values['required-claim']);
   set('clockTolerance', values['clock-tolerance']);
   set('maxTokenAge', values['max-token-age']);
   if (values['max-token-length'] !== undefined) options.maxTokenLength = Number(values['max-token-length']);
   options.onWarning = (message) => io.stderr(`jwt-guard: warning: ${message}\n`);
-  set('revokedJtis', values['revoked-jti']);
 
   const result = await inspectToken(token, options);
   if (values.json) {
