@@ -6,6 +6,7 @@ import {
   fetchJson,
   HttpStatusError,
   isJwtGuardError,
+  keyFamilyOf,
   secretFromEnv,
   type FetchedJson,
 } from '@jwt-guard/core';
@@ -114,7 +115,8 @@ async function auditRemoteJwks(jwksUri: string, options: AuditOptions, findings:
   return auditKeySet(fetched.body, `the JWKS at ${url.href}`, options.minEcCurve, findings);
 }
 
-const familyOf = (alg: string): string => (alg.startsWith('HS') ? 'oct' : alg.startsWith('RS') || alg.startsWith('PS') ? 'RSA' : alg.startsWith('ES') ? 'EC' : alg.startsWith('Ed') ? 'OKP' : alg);
+/** An unknown name is its own family: two of them, or one beside a known family, are still a mix. */
+const familyOf = (alg: string): string => keyFamilyOf(alg) ?? alg;
 
 function auditAlgorithms(options: AuditOptions, keys: KeySetFacts | undefined, advertised: string[], findings: Finding[]): void {
   const allowed = options.algorithms ?? [];

@@ -3,10 +3,21 @@ import { readFileSync } from 'node:fs';
 import { runCli } from './run.js';
 import { escapeLines } from './terminal.js';
 
+/** Tokens on stdin: far more than any sample needs, and a bound on what a piped file can cost. */
+const MAX_STDIN_BYTES = 16 * 1024 * 1024;
+
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_STDIN_BYTES) {
+      process.stdin.destroy();
+      throw new Error(`stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB: give fewer tokens.`);
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -31,6 +31,11 @@ export function isAlgorithm(value: unknown): value is Algorithm {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ALGORITHMS, value);
 }
 
+/** The key family of an algorithm name, or undefined for a name that is not one of ours. */
+export function keyFamilyOf(alg: string): KeyFamily | undefined {
+  return isAlgorithm(alg) ? ALGORITHMS[alg].family : undefined;
+}
+
 export function isHmac(alg: Algorithm): boolean {
   return ALGORITHMS[alg].family === 'oct';
 }

@@ -63,3 +63,4 @@ export { isCookieName } from './http/cookies.js';
 export { cacheControlMaxAge, describeError, fetchJson, HttpStatusError, type FetchedJson, type FetchJsonOptions } from './keys/fetch-json.js';
 export { discoveryUrls } from './keys/discovery.js';
 export { importJwk } from './keys/import.js';
+export { keyFamilyOf, type KeyFamily } from './algorithms.js';
