@@ -49,5 +49,7 @@ export function toGuardRequest(request: PlatformRequest): GuardRequest {
     url: request.originalUrl ?? request.url,
     headers: request.headers,
     rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
+    // Nest guards run after the platform parsed the body: csrf.token.fieldName can read a form field.
+    body: request.body,
   };
 }
