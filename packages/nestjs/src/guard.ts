@@ -5,7 +5,7 @@ import { httpOf, toGuardRequest, type PlatformRequest, type PlatformResponse } f
 import { PUBLIC_KEY, REQUIREMENTS_KEY, type PublicOptions } from './decorators.js';
 import { refusal } from './exception.js';
 import { JWT_GUARD } from './options.js';
-import { markGuarded } from './state.js';
+import { stateOf } from './state.js';
 
 /** What the decorators say about one handler, once the class's and the handler's are combined. */
 interface RoutePolicy {
@@ -30,12 +30,19 @@ export class JwtGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const policy = this.policyOf(context);
     const { request, response } = httpOf(context);
-    markGuarded(request, this.guard);
+    const state = stateOf(request, this.guard);
     // A public route without requirements: the token, valid or not, is not even read.
     if (policy.public !== undefined && !policy.public.optionalAuth && policy.requirements.length === 0) return true;
+    if (state.outcome !== undefined) return this.settle(state.outcome, policy, request, response);
     const outcome = this.guard.authenticate(toGuardRequest(request));
     // Synchronous unless a key fetch or an asynchronous revocation store is involved.
-    if (outcome instanceof Promise) return outcome.then((settled) => this.settle(settled, policy, request, response));
+    if (outcome instanceof Promise) {
+      return outcome.then((settled) => {
+        state.outcome = settled;
+        return this.settle(settled, policy, request, response);
+      });
+    }
+    state.outcome = outcome;
     return this.settle(outcome, policy, request, response);
   }
 
