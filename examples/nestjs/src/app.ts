@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Body, Controller, Get, Inject, Injectable, Module, Post, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { Auth, JwtGuardModule, Public, RequireScope, type AuthContext, type JwtGuardModuleOptions } from '@jwt-guard/nestjs';
+import { Auth, JwtGuardModule, Public, RequireScope, type AuthContext } from '@jwt-guard/nestjs';
 
 interface Order {
   id: number;
@@ -59,24 +60,46 @@ class OrdersController {
   }
 }
 
-/** The orders API: one public route, one for any valid token, one per scope. */
-@Module({})
-export class AppModule {
-  static register(guardOptions: JwtGuardModuleOptions): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [JwtGuardModule.forRoot(guardOptions)],
-      controllers: [HealthController, OrdersController],
-      providers: [OrdersService],
-    };
-  }
+/** What the app reads from the environment (see src/server.ts). */
+export type AppEnv = Record<string, string | undefined>;
+
+/**
+ * The orders API: one public route, one for any valid token, one per scope. The guard's options come
+ * from ConfigService (forRootAsync), so each environment brings its own identity provider.
+ */
+export function appModule(env: AppEnv): DynamicModule {
+  return {
+    module: AppModule,
+    imports: [
+      // ignoreEnvFile + load: the values given, nothing read behind the app's back (tests pass their own).
+      ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => env] }),
+      JwtGuardModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [ConfigService],
+        useFactory: (config: ConfigService) => {
+          const jwksUri = config.get<string>('JWKS_URI');
+          return {
+            issuer: config.get<string>('JWT_ISSUER'),
+            audience: config.get<string>('JWT_AUDIENCE'),
+            // A missing or weak value rejects NestFactory.create with the core's message, at boot.
+            ...(jwksUri ? { jwksUri } : { secret: config.get<string>('JWT_SECRET') }),
+          };
+        },
+      }),
+    ],
+    controllers: [HealthController, OrdersController],
+    providers: [OrdersService],
+  };
 }
+
+@Module({})
+export class AppModule {}
 
 export type Platform = 'express' | 'fastify';
 
 /** The app on either Nest HTTP platform; a missing or weak key rejects here, at boot, with the core's message. */
-export async function createApp(guardOptions: JwtGuardModuleOptions, platform: Platform = 'express'): Promise<INestApplication> {
-  const module = AppModule.register(guardOptions);
+export async function createApp(env: AppEnv, platform: Platform = 'express'): Promise<INestApplication> {
+  const module = appModule(env);
   if (platform === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     return NestFactory.create(module, new FastifyAdapter(), { logger: ['error', 'warn'] });

@@ -13,8 +13,15 @@ afterAll(() => issuer.close());
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** The environment an operator would set: the test issuer's JWKS URL, issuer and audience. */
+function issuerEnv(): Record<string, string> {
+  const { jwksUri, issuer: iss, audience } = issuer.verifierOptions({ source: 'jwksUri' });
+  expect(jwksUri).toBeDefined();
+  return { JWKS_URI: String(jwksUri), JWT_ISSUER: iss, JWT_AUDIENCE: audience };
+}
+
 async function serve(platform: Platform): Promise<{ app: INestApplication; base: string }> {
-  const app = await createApp(issuer.verifierOptions({ source: 'jwksUri' }), platform);
+  const app = await createApp(issuerEnv(), platform);
   await app.listen(0, '127.0.0.1');
   return { app, base: await app.getUrl() };
 }
@@ -66,13 +73,11 @@ describe('pnpm start (src/server.ts), configured from the environment', () => {
   });
 
   it('boots from JWKS_URI / JWT_ISSUER / JWT_AUDIENCE and guards /orders', async () => {
-    const { jwksUri, issuer: iss, audience } = issuer.verifierOptions({ source: 'jwksUri' });
-    expect(jwksUri).toBeDefined();
     const port = 30_000 + Math.floor(Math.random() * 20_000);
     const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
     child = spawn(process.execPath, [tsx, 'src/server.ts'], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: { ...process.env, JWKS_URI: String(jwksUri), JWT_ISSUER: iss, JWT_AUDIENCE: audience, PORT: String(port) },
+      env: { ...process.env, ...issuerEnv(), PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
