@@ -166,6 +166,8 @@ export async function check(port: number, token: string, expected: number, what:
 }
 
 export interface Measurement {
+  /** requests completed */
+  requests: number;
   rps: number;
   p99: number;
   /** CPU time of the whole server process (all its threads) per completed request, µs */
@@ -247,6 +249,7 @@ export async function load(
   const result = await autocannon(options);
   const cpu1 = processCpuNs(server.child.pid!);
   return {
+    requests: result.requests.total,
     rps: result.requests.total / result.duration,
     p99: result.latency.p99,
     cpuUs: (cpu1 - cpu0) / 1000 / Math.max(1, result.requests.total),

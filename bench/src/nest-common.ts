@@ -12,4 +12,9 @@ export interface NestServerConfig {
   publicKeyPem: string;
   /** the scope the guarded routes require (the reused token carries it) */
   scope: string;
+  /**
+   * The profile script's mode: stdin lines `profile-start` and `profile-stop <file>` start and stop
+   * V8's CPU profiler (answered by `PROFILING` / `PROFILED` on stdout), so start-up and warm-up stay out of the profile.
+   */
+  profile?: boolean;
 }

@@ -15,6 +15,8 @@
  */
 import 'reflect-metadata';
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import {
   Controller,
@@ -170,8 +172,37 @@ async function createApp(module: Type<unknown>, platform: NestPlatform): Promise
   return NestFactory.create(module, new FastifyAdapter(), { logger: false });
 }
 
+/** The profile script's stdin commands (see {@link NestServerConfig.profile}). */
+function acceptProfilerCommands(): void {
+  const session = new Session();
+  let pending = '';
+  const run = async (line: string): Promise<void> => {
+    if (line === 'profile-start') {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.start');
+      process.stdout.write('PROFILING\n');
+    } else if (line.startsWith('profile-stop ')) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(line.slice('profile-stop '.length), JSON.stringify(profile));
+      session.disconnect();
+      process.stdout.write('PROFILED\n');
+    }
+  };
+  process.stdin.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      run(line).catch((error: unknown) => process.stderr.write(`profiler: ${String(error)}\n`));
+    }
+  });
+}
+
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.BENCH_SERVER ?? '') as NestServerConfig;
+  if (config.profile === true) acceptProfilerCommands();
   const apps: INestApplication[] = [];
   const ports = new Map<NestVariant, number>();
   for (const variant of NEST_VARIANTS) {
