@@ -22,6 +22,7 @@ export default defineConfig({
       '@jwt-guard/cli': pkg('cli'),
       '@jwt-guard/metrics': pkg('metrics'),
       '@jwt-guard/session': pkg('session'),
+      '@jwt-guard/nestjs': pkg('nestjs'),
     },
   },
   test: {

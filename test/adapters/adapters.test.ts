@@ -48,9 +48,9 @@ afterAll(async () => {
   await fixtures?.close();
 });
 
-describe('one table of cases, three adapters, one answer', () => {
+describe('one table of cases, every adapter, one answer', () => {
   it.each(CASES.map((testCase) => [testCase.name, testCase] as const))('%s', async (_name, testCase) => {
-    // One request, built once, sent to every adapter: the token is byte-identical for all three.
+    // One request, built once, sent to every adapter: the token is byte-identical for all of them.
     const req = await testCase.request(fixtures);
     const observed = {} as Record<AdapterName, Observed>;
     for (const adapter of ADAPTERS) observed[adapter] = await send(await appFor(adapter, testCase.config), req);

@@ -10,8 +10,14 @@ import * as koaGuard from '@jwt-guard/koa';
 import * as fastifyGuard from '@jwt-guard/fastify';
 import { errorResponse, JwtGuardError, type ErrorResponse, type GuardOptions } from '@jwt-guard/core';
 
-export type AdapterName = 'express' | 'koa' | 'fastify';
-export const ADAPTERS: readonly AdapterName[] = ['express', 'koa', 'fastify'];
+export type AdapterName = 'express' | 'koa' | 'fastify' | 'nest-express' | 'nest-fastify';
+export const ADAPTERS: readonly AdapterName[] = ['express', 'koa', 'fastify', 'nest-express', 'nest-fastify'];
+/**
+ * The three middleware adapters, for tests of what only they have (session endpoints, their
+ * `onError`, `guardAllRoutes`): Nest apps take neither; their own tests are in test/nestjs.
+ */
+export const MIDDLEWARE_ADAPTERS = ['express', 'koa', 'fastify'] as const satisfies readonly AdapterName[];
+export type MiddlewareAdapterName = (typeof MIDDLEWARE_ADAPTERS)[number];
 
 /** A running app: the same orders API on each framework, for the shared table of cases. */
 export interface TestApp {
@@ -50,24 +56,30 @@ export async function startApp(adapter: AdapterName, options: GuardOptions, appO
       await app.ready();
       return { server: app.server, close: () => app.close() };
     }
+    case 'nest-express':
+    case 'nest-fastify': {
+      // Loaded on first use: test files that never start a Nest app never load Nest.
+      const { startNestApp } = await import('../nestjs/app.js');
+      return startNestApp(adapter === 'nest-express' ? 'express' : 'fastify', { guard: options });
+    }
   }
 }
 
 /** The apps' error handler: the same answer on every framework for what reaches it. */
-function errorAnswer(error: unknown): ErrorResponse {
+export function errorAnswer(error: unknown): ErrorResponse {
   if (error instanceof JwtGuardError) return errorResponse(error);
   const body = JSON.stringify({ error: 'server_error' });
   return { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' }, body };
 }
 
-function describeAuth(auth: { payload: { sub?: string | undefined }; scopes: ReadonlySet<string> } | undefined, authError: { code: string } | undefined) {
+export function describeAuth(auth: { payload: { sub?: string | undefined }; scopes: ReadonlySet<string> } | undefined, authError: { code: string } | undefined) {
   return auth === undefined
     ? { anonymous: true, reason: authError?.code ?? null }
     : { sub: auth.payload.sub ?? null, scopes: [...auth.scopes].sort() };
 }
 
 /** What a careless handler does to its request's verified token; frozen objects throw, which is fine. */
-function tamperWith(auth: { payload: Record<string, unknown>; scopes: ReadonlySet<string> } | undefined): void {
+export function tamperWith(auth: { payload: Record<string, unknown>; scopes: ReadonlySet<string> } | undefined): void {
   if (auth === undefined) return;
   try {
     (auth.scopes as Set<string>).add('admin');

@@ -30,6 +30,13 @@ async function readiness(adapter: AdapterName, options: GuardOptions): Promise<{
       await app.ready();
       return { ready: () => app.jwtGuard.ready(), close: () => app.close() };
     }
+    case 'nest-express':
+    case 'nest-fastify': {
+      const [{ startNestApp }, { JwtGuardService }] = await Promise.all([import('../nestjs/app.js'), import('@jwt-guard/nestjs')]);
+      const nest = await startNestApp(adapter === 'nest-express' ? 'express' : 'fastify', { guard: options });
+      const service = nest.app.get(JwtGuardService);
+      return { ready: () => service.ready(), close: () => nest.close() };
+    }
   }
 }
 

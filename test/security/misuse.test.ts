@@ -8,7 +8,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JwtGuardError } from '@jwt-guard/core';
-import { ADAPTERS, startApp, type AdapterName } from '../adapters/apps.js';
+// The rows hand adapter options through (each framework's onError), which Nest apps do not take.
+import { MIDDLEWARE_ADAPTERS as ADAPTERS, startApp, type MiddlewareAdapterName as AdapterName } from '../adapters/apps.js';
 import { createFixtures } from '../adapters/cases.js';
 import { MISUSE_CASES, type MisuseAnswer, type MisuseFixtures, type MisuseRequest } from './misuse-cases.js';
 

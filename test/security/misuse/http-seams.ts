@@ -4,7 +4,7 @@ import { fromCookie, fromHeader, type GuardOptions, type JwtGuardError, type Rej
 import type { ExpressGuardOptions } from '@jwt-guard/express';
 import type { KoaGuardOptions } from '@jwt-guard/koa';
 import type { FastifyGuardOptions } from '@jwt-guard/fastify';
-import type { AdapterName } from '../../adapters/apps.js';
+import type { MiddlewareAdapterName as AdapterName } from '../../adapters/apps.js';
 import type { MisuseCase, MisuseFixtures, MisuseRequest, MisuseAnswer } from './types.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -4,7 +4,7 @@
  * secrets, cookies, cached verdicts — and the answer a fail-closed guard must give on every adapter.
  */
 import type { ErrorCode, GuardOptions } from '@jwt-guard/core';
-import type { AdapterName } from '../../adapters/apps.js';
+import type { MiddlewareAdapterName as AdapterName } from '../../adapters/apps.js';
 import type { Fixtures } from '../../adapters/cases.js';
 
 export interface MisuseFixtures extends Fixtures {

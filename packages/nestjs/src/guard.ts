@@ -1,0 +1,75 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { appendVary, type Guard, type GuardOutcome, type Requirement } from '@jwt-guard/core';
+import { httpOf, toGuardRequest, type PlatformRequest, type PlatformResponse } from './context.js';
+import { PUBLIC_KEY, REQUIREMENTS_KEY, type PublicOptions } from './decorators.js';
+import { refusal } from './exception.js';
+import { JWT_GUARD } from './options.js';
+import { markGuarded } from './state.js';
+
+/** What the decorators say about one handler, once the class's and the handler's are combined. */
+interface RoutePolicy {
+  /** `@Public` nearest the handler (handler over class); undefined when the route is not public. */
+  public: Required<PublicOptions> | undefined;
+  /** The handler's requirements, then the class's unless the handler itself is `@Public`. */
+  requirements: Requirement[];
+}
+
+/**
+ * The core guard as a Nest guard: registered as `APP_GUARD` by `JwtGuardModule` (or placed with
+ * `@UseGuards(JwtGuard)` under `globalGuard: false`). Sets `request.auth`; refusals are thrown as
+ * `JwtGuardException` with the other adapters' status, headers and body.
+ */
+@Injectable()
+export class JwtGuard implements CanActivate {
+  constructor(
+    @Inject(JWT_GUARD) private readonly guard: Guard,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const policy = this.policyOf(context);
+    const { request, response } = httpOf(context);
+    markGuarded(request, this.guard);
+    // A public route without requirements: the token, valid or not, is not even read.
+    if (policy.public !== undefined && !policy.public.optionalAuth && policy.requirements.length === 0) return true;
+    const outcome = this.guard.authenticate(toGuardRequest(request));
+    // Synchronous unless a key fetch or an asynchronous revocation store is involved.
+    if (outcome instanceof Promise) return outcome.then((settled) => this.settle(settled, policy, request, response));
+    return this.settle(outcome, policy, request, response);
+  }
+
+  private policyOf(context: ExecutionContext): RoutePolicy {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    const publicOptions = this.reflector.getAllAndOverride<Required<PublicOptions> | undefined>(PUBLIC_KEY, [handler, controller]);
+    const handlerIsPublic = this.reflector.get<Required<PublicOptions> | undefined>(PUBLIC_KEY, handler) !== undefined;
+    const own = this.reflector.get<Requirement[] | undefined>(REQUIREMENTS_KEY, handler) ?? [];
+    const inherited = handlerIsPublic ? [] : (this.reflector.get<Requirement[] | undefined>(REQUIREMENTS_KEY, controller) ?? []);
+    return { public: publicOptions, requirements: [...own, ...inherited] };
+  }
+
+  private settle(outcome: GuardOutcome, policy: RoutePolicy, request: PlatformRequest, response: PlatformResponse | undefined): boolean {
+    // The CSRF check ran: whatever answers, the answer depends on Origin and Sec-Fetch-Site.
+    if (outcome.vary !== undefined && response !== undefined) response.header('vary', appendVary(response.getHeader('vary'), outcome.vary));
+    switch (outcome.type) {
+      case 'preflight':
+        return true;
+      case 'rejected':
+        // On a public route a missing token is anonymous; an invalid one is still refused.
+        if (policy.public !== undefined && outcome.error.code === 'token_missing') break;
+        throw refusal(outcome.error, response);
+      case 'authenticated':
+        request.auth = outcome.auth;
+        break;
+      case 'anonymous':
+        if (outcome.error !== undefined) request.authError = outcome.error;
+        break;
+    }
+    for (const requirement of policy.requirements) {
+      const error = requirement(request.auth, request.authError);
+      if (error !== undefined) throw refusal(this.guard.refuse(toGuardRequest(request), error), response);
+    }
+    return true;
+  }
+}

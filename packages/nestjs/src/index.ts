@@ -1,0 +1,40 @@
+import type { AuthContext, JwtGuardError } from '@jwt-guard/core';
+
+export { JwtGuardModule, JwtGuardService } from './module.js';
+export { JwtGuard } from './guard.js';
+export { Auth, Public, RequireAnyScope, RequireClaim, RequireScope, type AuthOptions, type PublicOptions } from './decorators.js';
+export { JwtGuardException } from './exception.js';
+export { JWT_GUARD_OPTIONS, type JwtGuardModuleAsyncOptions, type JwtGuardModuleOptions } from './options.js';
+
+declare global {
+  // Express' request type, augmented without importing express (a global namespace, types only).
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified token, set by the JwtGuard; undefined on anonymous requests. Prefer `@Auth()`. */
+      auth?: AuthContext;
+      /** Why a present token was refused, when the request still went on as anonymous. */
+      authError?: JwtGuardError;
+    }
+  }
+}
+
+export {
+  createVerifier,
+  fromCookie,
+  fromHeader,
+  JwtGuardError,
+  readCookie,
+  secretFromEnv,
+  type AuthContext,
+  type CsrfOptions,
+  type ErrorCode,
+  type GuardOptions,
+  type IssuerOptions,
+  type JWTPayload,
+  type JwtGuardClaims,
+  type KeyEvent,
+  type RejectedEvent,
+  type VerifiedEvent,
+  type VerifierOptions,
+} from '@jwt-guard/core';
