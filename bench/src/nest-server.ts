@@ -211,7 +211,9 @@ async function main(): Promise<void> {
     const app = await createApp(module, config.platform);
     await app.listen(0, '127.0.0.1');
     apps.push(app);
-    ports.set(variant, (app.getHttpServer().address() as AddressInfo).port);
+    // getHttpServer() is typed `any`: it is the node:http server of either platform.
+    const server = app.getHttpServer() as import('node:http').Server;
+    ports.set(variant, (server.address() as AddressInfo).port);
   }
 
   let closing = false;

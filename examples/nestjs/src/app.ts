@@ -100,10 +100,12 @@ export type Platform = 'express' | 'fastify';
 /** The app on either Nest HTTP platform; a missing or weak key rejects here, at boot, with the core's message. */
 export async function createApp(env: AppEnv, platform: Platform = 'express'): Promise<INestApplication> {
   const module = appModule(env);
+  // abortOnError: false: a boot failure rejects here (Nest's default logs it and aborts the process).
+  const options = { logger: ['error', 'warn'] as ('error' | 'warn')[], abortOnError: false };
   if (platform === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    return NestFactory.create(module, new FastifyAdapter(), { logger: ['error', 'warn'] });
+    return NestFactory.create(module, new FastifyAdapter(), options);
   }
   const { ExpressAdapter } = await import('@nestjs/platform-express');
-  return NestFactory.create(module, new ExpressAdapter(), { logger: ['error', 'warn'] });
+  return NestFactory.create(module, new ExpressAdapter(), options);
 }

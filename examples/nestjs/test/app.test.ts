@@ -66,6 +66,11 @@ describe.each(['express', 'fastify'] as const)('the orders API on @nestjs/platfo
   });
 });
 
+it('refuses to boot without JWT_ISSUER, with the core\'s message, not at the first request', async () => {
+  const { JWT_ISSUER: _omitted, ...env } = issuerEnv();
+  await expect(createApp(env)).rejects.toThrow(/issuer/);
+});
+
 describe('pnpm start (src/server.ts), configured from the environment', () => {
   let child: ChildProcess | undefined;
   afterAll(() => {
