@@ -43,7 +43,9 @@ class AppErrors extends BaseExceptionFilter {
     super(http);
   }
 
-  override catch(exception: unknown, host: ArgumentsHost): void {
+  override catch(exception: unknown, host: ArgumentsHost): unknown {
+    // A GraphQL error goes back to the GraphQL server (as a GqlExceptionFilter does), never to the HTTP response.
+    if (host.getType<string>() === 'graphql') return exception;
     if (exception instanceof HttpException) return super.catch(exception, host);
     const answer = errorAnswer(exception);
     const response: unknown = host.switchToHttp().getResponse();

@@ -8,8 +8,18 @@ import type { PlatformResponse } from './context.js';
  * app's own `@Catch(JwtGuardException)` filter can reshape the answer.
  */
 export class JwtGuardException extends HttpException {
+  /**
+   * What a GraphQL server puts in the error's `extensions` (graphql-js copies an original error's
+   * `extensions`): `errors[0].extensions.code` is the refusal's code, e.g. `insufficient_scope`.
+   */
+  readonly extensions: { code: JwtGuardError['code']; status: number };
+
   constructor(readonly error: JwtGuardError) {
-    super(error.toJSON(), error.status, { cause: error });
+    const body = error.toJSON();
+    super(body, error.status, { cause: error });
+    // Nest would name the class; logs and GraphQL's errors[0].message get the refusal's description.
+    this.message = body.error_description;
+    this.extensions = { code: error.code, status: error.status };
   }
 
   override getResponse(): { error: JwtGuardError['code']; error_description: string } {

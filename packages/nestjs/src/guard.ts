@@ -11,7 +11,7 @@ import { markGuarded } from './state.js';
 interface RoutePolicy {
   /** `@Public` nearest the handler (handler over class); undefined when the route is not public. */
   public: Required<PublicOptions> | undefined;
-  /** The handler's requirements, then the class's unless the handler itself is `@Public`. */
+  /** The class's requirements (unless the handler itself is `@Public`), then the handler's: outer first. */
   requirements: Requirement[];
 }
 
@@ -46,7 +46,7 @@ export class JwtGuard implements CanActivate {
     const handlerIsPublic = this.reflector.get<Required<PublicOptions> | undefined>(PUBLIC_KEY, handler) !== undefined;
     const own = this.reflector.get<Requirement[] | undefined>(REQUIREMENTS_KEY, handler) ?? [];
     const inherited = handlerIsPublic ? [] : (this.reflector.get<Requirement[] | undefined>(REQUIREMENTS_KEY, controller) ?? []);
-    return { public: publicOptions, requirements: [...own, ...inherited] };
+    return { public: publicOptions, requirements: [...inherited, ...own] };
   }
 
   private settle(outcome: GuardOutcome, policy: RoutePolicy, request: PlatformRequest, response: PlatformResponse | undefined): boolean {
