@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '@jwt-guard/testing';
-import { AUDIENCE, formatNumber, formatRatio, ISSUER, log, markdownTable, median, roundOrder, tamper } from './common.js';
+import { AUDIENCE, formatNumber, formatRatio, ISSUER, log, markdownTable, median, quantile, roundOrder, tamper } from './common.js';
 import { check, measuredRun, pinForLoad, startServer, stopServer, warmUp, type Measurement, type Running, type ServerTokens } from './http-load.js';
 import { NEST_VARIANTS, type NestPlatform, type NestServerConfig, type NestVariant } from './nest-common.js';
 import { keysFor, mintOne } from './tokens.js';
@@ -49,6 +49,8 @@ export interface PartDRow {
   cpuToBare: number;
   /** median over repetitions of this ÷ the floor, CPU per request */
   cpuToFloor: number;
+  /** the middle half of those per-repetition ratios: [25th, 75th percentile] */
+  cpuToFloorQuartiles: [number, number];
   runs: number;
   problems: number;
 }
@@ -153,6 +155,7 @@ export async function runPartD(options: PartDOptions): Promise<PartDResult> {
         addedCpuUs: median(values.added),
         cpuToBare: median(values.toBare),
         cpuToFloor: median(values.toFloor),
+        cpuToFloorQuartiles: [quantile(values.toFloor, 0.25), quantile(values.toFloor, 0.75)],
         runs: values.runs.length,
         problems: values.runs.reduce((sum, m) => sum + m.errors + m.non2xx, 0),
       });
@@ -183,12 +186,12 @@ export function partDMarkdown(result: PartDResult, options: PartDOptions): strin
       'the order rotates), every request carrying the same valid token (a cache hit for both guards after the first). ' +
       `${options.rounds} rounds, a fresh process per platform and round, ${options.connections} connections. **server CPU µs/req** is the ` +
       'process\'s CPU time over the run ÷ requests (median of all runs); **+µs/req**, **×bare** and **×floor** are taken within ' +
-      'each repetition, then the median over repetitions.',
+      'each repetition, then the median over repetitions; **×floor, middle half** is the 25th–75th percentile of those per-repetition ratios.',
   );
   out.push('');
   out.push(
     markdownTable(
-      ['platform', 'case', 'req/s', 'p99 ms', 'server CPU µs/req', '+µs/req over bare', '×bare (CPU/req)', '×floor (CPU/req)', 'runs', 'problems'],
+      ['platform', 'case', 'req/s', 'p99 ms', 'server CPU µs/req', '+µs/req over bare', '×bare (CPU/req)', '×floor (CPU/req)', '×floor, middle half', 'runs', 'problems'],
       result.rows.map((row) => [
         row.platform,
         row.label,
@@ -198,10 +201,11 @@ export function partDMarkdown(result: PartDResult, options: PartDOptions): strin
         row.variant === 'bare' ? '' : signed(row.addedCpuUs),
         formatRatio(row.cpuToBare),
         row.variant === 'floor' ? '' : formatRatio(row.cpuToFloor),
+        row.variant === 'floor' ? '' : `${formatRatio(row.cpuToFloorQuartiles[0])}–${formatRatio(row.cpuToFloorQuartiles[1])}`,
         String(row.runs),
         row.problems === 0 ? '' : `${row.problems} errors/non-2xx`,
       ]),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
   const verdicts = result.rows
