@@ -12,11 +12,23 @@ import { mintToken } from '@jwt-guard/testing';
 import { AUDIENCE, formatNumber, formatRatio, ISSUER, log, markdownTable, median, quantile, roundOrder, tamper } from './common.js';
 import { check, measuredRun, pinForLoad, startServer, stopServer, warmUp, type Measurement, type Running, type ServerTokens } from './http-load.js';
 import { NEST_VARIANTS, type NestPlatform, type NestServerConfig, type NestVariant } from './nest-common.js';
-import { keysFor, mintOne } from './tokens.js';
+import { keysFor, mintOne, type BenchKeys } from './tokens.js';
 
 export const NEST_PLATFORMS: readonly NestPlatform[] = ['express', 'fastify'];
 const SCOPE = 'bench:read';
 const NEST_SERVER_FILE = fileURLToPath(new URL('./nest-server.js', import.meta.url));
+
+/** The reused token: RS256, the bench's issuer and audience, carrying the scope the guarded routes require. */
+export function scopedToken(keys: BenchKeys): Promise<string> {
+  return mintToken(keys, { scope: SCOPE }, { issuer: ISSUER, audience: AUDIENCE, subject: 'user-1', expiresIn: '1h' });
+}
+
+/** One Nest server process (src/nest-server.ts) on `platform`, its apps' ports by name. */
+export async function startNestServer(keys: BenchKeys, platform: NestPlatform, profile = false): Promise<Ports> {
+  const publicKeyPem = keys.publicKey!.export({ type: 'spki', format: 'pem' }).toString();
+  const config: NestServerConfig = { platform, issuer: ISSUER, audience: AUDIENCE, publicKeyPem, scope: SCOPE, ...(profile ? { profile } : {}) };
+  return portsOf(await startServer(config, NEST_SERVER_FILE));
+}
 
 export const VARIANT_LABELS: Record<NestVariant, string> = {
   bare: 'bare Nest (no auth)',
@@ -60,7 +72,7 @@ export interface PartDResult {
   notes: string[];
 }
 
-interface Ports {
+export interface Ports {
   running: Running;
   ports: Map<NestVariant, number>;
 }
@@ -93,7 +105,7 @@ export async function runPartD(options: PartDOptions): Promise<PartDResult> {
   const pinned = pinForLoad();
   const notes = [pinned.note];
   const keys = await keysFor('RS256');
-  const valid = await mintToken(keys, { scope: SCOPE }, { issuer: ISSUER, audience: AUDIENCE, subject: 'user-1', expiresIn: '1h' });
+  const valid = await scopedToken(keys);
   const unscoped = await mintOne(keys);
   const tokens: ServerTokens = { single: valid, pool: [valid], cursor: { next: 0 } };
   const measured = new Map<string, { runs: Measurement[]; added: number[]; toBare: number[]; toFloor: number[] }>();
@@ -107,8 +119,7 @@ export async function runPartD(options: PartDOptions): Promise<PartDResult> {
   try {
     for (let round = 0; round < options.rounds; round++) {
       for (const platform of roundOrder(NEST_PLATFORMS, round)) {
-        const config: NestServerConfig = { platform, issuer: ISSUER, audience: AUDIENCE, publicKeyPem: keys.publicKey!.export({ type: 'spki', format: 'pem' }).toString(), scope: SCOPE };
-        const server = portsOf(await startServer(config, NEST_SERVER_FILE));
+        const server = await startNestServer(keys, platform);
         try {
           missing ||= !server.ports.has('jwt-guard');
           await checkApps(server, { valid, unscoped }, platform);

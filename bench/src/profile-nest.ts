@@ -7,17 +7,14 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { mintToken } from '@jwt-guard/testing';
-import { AUDIENCE, BENCH_DIR, formatNumber, ISSUER, markdownTable } from './common.js';
-import { load, pinForLoad, startServer, stopServer, warmUp, type Running, type ServerTokens } from './http-load.js';
-import type { NestPlatform, NestServerConfig, NestVariant } from './nest-common.js';
+import { BENCH_DIR, formatNumber, markdownTable } from './common.js';
+import { load, pinForLoad, stopServer, warmUp, type Running, type ServerTokens } from './http-load.js';
+import type { NestPlatform, NestVariant } from './nest-common.js';
+import { scopedToken, startNestServer } from './part-d.js';
 import { selfTimes, type CpuProfile } from './profile-summary.js';
 import { keysFor } from './tokens.js';
 
-const NEST_SERVER_FILE = fileURLToPath(new URL('./nest-server.js', import.meta.url));
 const PROFILED: readonly NestVariant[] = ['floor', 'jwt-guard'];
-const SCOPE = 'bench:read';
 
 /** Self times without `(idle)`: the server waiting for requests is no cost of theirs. */
 function busyTimes(profile: CpuProfile): Omit<PerRequest, 'requests'> {
@@ -69,7 +66,7 @@ function sideBySide(results: Map<NestVariant, PerRequest>, key: 'byFunction' | '
 
 export async function profileNest(platforms: readonly NestPlatform[], seconds: number): Promise<string> {
   const keys = await keysFor('RS256');
-  const token = await mintToken(keys, { scope: SCOPE }, { issuer: ISSUER, audience: AUDIENCE, subject: 'user-1', expiresIn: '1h' });
+  const token = await scopedToken(keys);
   const tokens: ServerTokens = { single: token, pool: [token], cursor: { next: 0 } };
   const dir = path.join(BENCH_DIR, 'profiles', 'nest');
   mkdirSync(dir, { recursive: true });
@@ -77,18 +74,9 @@ export async function profileNest(platforms: readonly NestPlatform[], seconds: n
   const out: string[] = [`${pinned.note}`];
   try {
     for (const platform of platforms) {
-      const config: NestServerConfig = {
-        platform,
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        publicKeyPem: keys.publicKey!.export({ type: 'spki', format: 'pem' }).toString(),
-        scope: SCOPE,
-        profile: true,
-      };
-      const server = await startServer(config, NEST_SERVER_FILE);
+      const { running: server, ports } = await startNestServer(keys, platform, true);
       const results = new Map<NestVariant, PerRequest>();
       try {
-        const ports = new Map<string, number>([...server.listening.matchAll(/([a-z-]+)=(\d+)/g)].map(([, name, port]) => [name!, Number(port)]));
         if (!ports.has('jwt-guard')) throw new Error('@jwt-guard/nestjs is not built: run `pnpm build`');
         const at = (variant: NestVariant): Running => ({ ...server, port: ports.get(variant)! });
         for (const variant of PROFILED) await warmUp(at(variant), 'reused', tokens, 20_000, 32);
