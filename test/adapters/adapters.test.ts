@@ -29,6 +29,7 @@ async function send(app: TestApp, req: CaseRequest): Promise<Observed> {
   const method = (req.method ?? 'GET').toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'options';
   let pending = agent[method](req.path);
   for (const [name, value] of Object.entries(req.headers ?? {})) pending = pending.set(name, value);
+  if (req.body !== undefined) pending = pending.send(req.body);
   const response = await pending;
   return {
     status: response.status,

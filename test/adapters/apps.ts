@@ -5,6 +5,8 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import Fastify from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { bodyParser } from '@koa/bodyparser';
 import * as expressGuard from '@jwt-guard/express';
 import * as koaGuard from '@jwt-guard/koa';
 import * as fastifyGuard from '@jwt-guard/fastify';
@@ -97,6 +99,8 @@ function expressApp(options: GuardOptions, withCookies: boolean) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim } = expressGuard;
   const app = express();
   if (withCookies) app.use(cookieParser());
+  // Before the guard, so csrf.token.fieldName can read a form field.
+  app.use(express.urlencoded({ extended: false }));
   app.get('/public', (_req, res) => {
     res.json({ public: true });
   });
@@ -144,6 +148,7 @@ function koaApp(options: GuardOptions) {
     ctx.body = { public: true };
   });
   app.use(open.routes());
+  app.use(bodyParser({ enableTypes: ['form'] }));
   app.use(jwtGuard(options));
   const router = new Router<koaGuard.JwtGuardState>();
   const reply = (ctx: Koa.ParameterizedContext<koaGuard.JwtGuardState>) => {
@@ -177,6 +182,7 @@ async function fastifyApp(options: GuardOptions, withCookies: boolean) {
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
   if (withCookies) await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
   app.get('/public', async () => ({ public: true }));
   await app.register(async (api) => {
     await api.register(jwtGuard, options);

@@ -21,7 +21,7 @@ export interface Fixtures {
 export type ConfigName =
   | 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
   | 'RS256-jwksUri' | 'RS256-realm' | 'RS256-at+jwt' | 'RS256-optional' | 'RS256-anonymous'
-  | 'RS256-cookie' | 'RS256-cookie-origins' | 'RS256-cookie-samesite' | 'RS256-cookie-nocsrf' | 'RS256-cookie-token'
+  | 'RS256-cookie' | 'RS256-cookie-origins' | 'RS256-cookie-samesite' | 'RS256-cookie-nocsrf' | 'RS256-cookie-token' | 'RS256-cookie-form'
   | 'dead-jwksUri' | 'RS256-revocation';
 
 /** The one origin the 'RS256-cookie-origins' guard trusts. */
@@ -44,6 +44,7 @@ export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
     case 'RS256-cookie-samesite': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { allowSameSite: true } };
     case 'RS256-cookie-nocsrf': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: false };
     case 'RS256-cookie-token': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { token: { secret: CSRF_TOKEN_SECRET } } };
+    case 'RS256-cookie-form': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { token: { secret: CSRF_TOKEN_SECRET, fieldName: '_csrf' } } };
     case 'RS256-revocation': return { ...rs.verifierOptions(), revocation: { store: fx.revocationStore } };
     case 'dead-jwksUri': return { ...rs.verifierOptions(), jwks: undefined, jwksUri: fx.deadJwksUri, algorithms: ['RS256'] };
   }
@@ -53,6 +54,8 @@ export interface CaseRequest {
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   path: string;
   headers?: Record<string, string>;
+  /** Sent as is; give its content-type in headers. */
+  body?: string;
 }
 
 export interface Case {
@@ -84,6 +87,11 @@ const WRITTEN = { status: 201, body: { sub: 'user-1', scopes: ['orders:write'] }
 const sessionPost = (fx: Fixtures, headers: Record<string, string> = {}) =>
   cookiePost(fx, { 'sec-fetch-site': 'same-origin', ...headers }, fx.issuers.RS256.sign({ scope: 'orders:write', sid: 'session-a' }));
 const csrfTokenOf = (sid: string) => createCsrfToken(CSRF_TOKEN_SECRET, sid);
+/** `sessionPost` as an HTML form would send it: an urlencoded body, e.g. `item=tea&_csrf=…`. */
+const formPost = async (fx: Fixtures, form: string, headers: Record<string, string> = {}): Promise<CaseRequest> => {
+  const req = await sessionPost(fx, { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+  return { ...req, body: form };
+};
 const me = async (token: Promise<string> | string): Promise<CaseRequest> => ({ path: '/me', headers: bearer(await token) });
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
@@ -209,6 +217,14 @@ export const CASES: Case[] = [
   { name: "csrf token: another session's token is 403", config: 'RS256-cookie-token', request: (fx) => sessionPost(fx, { 'x-csrf-token': csrfTokenOf('session-b') }), ...CSRF_REFUSED },
   { name: 'csrf token: the token in a cookie only is 403 (the cookie is never read as the token)', config: 'RS256-cookie-token', request: async (fx) => { const req = await sessionPost(fx); return { ...req, headers: { ...req.headers, cookie: `${req.headers!.cookie}; x-csrf-token=${csrfTokenOf('session-a')}` } }; }, ...CSRF_REFUSED },
   { name: 'csrf token: a cross-site POST with a valid token is still 403 (Fetch Metadata first)', config: 'RS256-cookie-token', request: (fx) => sessionPost(fx, { 'sec-fetch-site': 'cross-site', 'x-csrf-token': csrfTokenOf('session-a') }), ...CSRF_REFUSED },
+  // The same token from a form field (csrf.token.fieldName), the body parsed before the guard.
+  { name: 'csrf form field: the session token in _csrf passes', config: 'RS256-cookie-form', request: (fx) => formPost(fx, `item=tea&_csrf=${csrfTokenOf('session-a')}`), ...WRITTEN },
+  { name: 'csrf form field: the header still passes', config: 'RS256-cookie-form', request: (fx) => formPost(fx, 'item=tea', { 'x-csrf-token': csrfTokenOf('session-a') }), ...WRITTEN },
+  { name: 'csrf form field: no field and no header is 403', config: 'RS256-cookie-form', request: (fx) => formPost(fx, 'item=tea'), ...CSRF_REFUSED },
+  { name: "csrf form field: another session's token is 403", config: 'RS256-cookie-form', request: (fx) => formPost(fx, `item=tea&_csrf=${csrfTokenOf('session-b')}`), ...CSRF_REFUSED },
+  { name: 'csrf form field: two _csrf fields are 403', config: 'RS256-cookie-form', request: (fx) => formPost(fx, `_csrf=${csrfTokenOf('session-a')}&_csrf=${csrfTokenOf('session-a')}`), ...CSRF_REFUSED },
+  { name: 'csrf form field: a cross-site form with a valid field is still 403', config: 'RS256-cookie-form', request: (fx) => formPost(fx, `_csrf=${csrfTokenOf('session-a')}`, { 'sec-fetch-site': 'cross-site' }), ...CSRF_REFUSED },
+  { name: 'csrf form field: without fieldName the field is not read (403)', config: 'RS256-cookie-token', request: (fx) => formPost(fx, `item=tea&_csrf=${csrfTokenOf('session-a')}`), ...CSRF_REFUSED },
   { name: 'csrf: a route refusal after the check passed keeps the Vary', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-origin' }, fx.issuers.RS256.tokenWithScopes('orders:read')), status: 403, code: 'insufficient_scope', vary: CSRF_VARY },
 ];
 

@@ -3,12 +3,13 @@ import express from 'express';
 import Koa from 'koa';
 import Router from '@koa/router';
 import Fastify from 'fastify';
+import fastifyFormbody from '@fastify/formbody';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as expressGuard from '@jwt-guard/express';
 import * as koaGuard from '@jwt-guard/koa';
 import * as fastifyGuard from '@jwt-guard/fastify';
-import { JwtGuardError } from '@jwt-guard/core';
+import { createCsrfToken, fromCookie, JwtGuardError } from '@jwt-guard/core';
 import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 
 let issuer: TestIssuer;
@@ -179,6 +180,38 @@ describe('fastify', () => {
       expect(ran).toBe(0);
       // One reply per request: the guard saw onError's send although the reply had not ended yet.
       expect(sends).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('csrf.token.fieldName with guardAllRoutes: false: preValidation reads the form field, onRequest cannot (403 with a hint)', async () => {
+    const csrfSecret = 'Wm3xK8qP1zR6tY0uI5oL9aS2dF7gH4jB';
+    const hints: (string | undefined)[] = [];
+    const app = Fastify();
+    await app.register(fastifyFormbody);
+    await app.register(fastifyGuard.jwtGuard, {
+      ...issuer.verifierOptions(),
+      getToken: fromCookie('at'),
+      csrf: { token: { secret: csrfSecret, fieldName: '_csrf' } },
+      guardAllRoutes: false,
+      onRejected: (event) => hints.push(event.hint),
+    });
+    app.post('/late', { preValidation: app.authenticate }, async (req) => ({ sub: fastifyGuard.getAuth(req).payload.sub }));
+    app.post('/early', { onRequest: app.authenticate }, async () => 'unreachable');
+    await app.ready();
+    try {
+      const form = (path: string) =>
+        request(app.server)
+          .post(path)
+          .set('cookie', `at=${token}`)
+          .set('sec-fetch-site', 'same-origin')
+          .type('form')
+          .send(`_csrf=${createCsrfToken(csrfSecret, 'user-1')}`);
+      const token = await issuer.sign({ sub: 'user-1' });
+      expect((await form('/late').expect(200)).body).toEqual({ sub: 'user-1' });
+      expect((await form('/early').expect(403)).body.error).toBe('csrf_check_failed');
+      expect(hints).toEqual([expect.stringMatching(/no parsed body to read it from.*preValidation/)]);
     } finally {
       await app.close();
     }

@@ -3,13 +3,16 @@
 // create nothing; the same attack on the same app with `csrf: false` (the control) must succeed,
 // which proves the browser did send the cookie, so what stopped it was the guard.
 // Heavy (one browser), so it runs once, on Express; the decision itself is in the shared table.
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCsrfToken } from '@jwt-guard/core';
 import { fromCookie, jwtGuard, requireScope, type ExpressGuardOptions } from '@jwt-guard/express';
 import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { launchChromium, type ChromiumSession } from './support/chromium.js';
+import { attackerSite, listen, type ForgedFetch, type Site } from './support/sites.js';
+
+const FORGED_FORM: ForgedFetch = { contentType: 'application/x-www-form-urlencoded', body: 'item=forged-by-fetch' };
 
 interface OrdersApi {
   origin: string;
@@ -17,30 +20,34 @@ interface OrdersApi {
   server: Server;
 }
 
+/** The CSRF token secret of the API that also takes the token from a form field. */
+const FORM_CSRF_SECRET = 'Rb6vN1xQ8mZ3kT5wY0cL7hJ2gF9dS4aP';
+
 const PAGE = `<!doctype html><title>orders</title><p id="cookies"></p><script>
 document.getElementById('cookies').textContent = JSON.stringify(document.cookie);
 window.order = async (item) => (await fetch('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item }) })).status;
 </script>`;
-
-async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
-}
 
 /** The orders API of the browser-session example, in small: the cookie is set by GET /login. */
 async function ordersApi(issuer: TestIssuer, csrf: ExpressGuardOptions['csrf']): Promise<OrdersApi> {
   const orders: string[] = [];
   const app = express();
   app.get('/', (_req, res) => res.type('html').send(PAGE));
+  // A server-rendered form of the app itself, with or without the session's CSRF token in a hidden input.
+  app.get('/order-form', (req, res) => {
+    const hidden = req.query.token === 'yes' ? `<input type="hidden" name="_csrf" value="${createCsrfToken(FORM_CSRF_SECRET, 'user-1')}">` : '';
+    res.type('html').send(`<!doctype html><form id="f" method="POST" action="/api/orders">${hidden}<input name="item" value="ordered-by-form"></form><script>document.getElementById('f').submit()</script>`);
+  });
   app.get('/login', async (_req, res) => {
     const token = await issuer.tokenWithScopes('orders:read', 'orders:write');
     // SameSite=None so that the browser does send it cross-site: the attack reaches the guard.
     res.cookie('access_token', token, { httpOnly: true, secure: true, sameSite: 'none', path: '/' });
     res.type('html').send('<p id="done">logged in</p>');
   });
+  // Before the guard, so that csrf.token.fieldName can read the form field.
+  app.use('/api', express.urlencoded({ extended: false }));
   app.use('/api', jwtGuard({ ...issuer.verifierOptions(), getToken: fromCookie('access_token'), ...(csrf === undefined ? {} : { csrf }) }));
-  app.use('/api', express.json(), express.urlencoded({ extended: false }), express.text());
+  app.use('/api', express.json(), express.text());
   app.get('/api/orders', requireScope('orders:read'), (_req, res) => res.json(orders));
   app.post('/api/orders', requireScope('orders:write'), (req, res) => {
     const body = req.body as unknown;
@@ -52,40 +59,27 @@ async function ordersApi(issuer: TestIssuer, csrf: ExpressGuardOptions['csrf']):
   return { origin: `http://127.0.0.1:${port}`, orders, server };
 }
 
-/**
- * A page of another origin. `localhost` is another site than `127.0.0.1` (the browser sends
- * `Sec-Fetch-Site: cross-site`); `127.0.0.1` on another port is the same site, another origin
- * (`same-site`: a sibling the guard does not trust unless told to).
- */
-async function attackerSite(host: 'localhost' | '127.0.0.1'): Promise<{ origin: string; server: Server }> {
-  const { server, port } = await listen((req, res) => {
-    const target = new URL(req.url ?? '/', 'http://x').searchParams.get('target') ?? '';
-    res.setHeader('content-type', 'text/html');
-    if (req.url?.startsWith('/form')) {
-      res.end(`<!doctype html><form id="f" method="POST" action="${target}/api/orders"><input name="item" value="forged-by-form"></form><script>document.getElementById('f').submit()</script>`);
-    } else {
-      res.end(`<!doctype html><script>window.attack = () => fetch(${JSON.stringify(`${target}/api/orders`)}, { method: 'POST', credentials: 'include', mode: 'no-cors', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'item=forged-by-fetch' }).then(() => 'sent', (e) => String(e));</script>`);
-    }
-  });
-  return { origin: `http://${host}:${port}`, server };
-}
-
 describe('CSRF defence in Chromium (cookie token, Express)', () => {
   let issuer: TestIssuer;
   let guarded: OrdersApi;
   let control: OrdersApi;
-  let attacker: { origin: string; server: Server };
-  let sibling: { origin: string; server: Server };
+  let withFormToken: OrdersApi;
+  /** Per target app: a page of another site, and one of a sibling origin of the same site. */
+  const attacker = new Map<OrdersApi, Site>();
+  const sibling = new Map<OrdersApi, Site>();
   let browser: ChromiumSession;
 
   beforeAll(async () => {
     issuer = await createTestIssuer({ algorithm: 'ES256' });
     guarded = await ordersApi(issuer, undefined);
     control = await ordersApi(issuer, false);
-    attacker = await attackerSite('localhost');
-    sibling = await attackerSite('127.0.0.1');
-    browser = await launchChromium();
+    withFormToken = await ordersApi(issuer, { token: { secret: FORM_CSRF_SECRET, fieldName: '_csrf' } });
     for (const api of [guarded, control]) {
+      attacker.set(api, await attackerSite('localhost', api.origin, FORGED_FORM));
+      sibling.set(api, await attackerSite('127.0.0.1', api.origin, FORGED_FORM));
+    }
+    browser = await launchChromium();
+    for (const api of [guarded, control, withFormToken]) {
       const page = await browser.context.newPage();
       await page.goto(`${api.origin}/login`);
       await page.close();
@@ -94,7 +88,7 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    for (const server of [guarded?.server, control?.server, attacker?.server, sibling?.server]) server?.close();
+    for (const site of [guarded, control, withFormToken, ...attacker.values(), ...sibling.values()]) site?.server.close();
     await issuer?.close();
   });
 
@@ -112,7 +106,7 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
     for (const api of [guarded, control]) {
       const page = await browser.context.newPage();
       const answer = page.waitForResponse((response) => response.url() === `${api.origin}/api/orders`);
-      await page.goto(`${attacker.origin}/form?target=${encodeURIComponent(api.origin)}`);
+      await page.goto(`${attacker.get(api)!.origin}/form`);
       const response = await answer;
       if (api === guarded) {
         expect(response.status()).toBe(403);
@@ -132,7 +126,7 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
     // compare with): the request arrives without a token, and is refused either way.
     const before = [...guarded.orders];
     const page = await browser.context.newPage();
-    await page.goto(`${attacker.origin}/fetch?target=${encodeURIComponent(guarded.origin)}`);
+    await page.goto(`${attacker.get(guarded)!.origin}/fetch`);
     const answer = page.waitForResponse((response) => response.url() === `${guarded.origin}/api/orders`);
     expect(await page.evaluate(() => (globalThis as unknown as { attack: () => Promise<string> }).attack())).toBe('sent');
     expect([401, 403]).toContain((await answer).status());
@@ -145,7 +139,7 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
     const before = [...guarded.orders];
     for (const api of [guarded, control]) {
       const page = await browser.context.newPage();
-      await page.goto(`${sibling.origin}/fetch?target=${encodeURIComponent(api.origin)}`);
+      await page.goto(`${sibling.get(api)!.origin}/fetch`);
       const answer = page.waitForResponse((response) => response.url() === `${api.origin}/api/orders`);
       expect(await page.evaluate(() => (globalThis as unknown as { attack: () => Promise<string> }).attack())).toBe('sent');
       expect((await answer).status()).toBe(api === guarded ? 403 : 201);
@@ -153,5 +147,17 @@ describe('CSRF defence in Chromium (cookie token, Express)', () => {
     }
     expect(guarded.orders).toEqual(before);
     expect(control.orders).toContain('forged-by-fetch');
+  });
+
+  it("with csrf.token.fieldName, the app's own form passes with the hidden _csrf field and is refused without it", async () => {
+    for (const [token, status] of [['yes', 201], ['no', 403]] as const) {
+      const page = await browser.context.newPage();
+      const answer = page.waitForResponse((response) => response.url() === `${withFormToken.origin}/api/orders`);
+      await page.goto(`${withFormToken.origin}/order-form?token=${token}`);
+      expect((await answer).status()).toBe(status);
+      await page.close();
+    }
+    // Only the form with the token created an order: same-origin alone is not enough here.
+    expect(withFormToken.orders).toEqual(['ordered-by-form']);
   });
 });

@@ -2,12 +2,14 @@
 // token, keeps working across access-token expiry by refreshing, and loses its session when an old
 // refresh token is replayed (reuse detection) or it logs out. Another site's form and fetch, and a
 // same-site sibling's fetch, are refused by the guard. One browser, one in-process server.
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowserSessionApp, type BrowserSessionApp } from '../../examples/browser-session/src/server.js';
 import { launchChromium, type ChromiumSession } from './support/chromium.js';
+import { attackerSite, listen, type ForgedFetch } from './support/sites.js';
+
+const FORGED_JSON: ForgedFetch = { contentType: 'text/plain', body: '{"item":"forged-by-fetch"}' };
 
 const ACCESS_COOKIE = '__Host-access_token';
 const REFRESH_COOKIE = '__Secure-refresh_token';
@@ -18,25 +20,6 @@ const ENV = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
-}
-
-/** Another origin's page: `/form` submits a form POST at once; `/fetch` defines `attack()`, a credentialed fetch. */
-async function attackerSite(host: 'localhost' | '127.0.0.1', target: string): Promise<{ origin: string; server: Server }> {
-  const { server, port } = await listen((req, res) => {
-    res.setHeader('content-type', 'text/html');
-    if (req.url === '/form') {
-      res.end(`<!doctype html><form id="f" method="POST" action="${target}/api/orders"><input name="item" value="forged-by-form"></form><script>document.getElementById('f').submit()</script>`);
-    } else {
-      res.end(`<!doctype html><script>window.attack = () => fetch(${JSON.stringify(`${target}/api/orders`)}, { method: 'POST', credentials: 'include', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"item":"forged-by-fetch"}' }).then(() => 'sent', (e) => String(e));</script>`);
-    }
-  });
-  return { origin: `http://${host}:${port}`, server };
-}
 
 describe('examples/browser-session in Chromium', () => {
   let example: BrowserSessionApp;
@@ -51,7 +34,7 @@ describe('examples/browser-session in Chromium', () => {
     const listening = await listen(example.app);
     server = listening.server;
     origin = `http://127.0.0.1:${listening.port}`;
-    attackers.push(await attackerSite('localhost', origin), await attackerSite('127.0.0.1', origin));
+    attackers.push(await attackerSite('localhost', origin, FORGED_JSON), await attackerSite('127.0.0.1', origin, FORGED_JSON));
     browser = await launchChromium();
   }, 60_000);
 

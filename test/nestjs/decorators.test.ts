@@ -155,6 +155,22 @@ describe.each<NestPlatform>(['express', 'fastify'])('nest-%s', (platform) => {
     }
   });
 
+  it('the global guard and @UseGuards(JwtGuard) on one route: the token is verified and reported once', async () => {
+    @Controller()
+    class TwiceController {
+      @Get('twice') @UseGuards(JwtGuard) @RequireScope('a:read') twice(@Auth() auth: AuthContext) { return who(auth); }
+    }
+    let verified = 0;
+    const local = await startNestApp(platform, { guard: { ...issuer.verifierOptions(), onVerified: () => void (verified += 1) }, controllers: [TwiceController] });
+    try {
+      expect((await request(local.server).get('/twice').set('authorization', `Bearer ${await issuer.tokenWithScopes('a:read')}`)).body).toEqual(user('a:read'));
+      expect(verified).toBe(1);
+      expect((await request(local.server).get('/twice').set('authorization', `Bearer ${await issuer.tokenWithScopes('z')}`)).status).toBe(403);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('@Auth() on a handler no guard covers is a wiring error (500), never undefined', async () => {
     @Controller()
     class UnguardedController {

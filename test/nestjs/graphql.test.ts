@@ -32,10 +32,11 @@ class MeResolver {
 
 let issuer: TestIssuer;
 let app: TestApp;
+let verified = 0;
 beforeAll(async () => {
   issuer = await createTestIssuer({ algorithm: 'RS256' });
   app = await startNestApp('express', {
-    imports: [JwtGuardModule.forRoot(issuer.verifierOptions()), GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs })],
+    imports: [JwtGuardModule.forRoot({ ...issuer.verifierOptions(), onVerified: () => void (verified += 1) }), GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs })],
     controllers: [],
     providers: [OrdersResolver, MeResolver],
   });
@@ -70,6 +71,16 @@ describe('GraphQL resolvers behind the JwtGuard (Apollo, Express platform)', () 
     expect((await query('{ orders { id } }', await issuer.tokenWithScopes('profile'))).body.errors?.[0]?.extensions).toMatchObject({ code: 'insufficient_scope', status: 403 });
     expect((await query('{ reports }', await issuer.tokenWithScopes('orders:read'))).body.errors?.[0]?.extensions.code).toBe('insufficient_scope');
     expect((await query('{ reports }', await issuer.tokenWithScopes('orders:read', 'admin'))).body).toEqual({ data: { reports: 'reports for user-1' } });
+  });
+
+  it('one operation, several guarded fields: each field checks its own requirements, the token is verified once', async () => {
+    const before = verified;
+    const { body } = await query('{ me orders { id } reports }', await issuer.tokenWithScopes('orders:read'));
+    expect(verified - before).toBe(1);
+    expect(body.data).toBeNull(); // reports is non-null and refused: the whole data goes
+    expect(body.errors?.map((error) => [error.extensions.code, (error as { path?: string[] }).path])).toEqual([['insufficient_scope', ['reports']]]);
+    const mixed = await query('{ me orders { id } }', await issuer.tokenWithScopes('orders:read'));
+    expect(mixed.body).toEqual({ data: { me: 'user-1', orders: [{ id: '1' }] } });
   });
 
   it('an invalid token: its code; a @Public resolver needs none', async () => {

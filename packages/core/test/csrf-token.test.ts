@@ -71,6 +71,10 @@ describe('csrf.token options, checked at start-up', () => {
     [{ secret: CSRF_SECRET, headerName: 'x csrf' }, /csrf\.token\.headerName must be a header name/],
     [{ secret: CSRF_SECRET, headerName: 'Cookie' }, /cannot be "Cookie"/],
     [{ secret: CSRF_SECRET, bind: 'sid' }, /csrf\.token\.bind must be a function/],
+    [{ secret: CSRF_SECRET, fieldName: '' }, /csrf\.token\.fieldName must be a form field name/],
+    [{ secret: CSRF_SECRET, fieldName: 'csrf[token]' }, /csrf\.token\.fieldName must be a form field name/],
+    [{ secret: CSRF_SECRET, fieldName: 42 }, /csrf\.token\.fieldName must be a form field name/],
+    [{ secret: CSRF_SECRET, fieldNmae: '_csrf' }, /did you mean "csrf\.token\.fieldName"\?/],
     ['secret', /csrf\.token must be an object/],
   ])('refuses csrf.token: %j', (token, message) => {
     expect(() => guardWith(token)).toThrow(message);
@@ -132,7 +136,21 @@ describe('the token check inside the guard', () => {
     const unbound = createGuard({ secret: SECRET_32, ...CLAIM_OPTIONS, getToken: fromCookie('at'), csrf: { token: { secret: CSRF_SECRET } }, onRejected: (event) => hints.push(event.hint) });
     const outcome = await unbound.authenticate(post({ cookie: await cookie(anonymousClaims), ...sameOrigin, 'x-csrf-token': valid }));
     expectGuardError(refusedError(outcome), 'csrf_check_failed', 403);
-    expect(hints[0]).toMatch(/no session to bind the x-csrf-token to/);
+    expect(hints[0]).toMatch(/no session to bind the CSRF token to/);
+  });
+
+  it.each<[string, (payload: JWTPayload) => unknown]>([
+    ['throws', () => { throw new Error('bind bug'); }],
+    ['returns a number', () => 42],
+    ['returns a promise', async () => 'session-a'],
+    ['returns a rejecting promise', () => Promise.reject(new Error('bind bug'))],
+    ['returns an empty string', () => ''],
+  ])('refuses (403, never a crash or a pass) when csrf.token.bind %s', async (_name, bind) => {
+    const hints: (string | undefined)[] = [];
+    const guard = guardWith({ secret: CSRF_SECRET, bind }, { onRejected: (event) => hints.push(event.hint) });
+    const outcome = await guard.authenticate(post({ cookie: await cookie(), ...sameOrigin, 'x-csrf-token': valid }));
+    expectGuardError(refusedError(outcome), 'csrf_check_failed', 403);
+    expect(hints[0]).toMatch(/csrf\.token\.bind gave none/);
   });
 
   it('takes a custom header name and binding', async () => {
@@ -158,5 +176,56 @@ describe('the token check inside the guard', () => {
     const bearer = createGuard({ secret: SECRET_32, ...CLAIM_OPTIONS, csrf: { token: { secret: CSRF_SECRET } } });
     const jwt = await sign(SECRET_32, 'HS256', validClaims({ sid: 'session-a' }));
     expect((await bearer.authenticate(post({ authorization: `Bearer ${jwt}`, 'sec-fetch-site': 'cross-site' }))).type).toBe('authenticated');
+  });
+});
+
+describe('the token from a form field (csrf.token.fieldName)', () => {
+  const valid = createCsrfToken(CSRF_SECRET, 'session-a');
+  const sameOrigin = { 'sec-fetch-site': 'same-origin' };
+  const formPost = async (body: unknown, headers: Record<string, string> = {}): Promise<GuardRequest> => ({
+    method: 'POST',
+    url: '/orders',
+    headers: { cookie: `at=${await sign(SECRET_32, 'HS256', validClaims({ sid: 'session-a' }))}`, ...sameOrigin, ...headers },
+    body,
+  });
+  const withField = (onRejected?: GuardOptions['onRejected']) => guardWith({ secret: CSRF_SECRET, fieldName: '_csrf' }, onRejected === undefined ? {} : { onRejected });
+
+  it('passes with the session token in the field, and still with the header', async () => {
+    expect((await withField().authenticate(await formPost({ _csrf: valid, item: 'tea' }))).type).toBe('authenticated');
+    expect((await withField().authenticate(await formPost(undefined, { 'x-csrf-token': valid }))).type).toBe('authenticated');
+  });
+
+  it('reads the header first: a wrong header is refused whatever the field holds', async () => {
+    const outcome = await withField().authenticate(await formPost({ _csrf: valid }, { 'x-csrf-token': createCsrfToken(CSRF_SECRET, 'session-b') }));
+    expectGuardError(refusedError(outcome), 'csrf_check_failed', 403);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['no parsed body', undefined, /no parsed body to read it from: parse the body before the guard/],
+    ['a body that is text', '_csrf=x', /no parsed body/],
+    ['no such field', { item: 'tea' }, /the body has no _csrf field/],
+    ['an inherited field only', Object.create({ _csrf: valid }) as object, /the body has no _csrf field/],
+    ["another session's token", { _csrf: createCsrfToken(CSRF_SECRET, 'session-b') }, /^the _csrf field does not match this session/],
+    ['two values', { _csrf: [valid, valid] }, /^several _csrf field values/],
+    ['an object', { _csrf: { token: valid } }, /^the _csrf field is not a text value/],
+    ['an empty value', { _csrf: '' }, /^the _csrf field is not a text value/],
+  ])('refuses %s: 403 csrf_check_failed with a hint', async (_name, body, hint) => {
+    const hints: (string | undefined)[] = [];
+    const outcome = await withField((event) => hints.push(event.hint)).authenticate(await formPost(body));
+    expectGuardError(refusedError(outcome), 'csrf_check_failed', 403);
+    expect(hints).toEqual([expect.stringMatching(hint)]);
+  });
+
+  it('never reads the body without fieldName', async () => {
+    const hints: (string | undefined)[] = [];
+    const outcome = await guardWith({ secret: CSRF_SECRET }, { onRejected: (event) => hints.push(event.hint) }).authenticate(await formPost({ _csrf: valid, 'x-csrf-token': valid }));
+    expectGuardError(refusedError(outcome), 'csrf_check_failed', 403);
+    expect(hints[0]).toMatch(/header only: csrf\.token\.fieldName is not set/);
+  });
+
+  it('says whether the guard reads the body (the Fastify adapter then runs it in preValidation)', () => {
+    expect(withField().readsBody).toBe(true);
+    expect(guardWith({ secret: CSRF_SECRET }).readsBody).toBe(false);
+    expect(createGuard({ secret: SECRET_32, ...CLAIM_OPTIONS }).readsBody).toBe(false);
   });
 });

@@ -77,7 +77,8 @@ function refuseWith(onError: ExpressErrorHandler, error: JwtGuardError, req: Req
 }
 
 function toGuardRequest(req: Request): GuardRequest {
-  return { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, rawHeaders: req.rawHeaders };
+  // req.body: set only when a body parser ran before the guard (read for csrf.token.fieldName).
+  return { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, rawHeaders: req.rawHeaders, body: req.body as unknown };
 }
 
 /**

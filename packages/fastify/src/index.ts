@@ -27,7 +27,10 @@ declare module 'fastify' {
     authError: JwtGuardError | undefined;
   }
   interface FastifyInstance {
-    /** The guard as an `onRequest` hook, for routes that opt in when `guardAllRoutes` is false. */
+    /**
+     * The guard as a hook, for routes that opt in when `guardAllRoutes` is false: `onRequest:
+     * app.authenticate`, or `preValidation: app.authenticate` with `csrf.token.fieldName` (the body is parsed by then).
+     */
     authenticate: onRequestHookHandler;
     /** The guard's state: `ready()` resolves once remote keys are usable (for readiness probes). */
     jwtGuard: { ready(): Promise<void> };
@@ -107,7 +110,7 @@ function refuseWith(
 }
 
 function toGuardRequest(request: FastifyRequest): GuardRequest {
-  return { method: request.method, url: request.url, headers: request.headers, rawHeaders: request.raw.rawHeaders };
+  return { method: request.method, url: request.url, headers: request.headers, rawHeaders: request.raw.rawHeaders, body: request.body };
 }
 
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
@@ -141,7 +144,8 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
   };
   fastify.decorate('authenticate', authenticate);
   fastify.decorate('jwtGuard', { ready: guard.verifier.ready });
-  if (guardAllRoutes) fastify.addHook('onRequest', authenticate);
+  // A CSRF token read from a form field needs the parsed body, which Fastify has only from preValidation on.
+  if (guardAllRoutes) fastify.addHook(guard.readsBody ? 'preValidation' : 'onRequest', authenticate);
 };
 
 /**

@@ -67,7 +67,8 @@ function refuseWith(onError: KoaErrorHandler, error: JwtGuardError, ctx: Context
 }
 
 function toGuardRequest(ctx: Context): GuardRequest {
-  return { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, rawHeaders: ctx.req.rawHeaders };
+  // A body parser (koa-bodyparser, @koa/bodyparser) sets ctx.request.body; Koa's own types do not declare it.
+  return { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, rawHeaders: ctx.req.rawHeaders, body: (ctx.request as { body?: unknown }).body };
 }
 
 function stateOf(ctx: Context): JwtGuardState {

@@ -1,6 +1,11 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { GuardRequest, JwtGuardError } from '@jwt-guard/core';
-import type { AuthContext } from '@jwt-guard/core';
+import { configError, type AuthContext, type GuardRequest, type JwtGuardError } from '@jwt-guard/core';
+
+/** Whether the handler is one the guard can read a request of. */
+export function isHttpLike(context: ExecutionContext): boolean {
+  const type = context.getType<string>();
+  return type === 'http' || type === 'graphql';
+}
 
 /** What the guard reads and writes on a platform request (Express `req` or Fastify `request`). */
 export interface PlatformRequest {
@@ -33,7 +38,12 @@ export interface HttpPair {
  * load @nestjs/graphql, and apps with it need nothing more.
  */
 export function httpOf(context: ExecutionContext): HttpPair {
-  if (context.getType<string>() === 'graphql') {
+  const type = context.getType<string>();
+  if (type !== 'http' && type !== 'graphql') {
+    // A global guard also runs for WebSocket and microservice handlers: refuse rather than let them through unchecked.
+    throw configError(`the JwtGuard guards HTTP and GraphQL handlers, not this ${type} handler; mark it (or its class) @Public().`);
+  }
+  if (type === 'graphql') {
     const gqlContext = context.getArgByIndex<{ req?: PlatformRequest; res?: PlatformResponse } | undefined>(2);
     const request = gqlContext?.req;
     if (request === undefined) throw new TypeError('@jwt-guard/nestjs: the GraphQL context has no `req`; give the driver `context: ({ req, res }) => ({ req, res })`.');
@@ -49,5 +59,7 @@ export function toGuardRequest(request: PlatformRequest): GuardRequest {
     url: request.originalUrl ?? request.url,
     headers: request.headers,
     rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
+    // Nest guards run after the platform parsed the body: csrf.token.fieldName can read a form field.
+    body: request.body,
   };
 }

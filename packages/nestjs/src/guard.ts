@@ -1,11 +1,11 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { appendVary, type Guard, type GuardOutcome, type Requirement } from '@jwt-guard/core';
-import { httpOf, toGuardRequest, type PlatformRequest, type PlatformResponse } from './context.js';
+import { httpOf, isHttpLike, toGuardRequest, type PlatformRequest, type PlatformResponse } from './context.js';
 import { PUBLIC_KEY, REQUIREMENTS_KEY, type PublicOptions } from './decorators.js';
 import { refusal } from './exception.js';
 import { JWT_GUARD } from './options.js';
-import { markGuarded } from './state.js';
+import { stateOf } from './state.js';
 
 /** What the decorators say about one handler, once the class's and the handler's are combined. */
 interface RoutePolicy {
@@ -29,13 +29,23 @@ export class JwtGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const policy = this.policyOf(context);
-    const { request, response } = httpOf(context);
-    markGuarded(request, this.guard);
     // A public route without requirements: the token, valid or not, is not even read.
-    if (policy.public !== undefined && !policy.public.optionalAuth && policy.requirements.length === 0) return true;
+    const open = policy.public !== undefined && !policy.public.optionalAuth && policy.requirements.length === 0;
+    if (open && !isHttpLike(context)) return true;
+    const { request, response } = httpOf(context);
+    // Marked even on an open route: @Auth() there then refuses with 401, not as a wiring error.
+    const state = stateOf(request, this.guard);
+    if (open) return true;
+    if (state.outcome !== undefined) return this.settle(state.outcome, policy, request, response);
     const outcome = this.guard.authenticate(toGuardRequest(request));
     // Synchronous unless a key fetch or an asynchronous revocation store is involved.
-    if (outcome instanceof Promise) return outcome.then((settled) => this.settle(settled, policy, request, response));
+    if (outcome instanceof Promise) {
+      return outcome.then((settled) => {
+        state.outcome = settled;
+        return this.settle(settled, policy, request, response);
+      });
+    }
+    state.outcome = outcome;
     return this.settle(outcome, policy, request, response);
   }
 

@@ -19,22 +19,18 @@ declare global {
   }
 }
 
+// What a Nest app writes alongside the decorators; the rest is in @jwt-guard/core.
 export {
-  createVerifier,
   fromCookie,
   fromHeader,
   JwtGuardError,
-  readCookie,
   secretFromEnv,
   type AuthContext,
   type CsrfOptions,
   type ErrorCode,
   type GuardOptions,
-  type IssuerOptions,
   type JWTPayload,
   type JwtGuardClaims,
-  type KeyEvent,
   type RejectedEvent,
   type VerifiedEvent,
-  type VerifierOptions,
 } from '@jwt-guard/core';

@@ -4,6 +4,7 @@ import {
   checkOptionNames,
   configError,
   createCsrfToken,
+  csrfPolicy,
   durationToSeconds,
   fromCookie,
   memoryRevocationStore,
@@ -45,6 +46,12 @@ export interface SessionsOptions extends SigningKeyOptions {
    * process only. Default: none (the guard's Fetch Metadata check alone).
    */
   csrfToken?: boolean | SecretInput;
+  /**
+   * With `csrfToken`: the guard also takes the token from this form field (e.g. `'_csrf'`, a hidden
+   * input of an HTML form) when the header is absent; the guard's `csrf.token.fieldName`, whose
+   * body-parser needs apply. Default: none (header only).
+   */
+  csrfTokenField?: string;
   /** The clock (Unix ms), for tests; `guardOptions()` then gives the guard the same clock. */
   now?: () => number;
 }
@@ -95,7 +102,7 @@ export interface Sessions {
 
 const OPTION_NAMES: readonly (keyof SessionsOptions)[] = [
   'secret', 'privateKey', 'algorithm', 'kid', 'issuer', 'audience', 'accessTokenLifetime', 'refreshReuseInterval',
-  'familyLifetime', 'familyIdleTimeout', 'store', 'revocation', 'cookies', 'csrfToken', 'now',
+  'familyLifetime', 'familyIdleTimeout', 'store', 'revocation', 'cookies', 'csrfToken', 'csrfTokenField', 'now',
 ];
 const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'sid', 'scope']);
 /** Successors of one rotated token alive at once (tabs racing within the reuse interval). */
@@ -134,6 +141,7 @@ export function createSessions(options: SessionsOptions): Sessions {
   const cookies = sessionCookies(options.cookies);
   const typ = 'at+jwt';
   const csrfSecret = csrfSecretOf(options.csrfToken);
+  const csrfTokenField = csrfFieldOf(options.csrfTokenField, csrfSecret);
 
   /** A session or revocation store call; a throw or rejection is the store's failure, never a crash. */
   async function inStore<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -309,7 +317,7 @@ export function createSessions(options: SessionsOptions): Sessions {
       revocation: { store: revocation },
     };
     // Bound to the access token's sid, the guard's default binding.
-    if (csrfSecret !== undefined) guard.csrf = { token: { secret: csrfSecret } };
+    if (csrfSecret !== undefined) guard.csrf = { token: { secret: csrfSecret, ...(csrfTokenField === undefined ? {} : { fieldName: csrfTokenField }) } };
     if (options.now !== undefined) guard.currentDate = () => new Date(now());
     return guard;
   }
@@ -327,6 +335,18 @@ function csrfSecretOf(option: SessionsOptions['csrfToken']): SecretInput | undef
   }
   createCsrfToken(secret, 'start-up check');
   return secret;
+}
+
+/** `csrfTokenField`, checked now by the guard's own rule for `csrf.token.fieldName`. */
+function csrfFieldOf(field: unknown, secret: SecretInput | undefined): string | undefined {
+  if (field === undefined) return undefined;
+  if (secret === undefined) throw configError('csrfTokenField needs csrfToken: without a CSRF token there is no field to read.');
+  try {
+    csrfPolicy({ token: { secret, fieldName: field as string } });
+  } catch {
+    throw configError('csrfTokenField must be a form field name such as "_csrf" (letters, digits, _ . -, at most 64).');
+  }
+  return field as string;
 }
 
 function checkLoginInput(input: LoginInput): LoginInput {

@@ -49,6 +49,21 @@ describe('createSessions({ csrfToken })', () => {
     expect(configMessage(() => sessionsOnClock({ csrfToken: 42 as never }))).toMatch(/csrfToken must be true/);
     expect(configMessage(() => sessionsOnClock({ csrfTokn: true } as never))).toMatch(/did you mean "csrfToken"/);
   });
+
+  it('csrfTokenField lets the guard take the token from that form field too', async () => {
+    const { sessions, guard } = sessionsOnClock({ csrfToken: CSRF_SECRET, csrfTokenField: '_csrf' });
+    const issued = await sessions.login(DEMO);
+    const form = (body: unknown) =>
+      guard.authenticate({ method: 'POST', url: '/api/orders', headers: { cookie: cookiePair(issued.setCookies[0]!), 'sec-fetch-site': 'same-origin' }, body });
+    expect(outcomeCode(await form({ _csrf: issued.csrfToken, item: 'tea' }))).toBe('authenticated');
+    expect(outcomeCode(await form({ item: 'tea' }))).toBe('csrf_check_failed');
+    expect(sessions.guardOptions().csrf).toMatchObject({ token: { fieldName: '_csrf' } });
+  });
+
+  it('refuses csrfTokenField without csrfToken, and a name the guard would refuse', () => {
+    expect(configMessage(() => sessionsOnClock({ csrfTokenField: '_csrf' }))).toMatch(/csrfTokenField needs csrfToken/);
+    expect(configMessage(() => sessionsOnClock({ csrfToken: CSRF_SECRET, csrfTokenField: 'a[b]' }))).toMatch(/csrfTokenField must be a form field name/);
+  });
 });
 
 describe('the endpoints with csrfToken', () => {

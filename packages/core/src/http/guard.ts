@@ -1,43 +1,15 @@
 import { configError, JwtGuardError } from '../errors.js';
-import { explainRefusal, type RefusalFacts } from '../explanations.js';
-import type { AuthContext, JWTPayload, JwtGuardClaims, TokenHeader, Verifier, VerifierOptions } from '../options.js';
+import { explainRefusal } from '../explanations.js';
+import type { AuthContext, JWTPayload, JwtGuardClaims, Verifier, VerifierOptions } from '../options.js';
 import { createVerifier, VERIFIER_OPTION_NAMES } from '../verifier.js';
 import { isCorsPreflight, type GuardRequest } from './request.js';
 import { CSRF_VARY, csrfPolicyOf, csrfRefusal, needsCsrfCheck, type CsrfOptions } from './csrf.js';
 import { csrfTokenRefusal, type CsrfTokenPolicy } from './csrf-token.js';
 import { cacheLookupOf } from '../token-cache.js';
-import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, placeOf, type TokenGetter, type TokenPlace } from './token-extraction.js';
+import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, missingTokenFacts, placeOf, type TokenGetter } from './token-extraction.js';
+import { callHook, pathOf, type RejectedEvent, type VerifiedEvent } from './guard-events.js';
 
-/** Passed to `onVerified`: what was verified, never the token itself. */
-export interface VerifiedEvent<Claims extends JWTPayload = JwtGuardClaims> {
-  header: TokenHeader;
-  payload: Claims;
-  scopes: ReadonlySet<string>;
-  /** Wall time of verification, in milliseconds. */
-  durationMs: number;
-  method: string;
-  /** The request's path, without its query string (which may carry credentials: `?access_token=`). */
-  url: string;
-}
-
-/** Passed to `onRejected`: the stable reason `code`, and a developer `hint`; never the token. */
-export interface RejectedEvent {
-  code: JwtGuardError['code'];
-  status: number;
-  error: JwtGuardError;
-  /**
-   * Developer-facing detail: what was expected and what the token had (`explainRefusal`), e.g. "the
-   * token's iss is … but … is expected". Set for every refusal the guard reports (the type keeps
-   * `undefined` for events made by hand); never the token; not sent to the client.
-   */
-  hint: string | undefined;
-  /** True when the request went on as anonymous despite the refusal (`credentialsRequired: false`). */
-  passedAsAnonymous: boolean;
-  durationMs: number;
-  method: string;
-  /** The request's path, without its query string (which may carry credentials: `?access_token=`). */
-  url: string;
-}
+export type { RejectedEvent, VerifiedEvent } from './guard-events.js';
 
 /** The options every adapter accepts: the verifier's, plus how to treat HTTP requests. */
 export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extends VerifierOptions {
@@ -98,6 +70,11 @@ export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
    * so adapters hand a cached or locally verified token on without a promise.
    */
   authenticate: (request: GuardRequest) => GuardOutcome<Claims> | Promise<GuardOutcome<Claims>>;
+  /**
+   * Whether the guard reads the parsed body (`csrf.token.fieldName`): the adapter must then run it
+   * after body parsing (Fastify: `preValidation` rather than `onRequest`).
+   */
+  readonly readsBody: boolean;
   /** Shapes a refusal made after authentication (scope, claim) like the guard's own, and reports it. */
   refuse: (request: GuardRequest, error: JwtGuardError) => JwtGuardError;
 }
@@ -240,6 +217,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   return {
     verifier,
     authenticate,
+    readsBody: csrfToken?.fieldName !== undefined,
     refuse(request, error) {
       const shaped = error.withRealm(realm);
       report(request, shaped, performance.now(), false);
@@ -250,54 +228,6 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
 
 function csrfError(hint: string): JwtGuardError {
   return new JwtGuardError('csrf_check_failed', 'The request was refused as a possible cross-site request forgery.', { hint });
-}
-
-function placeWords(place: TokenPlace): string | undefined {
-  switch (place.kind) {
-    case 'authorization': return undefined;
-    case 'cookie': return `the ${place.name} cookie`;
-    case 'header': return `the ${place.name} header`;
-    case 'custom': return 'the place the custom getToken reads';
-  }
-}
-
-/**
- * Why no token was found, for the hint: the most common cause is a token sent where the getter
- * does not look (a Bearer header while getToken reads a cookie), or under another scheme (Basic).
- * Only header names and the scheme are read, never a credential.
- */
-function missingTokenFacts(request: GuardRequest, place: TokenPlace): RefusalFacts {
-  const header = request.headers.authorization;
-  const value = Array.isArray(header) ? header[0] : header;
-  const scheme = typeof value === 'string' ? /^\s*([^\s]+)/.exec(value)?.[1] : undefined;
-  const bearer = scheme !== undefined && scheme.toLowerCase() === 'bearer';
-  return {
-    tokenPlace: placeWords(place),
-    tokenPlaceKind: place.kind,
-    bearerHeaderPresent: bearer && place.kind !== 'authorization',
-    otherScheme: scheme !== undefined && !bearer && place.kind === 'authorization' ? scheme.slice(0, 32) : undefined,
-  };
-}
-
-/**
- * Runs a logging or metrics hook: a hook must never turn a request into a crash, so what it throws
- * is ignored, and so is the rejection of a promise it returns (never an unhandled rejection).
- */
-function callHook<Event>(hook: (event: Event) => unknown, event: Event): void {
-  try {
-    const result = hook(event);
-    if (result instanceof Promise) result.catch(ignore);
-  } catch {
-    // ignored, like a rejection
-  }
-}
-
-function ignore(): void {}
-
-/** The path of a request URL: a query string (or a fragment) may carry credentials, so events never hold one. */
-function pathOf(url: string): string {
-  const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
 }
 
 /** Anything unexpected becomes a 401 with a generic message: the client never sees internals. */

@@ -11,6 +11,12 @@ export interface GuardRequest {
    * a repetition is seen only where `headers` holds an array.
    */
   readonly rawHeaders?: readonly string[] | undefined;
+  /**
+   * The request body as the framework parsed it before the guard ran (Express `req.body`, Koa
+   * `ctx.request.body`, Fastify `request.body`); undefined when nothing parsed it. Read only for
+   * `csrf.token.fieldName`, a form field carrying the CSRF token.
+   */
+  readonly body?: unknown;
 }
 
 /** A CORS preflight never carries credentials, so the guard lets it through to the CORS handler. */

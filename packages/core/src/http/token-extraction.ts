@@ -1,5 +1,6 @@
 import { unescape } from 'node:querystring';
 import { JwtGuardError } from '../errors.js';
+import type { RefusalFacts } from '../explanations.js';
 import { isCookieName, readCookie } from './cookies.js';
 import type { GuardRequest } from './request.js';
 
@@ -186,4 +187,31 @@ export function fromHeader(name: string): TokenGetter {
   };
   PLACES.set(getter, { kind: 'header', name: lower });
   return getter;
+}
+
+function placeWords(place: TokenPlace): string | undefined {
+  switch (place.kind) {
+    case 'authorization': return undefined;
+    case 'cookie': return `the ${place.name} cookie`;
+    case 'header': return `the ${place.name} header`;
+    case 'custom': return 'the place the custom getToken reads';
+  }
+}
+
+/**
+ * Why no token was found, for the hint: the most common cause is a token sent where the getter
+ * does not look (a Bearer header while getToken reads a cookie), or under another scheme (Basic).
+ * Only header names and the scheme are read, never a credential.
+ */
+export function missingTokenFacts(request: GuardRequest, place: TokenPlace): RefusalFacts {
+  const header = request.headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  const scheme = typeof value === 'string' ? /^\s*([^\s]+)/.exec(value)?.[1] : undefined;
+  const bearer = scheme !== undefined && scheme.toLowerCase() === 'bearer';
+  return {
+    tokenPlace: placeWords(place),
+    tokenPlaceKind: place.kind,
+    bearerHeaderPresent: bearer && place.kind !== 'authorization',
+    otherScheme: scheme !== undefined && !bearer && place.kind === 'authorization' ? scheme.slice(0, 32) : undefined,
+  };
 }
