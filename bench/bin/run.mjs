@@ -24,7 +24,14 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module", "private": true }\n');
 for (const file of readdirSync(srcDir).filter((name) => name.endsWith('.ts'))) {
   const { outputText } = ts.transpileModule(readFileSync(path.join(srcDir, file), 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    // Decorators as Nest expects them (Part D's nest-server.ts): legacy decorators with design-type metadata.
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+    },
     fileName: file,
   });
   writeFileSync(path.join(outDir, file.replace(/\.ts$/, '.js')), outputText);

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench` (= `pnpm build`, then `node --expose-gc bin/run.mjs cli`): runs Part A (per-token
- * cost) and Part B (HTTP), writes the markdown report to bench/REPORT.md and prints it. Flags:
+ * cost), Part B (HTTP), Part C (browser sessions) and Part D (NestJS), writes the markdown report to bench/REPORT.md and prints it. Flags:
  * {@link USAGE} (`--help`).
  */
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { BENCH_DIR, environmentLines, loadAverage, log, REPO_DIR } from './commo
 import { partAMarkdown, runPartA, type PartAOptions, type PartAResult } from './part-a.js';
 import { partBMarkdown, runPartB, type PartBOptions, type PartBResult } from './part-b.js';
 import { partCMarkdown, runPartC, type PartCOptions, type PartCResult } from './part-c.js';
+import { partDMarkdown, runPartD, type PartDOptions, type PartDResult } from './part-d.js';
 import { refreshMarkdown, runRefresh, type RefreshOptions, type RefreshRow } from './session-refresh.js';
 
 function positive(value: string | undefined, name: string): number | undefined {
@@ -38,12 +39,14 @@ function assertBuilt(): void {
 
 const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run bench [flags], after pnpm build)
   --quick             tiny durations: a smoke run (numbers meaningless)
-  --part A|B|C        only one part (default: all; C: browser sessions — the CSRF check's cost and the refresh endpoint's throughput, ~10 s)
+  --part A|B|C|D      only one part (default: all; C: browser sessions — the CSRF check's cost and the refresh endpoint's throughput, ~10 s;
+                      D: NestJS on Express and Fastify — bare, a hand-written guard (the floor) and jwt-guard, CPU per request, ~3 min)
   --framework NAME    Part B: only express, koa or fastify (repeatable; default: all three)
   --duration S        seconds per HTTP run (default 1; quick 0.1)
-  --rounds N          rounds, both parts (default A 5, B 5; quick A 2, B 1)
+  --rounds N          rounds, every part (default A 5, B 5, C 9, D 5; quick A 2, B 1, C 2, D 1)
+  --repetitions N     Part D: repetitions per round, each running the three Nest apps once (default 4; quick 1)
   --batch-ms MS       Part A: target duration of one timed batch (default 120; quick 8)
-  --warmup N          Part B: warm-up requests per server and token mode (default 10000, at most 3 s; quick: none)
+  --warmup N          Parts B and D: warm-up requests per server (B: and token mode) (default 10000, at most 3 s; quick: none)
   --connections N     Part B: autocannon connections (default 32)
   --pool N            distinct tokens per algorithm (default 16384; quick 64 / 256)
   --out FILE          report path (default bench/REPORT.md)
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
       framework: { type: 'string', multiple: true },
       duration: { type: 'string' },
       rounds: { type: 'string' },
+      repetitions: { type: 'string' },
       'batch-ms': { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
@@ -82,8 +86,8 @@ async function main(): Promise<void> {
   assertBuilt();
   const quick = values.quick;
   const partFlag = values.part?.toUpperCase();
-  if (partFlag !== undefined && !['A', 'B', 'C'].includes(partFlag)) throw new Error('--part must be A, B or C');
-  const parts = partFlag === undefined ? ['A', 'B', 'C'] : [partFlag];
+  if (partFlag !== undefined && !['A', 'B', 'C', 'D'].includes(partFlag)) throw new Error('--part must be A, B, C or D');
+  const parts = partFlag === undefined ? ['A', 'B', 'C', 'D'] : [partFlag];
   const rounds = positive(values.rounds, 'rounds');
   const pool = positive(values.pool, 'pool');
 
@@ -102,6 +106,13 @@ async function main(): Promise<void> {
     ...(values.framework === undefined ? {} : { frameworks: frameworksOf(values.framework) }),
   };
   const optionsC: PartCOptions = { rounds: Math.round(rounds ?? (quick ? 2 : 9)), iterations: quick ? 2_000 : 200_000 };
+  const optionsD: PartDOptions = {
+    rounds: Math.round(rounds ?? (quick ? 1 : 5)),
+    repetitions: Math.round(positive(values.repetitions, 'repetitions') ?? (quick ? 1 : 4)),
+    duration: optionsB.duration,
+    warmup: optionsB.warmup,
+    connections: optionsB.connections,
+  };
   const optionsRefresh: RefreshOptions = { clients: 32, duration: quick ? 0.2 : 3 };
   const out = path.resolve(values.out ?? path.join(BENCH_DIR, 'REPORT.md'));
 
@@ -112,12 +123,14 @@ async function main(): Promise<void> {
   let resultB: PartBResult | undefined;
   let resultC: PartCResult | undefined;
   let resultRefresh: RefreshRow[] | undefined;
+  let resultD: PartDResult | undefined;
   if (parts.includes('A')) resultA = await runPartA(optionsA);
   if (parts.includes('B')) resultB = await runPartB(optionsB);
   if (parts.includes('C')) {
     resultC = await runPartC(optionsC);
     resultRefresh = await runRefresh(optionsRefresh);
   }
+  if (parts.includes('D')) resultD = await runPartD(optionsD);
   const seconds = (performance.now() - t0) / 1000;
 
   let commit = 'unknown';
@@ -136,18 +149,20 @@ async function main(): Promise<void> {
     ...environmentLines().map((line) => `- ${line}`),
     `- load average (1/5/15 min) before: ${loadBefore}; after: ${loadAverage()} — the machine is shared, so absolute numbers drift; compare ratios`,
     `- settings: ${parts.includes('A') ? `A: ${optionsA.rounds} rounds × ~${optionsA.batchMs} ms batches, ${optionsA.poolSize} tokens/alg` : 'A: skipped'}; ` +
-      `${parts.includes('B') ? `B: ${optionsB.rounds} rounds × ${optionsB.duration} s, ${optionsB.connections} connections, ${optionsB.poolSize} tokens/alg` : 'B: skipped'}`,
+      `${parts.includes('B') ? `B: ${optionsB.rounds} rounds × ${optionsB.duration} s, ${optionsB.connections} connections, ${optionsB.poolSize} tokens/alg` : 'B: skipped'}; ` +
+      `${parts.includes('D') ? `D: ${optionsD.rounds} rounds × ${optionsD.repetitions} repetitions × ${optionsD.duration} s, ${optionsD.connections} connections` : 'D: skipped'}`,
     '',
     ...(resultA === undefined ? [] : [partAMarkdown(resultA, optionsA)]),
     ...(resultB === undefined ? [] : [partBMarkdown(resultB, optionsB)]),
     ...(resultC === undefined ? [] : [partCMarkdown(resultC, optionsC)]),
     ...(resultRefresh === undefined ? [] : ['', refreshMarkdown(resultRefresh, optionsRefresh)]),
+    ...(resultD === undefined ? [] : ['', partDMarkdown(resultD, optionsD)]),
   ].join('\n');
 
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, report);
   if (values.json !== undefined) {
-    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, optionsC, optionsRefresh, partA: resultA, partB: resultB, partC: resultC, refresh: resultRefresh }, null, 2));
+    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, optionsC, optionsRefresh, optionsD, partA: resultA, partB: resultB, partC: resultC, refresh: resultRefresh, partD: resultD }, null, 2));
   }
   process.stdout.write(`${report}\n`);
   log(`report written to ${path.relative(process.cwd(), out) || out} (${seconds.toFixed(0)} s)`);

@@ -32,6 +32,15 @@ export function median(values: readonly number[]): number {
   return finite.length % 2 === 1 ? finite[middle]! : (finite[middle - 1]! + finite[middle]!) / 2;
 }
 
+/** The q-quantile (0..1) of the finite values, linearly interpolated; NaN when there are none. */
+export function quantile(values: readonly number[], q: number): number {
+  const finite = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (finite.length === 0) return Number.NaN;
+  const at = (finite.length - 1) * q;
+  const low = Math.floor(at);
+  return finite[low]! + (finite[Math.ceil(at)]! - finite[low]!) * (at - low);
+}
+
 /** `values` rotated left by `by`, reversed on odd rounds: each case runs early, late, before and after every other one. */
 export function roundOrder<T>(values: readonly T[], round: number): T[] {
   const n = values.length;

@@ -5,9 +5,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { BENCH_DIR } from './common.js';
+import type { NestServerConfig } from './nest-common.js';
 import type { ServerConfig } from './server.js';
 
 export async function freePort(): Promise<number> {
@@ -24,6 +26,8 @@ export async function freePort(): Promise<number> {
 export interface Running {
   child: ChildProcess;
   port: number;
+  /** the rest of the `LISTENING <port>` line (Part D's server names its other ports there) */
+  listening: string;
   stderr: () => string;
 }
 
@@ -58,8 +62,35 @@ export function pinServers(value: Pinning | undefined): void {
   pinning = value;
 }
 
-export async function startServer(config: ServerConfig): Promise<Running> {
-  const command = pinning === undefined ? [process.execPath, SERVER_FILE] : ['taskset', '-c', String(pinning.serverCpu), process.execPath, SERVER_FILE];
+/**
+ * Pins this process (the load generator) and, from now on, the servers it starts, where it can;
+ * `note` says what was done, for the report; `release` unpins this process again.
+ */
+export function pinForLoad(): { note: string; release: () => void } {
+  const cores = os.availableParallelism();
+  let chosen = pinningFor(cores);
+  if (chosen !== undefined && !pinSelf(String(chosen.loadCpu))) chosen = undefined;
+  pinServers(chosen);
+  const note =
+    chosen === undefined
+      ? `CPU pinning: off (${cores < 2 ? 'one core' : 'taskset not available'}); the scheduler placed servers and the load generator.`
+      : `CPU pinning: each server on CPU ${chosen.serverCpu}, the load generator (autocannon, in the bench process) on CPU ${chosen.loadCpu} (taskset).`;
+  return {
+    note,
+    release: () => {
+      if (chosen !== undefined) pinSelf(`0-${cores - 1}`);
+      pinServers(undefined);
+    },
+  };
+}
+
+/** `file`: the compiled server entry (server.js; Part D: nest-server.js); `label` names it in errors. */
+export async function startServer(
+  config: ServerConfig | NestServerConfig,
+  file = SERVER_FILE,
+  label = 'framework' in config ? `${config.framework}/${config.impl}` : `nest/${config.platform}`,
+): Promise<Running> {
+  const command = pinning === undefined ? [process.execPath, file] : ['taskset', '-c', String(pinning.serverCpu), process.execPath, file];
   const child = spawn(command[0]!, command.slice(1), {
     cwd: BENCH_DIR,
     env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify(config) },
@@ -69,23 +100,23 @@ export async function startServer(config: ServerConfig): Promise<Running> {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8000);
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, listening] = await new Promise<[number, string]>((resolve, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`server ${config.framework}/${config.impl} did not start in 30 s: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server ${label} did not start in 30 s: ${stderr}`)), 30_000);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      const match = /LISTENING (\d+)/.exec(stdout);
+      const match = /LISTENING (\d+)(.*)\n/.exec(stdout);
       if (match) {
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        resolve([Number(match[1]), match[2]!.trim()]);
       }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server ${config.framework}/${config.impl} exited (${code}) before listening: ${stderr}`));
+      reject(new Error(`server ${label} exited (${code}) before listening: ${stderr}`));
     });
   });
-  return { child, port, stderr: () => stderr };
+  return { child, port, listening, stderr: () => stderr };
 }
 
 export async function stopServer(running: Running): Promise<void> {
@@ -135,6 +166,8 @@ export async function check(port: number, token: string, expected: number, what:
 }
 
 export interface Measurement {
+  /** requests completed */
+  requests: number;
   rps: number;
   p99: number;
   /** CPU time of the whole server process (all its threads) per completed request, µs */
@@ -216,6 +249,7 @@ export async function load(
   const result = await autocannon(options);
   const cpu1 = processCpuNs(server.child.pid!);
   return {
+    requests: result.requests.total,
     rps: result.requests.total / result.duration,
     p99: result.latency.p99,
     cpuUs: (cpu1 - cpu0) / 1000 / Math.max(1, result.requests.total),

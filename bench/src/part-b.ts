@@ -11,7 +11,6 @@
  * framework and algorithm, the same-process runs of part-b-same-process.ts.
  */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   AUDIENCE,
@@ -30,15 +29,12 @@ import {
   againstNeighbours,
   check,
   measuredRun,
-  pinningFor,
-  pinSelf,
-  pinServers,
+  pinForLoad,
   startRedis,
   startServer,
   stopServer,
   warmUp,
   type Measurement,
-  type Pinning,
   type Running,
   type TokenMode,
 } from './http-load.js';
@@ -164,15 +160,8 @@ function caseDefs(framework: Framework, withRedis: boolean): CaseDef[] {
 
 export async function runPartB(options: PartBOptions): Promise<PartBResult> {
   const notes: string[] = [];
-  const cores = os.availableParallelism();
-  let pinning: Pinning | undefined = pinningFor(cores);
-  if (pinning !== undefined && !pinSelf(String(pinning.loadCpu))) pinning = undefined;
-  pinServers(pinning);
-  notes.push(
-    pinning === undefined
-      ? `CPU pinning: off (${cores < 2 ? 'one core' : 'taskset not available'}); the scheduler placed servers and the load generator.`
-      : `CPU pinning: each server on CPU ${pinning.serverCpu}, the load generator (autocannon, in the bench process) on CPU ${pinning.loadCpu} (taskset).`,
-  );
+  const pinned = pinForLoad();
+  notes.push(pinned.note);
   const redisReason = redisUnavailable();
   if (redisReason !== undefined) notes.push(`Redis revocation row skipped: ${redisReason}.`);
 
@@ -351,7 +340,7 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
     }
   } finally {
     await redis?.stop();
-    if (pinning !== undefined) pinSelf(`0-${cores - 1}`);
+    pinned.release();
   }
   return { rows, versus, sameProcess, notes };
 }

@@ -4,25 +4,18 @@
  * tokens (minted here, in the parent, so signing stays out of the profile) one after the other
  * with the built @jwt-guard/core for S seconds; then the .cpuprofile is summarised by self time.
  *
+ * `--nest express,fastify`: Part D's Nest servers instead, floor and jwt-guard side by side (src/profile-nest.ts).
+ *
  * Profiles and summaries are written to bench/profiles/.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AUDIENCE, BENCH_DIR, ISSUER, markdownTable } from './common.js';
+import { AUDIENCE, BENCH_DIR, ISSUER } from './common.js';
+import { profileNest } from './profile-nest.js';
+import { summarise, type CpuProfile } from './profile-summary.js';
 import { keysFor, poolFor, type BenchAlgorithm } from './tokens.js';
-
-interface CpuProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: CpuProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 interface LoopInput {
   algorithm: BenchAlgorithm;
@@ -59,54 +52,24 @@ while (performance.now() < deadline) {
 process.stdout.write(count + ' verifications, ' + ((input.seconds * 1e6) / count).toFixed(1) + ' µs each');
 `;
 
-function where(url: string): string {
-  if (url === '') return '';
-  const clean = url.replace(/^file:\/\//, '');
-  const nm = clean.lastIndexOf('node_modules/');
-  if (nm >= 0) {
-    const rest = clean.slice(nm + 'node_modules/'.length).split('/');
-    const pkg = rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
-    return `${pkg}/${rest.at(-1)}`;
-  }
-  const packages = clean.indexOf('/packages/');
-  if (packages >= 0) return clean.slice(packages + 1);
-  return clean.startsWith('node:') ? clean : path.basename(clean);
-}
-
-/** Self time per function (name + file + line), and per file. */
-export function summarise(profile: CpuProfile, top = 15): string {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map<number, number>();
-  profile.samples.forEach((id, index) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
-  const total = [...self.values()].reduce((sum, value) => sum + value, 0);
-  const byFunction = new Map<string, number>();
-  const byFile = new Map<string, number>();
-  for (const [id, time] of self) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    const file = where(url);
-    const name = `${functionName || '(anonymous)'}${file === '' ? '' : ` ${file}:${lineNumber + 1}`}`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + time);
-    const fileKey = file === '' ? functionName : file.replace(/:\d+$/, '');
-    byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + time);
-  }
-  const table = (map: Map<string, number>, label: string) =>
-    markdownTable(
-      [label, 'self ms', 'self %'],
-      [...map.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, top)
-        .map(([name, time]) => [name, (time / 1000).toFixed(0), `${((100 * time) / total).toFixed(1)}%`]),
-      ['l', 'r', 'r'],
-    );
-  return `${table(byFunction, 'function (self time)')}\n\n${table(byFile, 'file / category (self time)')}\n`;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, alg: { type: 'string' }, pool: { type: 'string' } },
+    options: { seconds: { type: 'string' }, alg: { type: 'string' }, pool: { type: 'string' }, nest: { type: 'string' } },
   });
 
   const seconds = Number(values.seconds ?? 8);
+  if (values.nest !== undefined) {
+    // Part D's Nest servers instead of the verify loop: see src/profile-nest.ts.
+    const platforms = values.nest.split(',').map((name) => {
+      if (name !== 'express' && name !== 'fastify') throw new Error(`--nest takes express and/or fastify, not ${name}`);
+      return name;
+    });
+    const summary = await profileNest(platforms, seconds);
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(path.join(PROFILE_DIR, 'nest.md'), `${summary}\n`);
+    process.stdout.write(`${summary}\n`);
+    return;
+  }
   const algorithms = (values.alg ?? 'RS256,HS256').split(',') as BenchAlgorithm[];
   mkdirSync(PROFILE_DIR, { recursive: true });
   for (const algorithm of algorithms) {

@@ -33,6 +33,8 @@ const PART_A_ROWS = (alg: string) => [
 const HOSTILE_SHAPES = ['deep nesting', 'deep objects', 'wide object', 'many escapes', 'huge number', 'duplicate names', 'not JSON', 'header: deep nesting', 'header: 32 values', 'header: 32 numbers'];
 const PEERS = { express: ['express-jwt', 'express-oauth2-jwt-bearer'], koa: ['koa-jwt'], fastify: ['@fastify/jwt'] } as const;
 const MODES = ['reused', 'distinct'] as const;
+const NEST_PLATFORMS = ['express', 'fastify'] as const;
+const NEST_ROWS = ['bare Nest (no auth)', 'hand-written guard, Map cache (floor)', 'jwt-guard JwtGuardModule.forRoot'];
 const redisExpected = existsSync(path.join(repo, 'packages/redis/dist/index.js')) && existsSync('/usr/bin/redis-server');
 
 interface Results {
@@ -44,6 +46,10 @@ interface Results {
     rows: { framework: string; label: string; algorithm: string; mode: string; rps: number; p99: number; cpuUs: number; errors: number; non2xx: number }[];
     versus: unknown[];
     sameProcess: { framework: string; algorithm: string; bareRps: number; guardedRps: number; ratio: number; problems: number }[];
+    notes: string[];
+  };
+  partD: {
+    rows: { platform: string; variant: string; label: string; rps: number; cpuUs: number; cpuToFloor: number; runs: number; problems: number }[];
     notes: string[];
   };
 }
@@ -162,5 +168,18 @@ describe('bench --quick', () => {
     } else {
       expect(table).toContain('Note: Redis revocation row skipped');
     }
+  });
+
+  it.each(NEST_PLATFORMS)('Part D has the three Nest rows on @nestjs/platform-%s, measured without errors, and the jwt-guard ÷ floor ratio', (platform) => {
+    const table = section('## D. NestJS');
+    for (const label of NEST_ROWS) expect(table, `${platform}: ${label}`).toContain(`\n| ${platform} | ${label} |`);
+    const rows = results.partD.rows.filter((row) => row.platform === platform);
+    expect(rows.map((row) => row.label)).toEqual(NEST_ROWS);
+    for (const row of rows) {
+      expect(row.rps > 0 && row.cpuUs > 0 && row.runs > 0, `${platform} ${row.label}`).toBe(true);
+      expect(row.problems, `${platform} ${row.label}: errors or non-2xx answers`).toBe(0);
+    }
+    expect(Number.isFinite(rows.find((row) => row.variant === 'jwt-guard')!.cpuToFloor)).toBe(true);
+    expect(table).toMatch(new RegExp(`jwt-guard ÷ floor, server CPU per request \\(target ≤ 1\\.05×\\): .*${platform} \\d+\\.\\d\\d×`));
   });
 });
