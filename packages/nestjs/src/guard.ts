@@ -7,12 +7,15 @@ import { refusal } from './exception.js';
 import { JWT_GUARD } from './options.js';
 import { stateOf } from './state.js';
 
+type Handler = ReturnType<ExecutionContext['getHandler']>;
+type Controller = ReturnType<ExecutionContext['getClass']>;
+
 /** What the decorators say about one handler, once the class's and the handler's are combined. */
 interface RoutePolicy {
   /** `@Public` nearest the handler (handler over class); undefined when the route is not public. */
   public: Required<PublicOptions> | undefined;
   /** The class's requirements (unless the handler itself is `@Public`), then the handler's: outer first. */
-  requirements: Requirement[];
+  requirements: readonly Requirement[];
 }
 
 /**
@@ -49,14 +52,35 @@ export class JwtGuard implements CanActivate {
     return this.settle(outcome, policy, request, response);
   }
 
+  /**
+   * Decorator metadata is fixed once the app is built: read it once per controller and handler (four
+   * reflect-metadata lookups cost more than verifying a cached token). Keyed by class, then handler:
+   * a handler inherited by another controller class gets that class's decorators.
+   */
+  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+
   private policyOf(context: ExecutionContext): RoutePolicy {
     const handler = context.getHandler();
     const controller = context.getClass();
+    let byHandler = this.policies.get(controller);
+    if (byHandler === undefined) {
+      byHandler = new WeakMap();
+      this.policies.set(controller, byHandler);
+    }
+    let policy = byHandler.get(handler);
+    if (policy === undefined) {
+      policy = this.readPolicy(handler, controller);
+      byHandler.set(handler, policy);
+    }
+    return policy;
+  }
+
+  private readPolicy(handler: Handler, controller: Controller): RoutePolicy {
     const publicOptions = this.reflector.getAllAndOverride<Required<PublicOptions> | undefined>(PUBLIC_KEY, [handler, controller]);
     const handlerIsPublic = this.reflector.get<Required<PublicOptions> | undefined>(PUBLIC_KEY, handler) !== undefined;
     const own = this.reflector.get<Requirement[] | undefined>(REQUIREMENTS_KEY, handler) ?? [];
     const inherited = handlerIsPublic ? [] : (this.reflector.get<Requirement[] | undefined>(REQUIREMENTS_KEY, controller) ?? []);
-    return { public: publicOptions, requirements: [...inherited, ...own] };
+    return Object.freeze({ public: publicOptions, requirements: Object.freeze([...inherited, ...own]) });
   }
 
   private settle(outcome: GuardOutcome, policy: RoutePolicy, request: PlatformRequest, response: PlatformResponse | undefined): boolean {
