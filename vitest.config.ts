@@ -30,5 +30,8 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/dist/**', 'test/packaging/jest/**'],
     testTimeout: 20_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one, on CI's 2. Most files wait on servers
+    // (Redis, Chromium, HTTP on loopback) more than they compute, so two run side by side.
+    maxWorkers: 2,
   },
 });
