@@ -38,11 +38,11 @@ function assertBuilt(): void {
 }
 
 const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run bench [flags], after pnpm build)
-  --quick             tiny durations: a smoke run (numbers meaningless)
+  --quick             tiny durations: a smoke run (numbers meaningless); each HTTP run is 200 requests
   --part A|B|C|D      only one part (default: all; C: browser sessions — the CSRF check's cost and the refresh endpoint's throughput, ~10 s;
                       D: NestJS on Express and Fastify — bare, a hand-written guard (the floor) and jwt-guard, CPU per request, ~3 min)
   --framework NAME    Part B: only express, koa or fastify (repeatable; default: all three)
-  --duration S        seconds per HTTP run (default 1; quick 0.1)
+  --duration S        seconds per HTTP run (default 1; --quick runs 200 requests instead)
   --rounds N          rounds, every part (default A 5, B 5, C 9, D 5; quick A 2, B 1, C 2, D 1)
   --repetitions N     Part D: repetitions per round, each running the three Nest apps once (default 4; quick 1)
   --batch-ms MS       Part A: target duration of one timed batch (default 120; quick 8)
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     connections: Math.round(positive(values.connections, 'connections') ?? 32),
     poolSize: Math.round(pool ?? (quick ? 256 : 16_384)),
     revokedJtis: quick ? 100 : 10_000,
+    smokeRequests: quick ? 200 : undefined,
     ...(values.framework === undefined ? {} : { frameworks: frameworksOf(values.framework) }),
   };
   const optionsC: PartCOptions = { rounds: Math.round(rounds ?? (quick ? 2 : 9)), iterations: quick ? 2_000 : 200_000 };
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
     duration: optionsB.duration,
     warmup: optionsB.warmup,
     connections: optionsB.connections,
+    smokeRequests: optionsB.smokeRequests,
   };
   const optionsRefresh: RefreshOptions = { clients: 32, duration: quick ? 0.2 : 3 };
   const out = path.resolve(values.out ?? path.join(BENCH_DIR, 'REPORT.md'));

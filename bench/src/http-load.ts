@@ -268,11 +268,13 @@ export async function measuredRun(
   server: Running,
   mode: TokenMode,
   tokens: ServerTokens,
-  options: { warmup: number; duration: number; connections: number },
+  options: { warmup: number; duration: number; connections: number; smokeRequests?: number | undefined },
   route = '/r',
 ): Promise<Measurement> {
   if (options.warmup > 0) await load(server, mode, tokens, { requests: 1000 }, options.connections, route);
-  return load(server, mode, tokens, { seconds: options.duration }, options.connections, route);
+  // --quick: a fixed count, so that a cold server on a busy machine still answers some requests in its run.
+  const length = options.smokeRequests === undefined ? { seconds: options.duration } : { requests: options.smokeRequests };
+  return load(server, mode, tokens, length, options.connections, route);
 }
 
 /** A run against the mean of the bare runs just before and after it (load drifting over tens of seconds cancels out). */

@@ -17,6 +17,8 @@ export interface SameProcessOptions {
   /** warm-up requests per route; 0: none */
   warmup: number;
   connections: number;
+  /** --quick: each measured run is this many requests instead of `duration` seconds (a smoke run). */
+  smokeRequests?: number | undefined;
 }
 
 export interface SameProcessRow {

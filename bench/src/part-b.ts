@@ -48,6 +48,8 @@ export interface PartBOptions {
   duration: number;
   /** warm-up requests per server and token mode, before the rounds; 0: none */
   warmup: number;
+  /** --quick: each measured run is this many requests instead of `duration` seconds (a smoke run). */
+  smokeRequests?: number | undefined;
   connections: number;
   /** distinct tokens per algorithm */
   poolSize: number;
@@ -333,7 +335,7 @@ export async function runPartB(options: PartBOptions): Promise<PartBResult> {
       }
       for (const algorithm of ['RS256', 'HS256'] as const) {
         const index = defs.findIndex((def) => def.impl === 'jwt-guard' && def.algorithm === algorithm && def.revocation === undefined);
-        const sameProcessOptions = { runs: options.rounds, duration: options.duration, warmup: options.warmup, connections: options.connections };
+        const sameProcessOptions = { runs: options.rounds, duration: options.duration, warmup: options.warmup, connections: options.connections, smokeRequests: options.smokeRequests };
         sameProcess.push(await runSameProcess(configOf(defs[index]!), tokensOf[index]!, sameProcessOptions));
       }
       log(`B: ${framework}: same-process runs done`);

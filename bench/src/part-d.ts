@@ -44,6 +44,8 @@ export interface PartDOptions {
   duration: number;
   /** warm-up requests per app and round; 0: none */
   warmup: number;
+  /** --quick: each measured run is this many requests instead of `duration` seconds (a smoke run). */
+  smokeRequests?: number | undefined;
   connections: number;
 }
 
