@@ -34,7 +34,7 @@ export { type GuardRequest } from './http/request.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
 export { appendVary, type CsrfOptions } from './http/csrf.js';
 export { checkCsrf, csrfPolicy, type CsrfPolicy } from './http/csrf.js';
-export { createCsrfToken, verifyCsrfToken, type CsrfTokenOptions, type CsrfTokenPolicy } from './http/csrf-token.js';
+export { checkCsrfFieldName, createCsrfToken, csrfTokenSigner, verifyCsrfToken, type CsrfTokenOptions, type CsrfTokenPolicy } from './http/csrf-token.js';
 export { answerRefusal, type RefusalSeam } from './http/on-error.js';
 export {
   claimRequirement,

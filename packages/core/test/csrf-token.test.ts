@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import * as crypto from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { createCsrfToken, createGuard, fromCookie, verifyCsrfToken, type GuardOptions, type GuardOutcome, type GuardRequest, type JWTPayload } from '@jwt-guard/core';
+import { createCsrfToken, createGuard, csrfTokenSigner, fromCookie, verifyCsrfToken, type GuardOptions, type GuardOutcome, type GuardRequest, type JWTPayload } from '@jwt-guard/core';
 import { CLAIM_OPTIONS, expectGuardError, SECRET_32, SECRET_64, sign, validClaims } from './helpers.js';
 
 // Spied, not replaced: the real comparison still decides; the test sees that it was the one used.
@@ -29,6 +29,14 @@ describe('createCsrfToken / verifyCsrfToken', () => {
     expect(createCsrfToken(new TextEncoder().encode(CSRF_SECRET), 'session-a')).toBe(expected);
     expect(createCsrfToken(CSRF_SECRET, 'session-b')).not.toBe(expected);
     expect(createCsrfToken(SECRET_64, 'session-a')).not.toBe(expected);
+  });
+
+  it('csrfTokenSigner makes the same tokens, and checks the secret once, when it is made', () => {
+    const sign = csrfTokenSigner(CSRF_SECRET);
+    expect(sign('session-a')).toBe(createCsrfToken(CSRF_SECRET, 'session-a'));
+    expect(sign('session-b')).toBe(createCsrfToken(CSRF_SECRET, 'session-b'));
+    expect(() => csrfTokenSigner('short')).toThrow(/the CSRF secret: the secret is 5 bytes/);
+    expect(() => sign('')).toThrow(/`binding` must be a non-empty string/);
   });
 
   it('verifies its own token for the same session only, comparing with timingSafeEqual', () => {

@@ -3,8 +3,8 @@ import { SignJWT } from 'jose';
 import {
   checkOptionNames,
   configError,
-  createCsrfToken,
-  csrfPolicy,
+  checkCsrfFieldName,
+  csrfTokenSigner,
   durationToSeconds,
   fromCookie,
   memoryRevocationStore,
@@ -141,7 +141,12 @@ export function createSessions(options: SessionsOptions): Sessions {
   const cookies = sessionCookies(options.cookies);
   const typ = 'at+jwt';
   const csrfSecret = csrfSecretOf(options.csrfToken);
-  const csrfTokenField = csrfFieldOf(options.csrfTokenField, csrfSecret);
+  // Imported and checked once, here: every login and refresh signs a token with it.
+  const signCsrfToken = csrfSecret === undefined ? undefined : csrfTokenSigner(csrfSecret);
+  if (options.csrfTokenField !== undefined && csrfSecret === undefined) {
+    throw configError('csrfTokenField needs csrfToken: without a CSRF token there is no field to read.');
+  }
+  const csrfTokenField = checkCsrfFieldName(options.csrfTokenField, 'csrfTokenField');
 
   /** A session or revocation store call; a throw or rejection is the store's failure, never a crash. */
   async function inStore<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -180,7 +185,7 @@ export function createSessions(options: SessionsOptions): Sessions {
       expiresAt: new Date(exp * 1000),
       refreshExpiresAt: new Date(family.idleExpiresAt),
     };
-    if (csrfSecret !== undefined) tokens.csrfToken = createCsrfToken(csrfSecret, family.sid);
+    if (signCsrfToken !== undefined) tokens.csrfToken = signCsrfToken(family.sid);
     return { tokens, jti, exp };
   }
 
@@ -326,27 +331,14 @@ export function createSessions(options: SessionsOptions): Sessions {
   return { guardOptions, login, refresh, logout, logoutEverywhere, cookieNames, store, revocation };
 }
 
-/** The CSRF token secret, checked now (the guard's HS256 checks), or undefined without `csrfToken`. */
+/** The CSRF token secret (checked by `csrfTokenSigner`, with the guard's HS256 checks), or undefined without `csrfToken`. */
 function csrfSecretOf(option: SessionsOptions['csrfToken']): SecretInput | undefined {
   if (option === undefined || option === false) return undefined;
   const secret = option === true ? randomBytes(32) : option;
   if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
     throw configError('csrfToken must be true (a random secret for this process), a secret of at least 32 bytes (shared by every instance), or false.');
   }
-  createCsrfToken(secret, 'start-up check');
   return secret;
-}
-
-/** `csrfTokenField`, checked now by the guard's own rule for `csrf.token.fieldName`. */
-function csrfFieldOf(field: unknown, secret: SecretInput | undefined): string | undefined {
-  if (field === undefined) return undefined;
-  if (secret === undefined) throw configError('csrfTokenField needs csrfToken: without a CSRF token there is no field to read.');
-  try {
-    csrfPolicy({ token: { secret, fieldName: field as string } });
-  } catch {
-    throw configError('csrfTokenField must be a form field name such as "_csrf" (letters, digits, _ . -, at most 64).');
-  }
-  return field as string;
 }
 
 function checkLoginInput(input: LoginInput): LoginInput {

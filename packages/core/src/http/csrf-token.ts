@@ -45,7 +45,7 @@ const TOKEN_OPTION_NAMES = ['secret', 'headerName', 'fieldName', 'bind'];
 const CONTEXT = 'jwt-guard csrf v1\0';
 /** RFC 9110 §5.1 field name characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A form field name as a hidden input would carry it: short, no brackets (qs would nest it), nothing to escape. */
+/** A form field name as a hidden input would carry it. */
 const FIELD_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /**
  * Expected tokens remembered per binding: a session's requests reuse one instead of an HMAC each
@@ -82,6 +82,29 @@ function checkBinding(binding: unknown): asserts binding is string {
 export function createCsrfToken(secret: SecretInput, binding: string): string {
   checkBinding(binding);
   return tokenOf(importCsrfSecret(secret, 'the CSRF secret'), binding);
+}
+
+/**
+ * `createCsrfToken` for one secret, imported and checked once (at the call, so a weak secret fails
+ * at start-up): for an issuer that makes a token at every login and refresh.
+ */
+export function csrfTokenSigner(secret: SecretInput): (binding: string) => string {
+  const key = importCsrfSecret(secret, 'the CSRF secret');
+  return (binding) => {
+    checkBinding(binding);
+    return tokenOf(key, binding);
+  };
+}
+
+/**
+ * A form field name option (`csrf.token.fieldName`, or an issuer's own option naming it), checked:
+ * short, no brackets (qs would nest it), nothing to escape. Undefined stays undefined.
+ */
+export function checkCsrfFieldName(fieldName: unknown, where: string): string | undefined {
+  if (fieldName !== undefined && (typeof fieldName !== 'string' || !FIELD_NAME.test(fieldName))) {
+    throw configError(`${where} must be a form field name such as "_csrf" (letters, digits, _ . -, at most 64).`);
+  }
+  return fieldName;
 }
 
 /** Whether `candidate` is this session's CSRF token, compared in constant time; false (never a throw) for anything else. */
@@ -130,9 +153,7 @@ export function csrfTokenPolicyOf(option: unknown): CsrfTokenPolicy | undefined 
   const key = importCsrfSecret(secret, 'csrf.token.secret');
   if (typeof headerName !== 'string' || !HEADER_NAME.test(headerName)) throw configError('csrf.token.headerName must be a header name such as "x-csrf-token".');
   if (['cookie', 'authorization'].includes(headerName.toLowerCase())) throw configError(`csrf.token.headerName cannot be "${headerName}": the token must come from a header of its own.`);
-  if (fieldName !== undefined && (typeof fieldName !== 'string' || !FIELD_NAME.test(fieldName))) {
-    throw configError('csrf.token.fieldName must be a form field name such as "_csrf" (letters, digits, _ . -, at most 64).');
-  }
+  checkCsrfFieldName(fieldName, 'csrf.token.fieldName');
   if (typeof bind !== 'function') throw configError('csrf.token.bind must be a function (payload) => the session id.');
   return Object.freeze({ headerName: headerName.toLowerCase(), fieldName, bind, expectedFor: rememberingExpected(key) });
 }

@@ -23,9 +23,9 @@ export interface CsrfOptions {
   allowSameSite?: boolean;
   /**
    * Also require a signed CSRF token bound to the session (`createCsrfToken(secret, sid)`) in a
-   * header, on unsafe requests with a cookie token: checked after the token is verified (it needs
-   * the payload's `sid`/`sub`), after the Fetch Metadata check. Header only, never a form field.
-   * Default: none.
+   * header (or, with `fieldName`, a field of the parsed body), on unsafe requests with a cookie
+   * token: checked after the token is verified (it needs the payload's `sid`/`sub`), after the Fetch
+   * Metadata check. Never read from a cookie. Default: none.
    */
   token?: CsrfTokenOptions;
 }
