@@ -95,6 +95,17 @@ describe.each<NestPlatform>(['express', 'fastify'])('nest-%s', (platform) => {
     await expect(createNestApp(platform, BrokenAsyncModule)).rejects.toMatchObject({ code: 'config_invalid', message: coreMessage({ secret: 'changeme', issuer: hs.issuer, audience: hs.audience, algorithms: ['HS256'] }) });
   });
 
+  it.each([
+    ['throws', () => { throw new Error('config service down'); }, { message: 'config service down' }],
+    ['rejects', () => Promise.reject(new Error('vault unreachable')), { message: 'vault unreachable' }],
+    ['returns nothing', () => undefined, { code: 'config_invalid', message: expect.stringMatching(/needs an options object/) }],
+    ['returns garbage', () => 'secret', { code: 'config_invalid', message: expect.stringMatching(/needs an options object/) }],
+  ])('forRootAsync: a factory that %s fails the boot, never an unguarded app', async (_name, useFactory, expected) => {
+    @Module({ imports: [JwtGuardModule.forRootAsync({ useFactory: useFactory as () => JwtGuardModuleOptions })], controllers: [OrdersController] })
+    class BrokenFactoryModule {}
+    await expect(createNestApp(platform, BrokenFactoryModule)).rejects.toMatchObject(expected);
+  });
+
   it("an app's own @Catch(JwtGuardException) filter reshapes the answer", async () => {
     @Catch(JwtGuardException)
     class ProblemFilter implements ExceptionFilter {
