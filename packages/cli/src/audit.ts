@@ -1,8 +1,9 @@
 import {
   cacheControlMaxAge,
   describeError,
-  discoveryUrls,
+  DiscoveryFetchError,
   explainDiscoveryIssuerMismatch,
+  fetchDiscoveryDocument,
   fetchJson,
   HttpStatusError,
   isJwtGuardError,
@@ -43,32 +44,31 @@ async function fetchEndpoint(url: URL, options: AuditOptions): Promise<FetchedJs
   try {
     return await fetchJson(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
   } catch (error) {
-    const problem = describeError(error).replace('within jwksTimeout', `within ${options.timeoutMs} ms (--timeout)`);
-    return { problem: error instanceof HttpStatusError ? `it answered ${problem}` : problem };
+    return { problem: problemOf(error, options) };
   }
 }
 
-/** The issuer's metadata: OpenID Connect Discovery first, then RFC 8414 when the first answers 404 (as the verifier does). */
+function problemOf(error: unknown, options: AuditOptions): string {
+  const problem = describeError(error).replace('within jwksTimeout', `within ${options.timeoutMs} ms (--timeout)`);
+  return error instanceof HttpStatusError ? `it answered ${problem}` : problem;
+}
+
+/** The issuer's metadata, read as the verifier reads it (core's fetchDiscoveryDocument: OpenID Connect Discovery, then RFC 8414 on a 404). */
 async function auditDiscovery(issuer: string, options: AuditOptions, findings: Finding[], scope: AuditScope): Promise<{ jwksUri?: string; algorithms: string[] }> {
-  let urls: URL[];
+  let fetched: { url: URL; body: unknown };
   try {
-    urls = discoveryUrls(issuer);
-  } catch {
-    findings.push(finding('discovery.invalid', `the issuer ${renderValue(issuer)} is not a URL, so there is no discovery document to read.`, issuer));
+    fetched = await fetchDiscoveryDocument(issuer, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
+  } catch (error) {
+    if (!(error instanceof DiscoveryFetchError)) {
+      findings.push(finding('discovery.invalid', `the issuer ${renderValue(issuer)} is not a URL, so there is no discovery document to read.`, issuer));
+      return { algorithms: [] };
+    }
+    scope.discovery = error.url.href;
+    findings.push(finding('discovery.unreachable', `the discovery document at ${error.url.href} could not be read: ${problemOf(error.cause, options)}.`, error.url.href));
     return { algorithms: [] };
   }
-  let fetched: FetchedJson | { problem: string } = { problem: 'not fetched' };
-  let url = urls[0] as URL;
-  for (const candidate of urls) {
-    url = candidate;
-    fetched = await fetchEndpoint(candidate, options);
-    if (!('problem' in fetched) || !fetched.problem.endsWith('HTTP 404')) break;
-  }
+  const { url } = fetched;
   scope.discovery = url.href;
-  if ('problem' in fetched) {
-    findings.push(finding('discovery.unreachable', `the discovery document at ${url.href} could not be read: ${fetched.problem}.`, url.href));
-    return { algorithms: [] };
-  }
   const document = fetched.body as Record<string, unknown> | null;
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     findings.push(finding('discovery.invalid', `the discovery document at ${url.href} is not a JSON object.`, url.href));

@@ -61,6 +61,6 @@ export { isCookieName } from './http/cookies.js';
 // For `jwt-guard audit` (packages/cli): the verifier's own bounded fetch, Cache-Control reading,
 // discovery URLs and JWK import, so that the audit judges keys and endpoints as the verifier does.
 export { cacheControlMaxAge, describeError, fetchJson, HttpStatusError, type FetchedJson, type FetchJsonOptions } from './keys/fetch-json.js';
-export { discoveryUrls } from './keys/discovery.js';
+export { DiscoveryFetchError, discoveryUrls, fetchDiscoveryDocument } from './keys/discovery.js';
 export { importJwk } from './keys/import.js';
 export { keyFamilyOf, type KeyFamily } from './algorithms.js';

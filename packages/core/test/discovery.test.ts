@@ -6,7 +6,7 @@
  */
 import type { JWK } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, type VerifierOptions } from '@jwt-guard/core';
+import { createVerifier, DiscoveryFetchError, fetchDiscoveryDocument, HttpStatusError, type VerifierOptions } from '@jwt-guard/core';
 import {
   AUDIENCE,
   configError,
@@ -412,5 +412,47 @@ describe('discovery: configuration', () => {
     expect(verifier.algorithms).not.toContain('HS256');
     await rejection(verifier.verify(await sign(SECRET_32, 'HS256', validClaims({ iss: local }))), 'algorithm_not_allowed', 401);
     expect(server.hits).toBe(0);
+  });
+});
+
+describe('fetchDiscoveryDocument: the one reading of the metadata document (the verifier and `jwt-guard audit`)', () => {
+  const limits = { timeoutMs: 2000, maxBytes: 64 * 1024 };
+
+  it('returns the OpenID document and its URL, unchecked (the caller checks issuer and jwks_uri)', async () => {
+    const { server, issuer } = await idp('none');
+    server.routes.set(OIDC_PATH, (res) => sendJson(res, { issuer: 'https://someone-else.example' }));
+    const { url, body } = await fetchDiscoveryDocument(issuer, limits);
+    expect(url.href).toBe(`${server.origin}${OIDC_PATH}`);
+    expect(body).toEqual({ issuer: 'https://someone-else.example' });
+    expect(server.hitsOn(RFC8414_PATH)).toBe(0);
+  });
+
+  it('reads the RFC 8414 location only after a 404, and names it', async () => {
+    const { server, issuer, metadata } = await idp('rfc8414');
+    const { url, body } = await fetchDiscoveryDocument(issuer, limits);
+    expect(url.href).toBe(`${server.origin}${RFC8414_PATH}`);
+    expect(body).toEqual(metadata);
+  });
+
+  it('any other failure of the OpenID document stops there: the error names that URL and keeps the cause', async () => {
+    const { server, issuer } = await idp('rfc8414');
+    server.routes.set(OIDC_PATH, (res) => sendJson(res, { error: 'boom' }, 500));
+    const failure = await fetchDiscoveryDocument(issuer, limits).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DiscoveryFetchError);
+    expect((failure as DiscoveryFetchError).url.href).toBe(`${server.origin}${OIDC_PATH}`);
+    expect((failure as DiscoveryFetchError).cause).toBeInstanceOf(HttpStatusError);
+    expect((failure as DiscoveryFetchError).message).toBe('HTTP 500');
+    expect(server.hitsOn(RFC8414_PATH)).toBe(0);
+  });
+
+  it('both missing: the error names the RFC 8414 URL, the last one tried', async () => {
+    const { server, issuer } = await idp('none');
+    const failure = (await fetchDiscoveryDocument(issuer, limits).catch((error: unknown) => error)) as DiscoveryFetchError;
+    expect(failure.url.href).toBe(`${server.origin}${RFC8414_PATH}`);
+    expect((failure.cause as HttpStatusError).status).toBe(404);
+  });
+
+  it('an issuer that is not a URL is a TypeError, not a failed fetch', async () => {
+    await expect(fetchDiscoveryDocument('not a url', limits)).rejects.toBeInstanceOf(TypeError);
   });
 });

@@ -1,7 +1,7 @@
 import { JwtGuardError } from '../errors.js';
 import { explainDiscoveryIssuerMismatch } from '../explanations.js';
 import { backoffMs } from './backoff.js';
-import { describeError, fetchJson, HttpStatusError } from './fetch-json.js';
+import { describeError, fetchJson, HttpStatusError, type FetchJsonOptions } from './fetch-json.js';
 import type { KeySource } from './key-source.js';
 import type { KeyEventListener } from './key-events.js';
 import { insecureKeyUrl, redactUrl } from './key-url.js';
@@ -16,6 +16,35 @@ export function discoveryUrls(issuer: string): URL[] {
     new URL(`${base.origin}${path}/.well-known/openid-configuration`),
     new URL(`${base.origin}/.well-known/oauth-authorization-server${path}`),
   ];
+}
+
+/** A metadata document that could not be read, with the URL of the last attempt. */
+export class DiscoveryFetchError extends Error {
+  constructor(
+    readonly url: URL,
+    override readonly cause: unknown,
+  ) {
+    super(describeError(cause));
+  }
+}
+
+/**
+ * Reads the issuer's metadata document: OpenID Connect Discovery first, and the RFC 8414 location
+ * only when that answers 404. Returns the document unchecked, with the URL it came from; throws a
+ * `DiscoveryFetchError` naming the URL that failed (a `TypeError` when the issuer is not a URL).
+ */
+export async function fetchDiscoveryDocument(issuer: string, options: FetchJsonOptions): Promise<{ url: URL; body: unknown }> {
+  let failure: DiscoveryFetchError | undefined;
+  for (const url of discoveryUrls(issuer)) {
+    try {
+      const { body } = await fetchJson(url, options);
+      return { url, body };
+    } catch (error) {
+      failure = new DiscoveryFetchError(url, error);
+      if (!(error instanceof HttpStatusError && error.status === 404)) break;
+    }
+  }
+  throw failure!;
 }
 
 /**
@@ -36,37 +65,30 @@ export function discoveredJwksSource(
   let lastFailure = '';
 
   async function discover(): Promise<RemoteJwksSource> {
-    let lastError: unknown;
-    for (const url of discoveryUrls(issuer)) {
-      const started = now();
-      try {
-        const { body } = await fetchJson(url, { timeoutMs: remote.timeoutMs, maxBytes: remote.maxBytes });
-        const document = (body ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
-        if (document.issuer !== issuer) {
-          const found = typeof document.issuer === 'string' ? document.issuer.slice(0, 200) : String(document.issuer);
-          emit({ type: 'issuer_mismatch', url: redactUrl(url), expected: issuer, found });
-          throw new Error(explainDiscoveryIssuerMismatch(document.issuer, issuer).replace(/\.$/, ''));
-        }
-        if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
-        let jwksUri: URL;
-        try {
-          jwksUri = new URL(document.jwks_uri);
-        } catch {
-          throw new Error('the discovery document has a jwks_uri that is not a URL');
-        }
-        const insecure = insecureKeyUrl(jwksUri, remote.allowInsecureHttp);
-        if (insecure !== undefined) {
-          throw new Error(`the discovery document's jwks_uri (${redactUrl(jwksUri)}) is refused: ${insecure} (allowInsecureHttpKeys: true accepts it)`);
-        }
-        emit({ type: 'discovery_fetched', url: redactUrl(url), jwksUri: redactUrl(jwksUri), durationMs: now() - started });
-        return remoteJwksSource({ ...remote, url: jwksUri });
-      } catch (error) {
-        lastError = error;
-        // Only a missing OpenID document sends us to the RFC 8414 location.
-        if (!(error instanceof HttpStatusError && error.status === 404)) break;
-      }
+    const started = now();
+    const { url, body } = await fetchDiscoveryDocument(issuer, { timeoutMs: remote.timeoutMs, maxBytes: remote.maxBytes }).catch((error: unknown) => {
+      // The failure is described by its cause (a timeout, an HTTP status), as for a JWKS fetch.
+      throw error instanceof DiscoveryFetchError ? error.cause : error;
+    });
+    const document = (body ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
+    if (document.issuer !== issuer) {
+      const found = typeof document.issuer === 'string' ? document.issuer.slice(0, 200) : String(document.issuer);
+      emit({ type: 'issuer_mismatch', url: redactUrl(url), expected: issuer, found });
+      throw new Error(explainDiscoveryIssuerMismatch(document.issuer, issuer).replace(/\.$/, ''));
     }
-    throw lastError;
+    if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
+    let jwksUri: URL;
+    try {
+      jwksUri = new URL(document.jwks_uri);
+    } catch {
+      throw new Error('the discovery document has a jwks_uri that is not a URL');
+    }
+    const insecure = insecureKeyUrl(jwksUri, remote.allowInsecureHttp);
+    if (insecure !== undefined) {
+      throw new Error(`the discovery document's jwks_uri (${redactUrl(jwksUri)}) is refused: ${insecure} (allowInsecureHttpKeys: true accepts it)`);
+    }
+    emit({ type: 'discovery_fetched', url: redactUrl(url), jwksUri: redactUrl(jwksUri), durationMs: now() - started });
+    return remoteJwksSource({ ...remote, url: jwksUri });
   }
 
   async function source(): Promise<RemoteJwksSource> {
