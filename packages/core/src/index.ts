@@ -31,6 +31,7 @@ export {
 export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } from './http/token-extraction.js';
 export { readCookie } from './http/cookies.js';
 export { type GuardRequest } from './http/request.js';
+export { callHook } from './call-hook.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
 export { appendVary, type CsrfOptions } from './http/csrf.js';
 export { checkCsrf, csrfPolicy, type CsrfPolicy } from './http/csrf.js';

@@ -1,5 +1,6 @@
 import {
   appendVary,
+  callHook,
   checkCsrf,
   checkOptionNames,
   configError,
@@ -100,13 +101,8 @@ export function sessionEndpoints(sessions: Sessions, options: SessionEndpointsOp
   const onEvent = options.onEvent;
 
   function report(event: SessionEvent): void {
-    if (onEvent === undefined) return;
-    try {
-      const result = onEvent(event);
-      if (result instanceof Promise) result.catch(() => undefined);
-    } catch {
-      // a logging hook must never fail a request
-    }
+    // A logging hook must never fail a request: core's callHook ignores its throws and rejections.
+    if (onEvent !== undefined) callHook(onEvent, event);
   }
 
   function answer(status: number, body: object | undefined, headers: Record<string, string | string[]> = {}): EndpointResponse {

@@ -32,20 +32,7 @@ export interface RejectedEvent {
   url: string;
 }
 
-/**
- * Runs a logging or metrics hook: a hook must never turn a request into a crash, so what it throws
- * is ignored, and so is the rejection of a promise it returns (never an unhandled rejection).
- */
-export function callHook<Event>(hook: (event: Event) => unknown, event: Event): void {
-  try {
-    const result = hook(event);
-    if (result instanceof Promise) result.catch(ignore);
-  } catch {
-    // ignored, like a rejection
-  }
-}
-
-function ignore(): void {}
+export { callHook } from '../call-hook.js';
 
 /** The path of a request URL: a query string (or a fragment) may carry credentials, so events never hold one. */
 export function pathOf(url: string): string {

@@ -1,3 +1,5 @@
+import { callHook } from '../call-hook.js';
+
 /**
  * What the key sources report, so that operators learn about an identity-provider outage from a
  * metric rather than from a wave of 401s. Never carries key material or tokens.
@@ -24,15 +26,8 @@ export type KeyEventListener = (event: KeyEvent) => void;
 /** Calls the listener (`onKeyEvent`, which may be async), never letting it break verification. */
 export function emitter(listener: KeyEventListener | undefined): KeyEventListener {
   if (listener === undefined) return () => undefined;
-  return (event) => {
-    try {
-      const returned = listener(event) as unknown;
-      // An async listener may reject, too; a thenable is adopted so its rejection is handled as well.
-      if (returned !== null && (typeof returned === 'object' || typeof returned === 'function')) void Promise.resolve(returned).catch(() => undefined);
-    } catch {
-      // A metrics hook that throws must not turn into failed requests.
-    }
-  };
+  // A metrics hook that throws or rejects must not turn into failed requests.
+  return (event) => callHook(listener, event);
 }
 
 /** Attacker-chosen strings (a kid) are cut to printable ASCII before they reach logs. */

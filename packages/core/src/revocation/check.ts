@@ -1,11 +1,8 @@
 import { configError, JwtGuardError } from '../errors.js';
+import { callHook } from '../call-hook.js';
 import { explainRefusal } from '../explanations.js';
 import type { JWTPayload } from '../options.js';
 import type { RevocationOptions, RevocationSubject, RevocationUnavailableEvent } from './store.js';
-
-const ignore = (): void => undefined;
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 /**
  * The key a token's `jti` or `sub` is revoked by; undefined when the claim is absent. RFC 7519 makes
@@ -63,12 +60,7 @@ export function revocationCheck(options: RevocationOptions, requireExp = true, c
 
   /** Logging must not change the decision: a throw and a rejection (an async hook) alike are ignored. */
   const report = (event: RevocationUnavailableEvent): void => {
-    try {
-      const result: unknown = onUnavailable?.(event);
-      if (isThenable(result)) void result.then(undefined, ignore);
-    } catch {
-      // ignored, as above
-    }
+    if (onUnavailable !== undefined) callHook(onUnavailable, event);
   };
 
   const decide = (status: string, token: RevocationSubject): void => {
