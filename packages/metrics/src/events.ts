@@ -1,4 +1,4 @@
-import type { JWTPayload, RejectedEvent, VerifiedEvent } from '@jwt-guard/core';
+import { callHook, type JWTPayload, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
 
 /** The `onVerified` / `onRejected` pair every integration returns; spread it into the guard's options. */
 export interface GuardHooks {
@@ -99,22 +99,11 @@ export function combineHooks(...hooks: ReadonlyArray<Partial<GuardHooks> | undef
   const present = hooks.filter((hook): hook is Partial<GuardHooks> => hook !== undefined);
   return {
     onVerified(event) {
-      for (const hook of present) safely(() => hook.onVerified?.(event));
+      // One hook that throws or rejects does not stop the others (core's callHook ignores both); each is called as a method of its object.
+      for (const hook of present) callHook(() => hook.onVerified?.(event), undefined);
     },
     onRejected(event) {
-      for (const hook of present) safely(() => hook.onRejected?.(event));
+      for (const hook of present) callHook(() => hook.onRejected?.(event), undefined);
     },
   };
-}
-
-function safely(run: () => unknown): void {
-  try {
-    const result = run();
-    // An async hook's rejection is ignored like a throw: never an unhandled rejection.
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      Promise.resolve(result).catch(() => undefined);
-    }
-  } catch {
-    // Observability must never break a request.
-  }
 }
