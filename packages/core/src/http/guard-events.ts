@@ -32,8 +32,6 @@ export interface RejectedEvent {
   url: string;
 }
 
-export { callHook } from '../call-hook.js';
-
 /** The path of a request URL: a query string (or a fragment) may carry credentials, so events never hold one. */
 export function pathOf(url: string): string {
   const end = url.search(/[?#]/);

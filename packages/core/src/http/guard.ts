@@ -7,7 +7,8 @@ import { CSRF_VARY, csrfPolicyOf, csrfRefusal, needsCsrfCheck, type CsrfOptions 
 import { csrfTokenRefusal, type CsrfTokenPolicy } from './csrf-token.js';
 import { cacheLookupOf } from '../token-cache.js';
 import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, missingTokenFacts, placeOf, type TokenGetter } from './token-extraction.js';
-import { callHook, pathOf, type RejectedEvent, type VerifiedEvent } from './guard-events.js';
+import { callHook } from '../call-hook.js';
+import { pathOf, type RejectedEvent, type VerifiedEvent } from './guard-events.js';
 
 export type { RejectedEvent, VerifiedEvent } from './guard-events.js';
 
