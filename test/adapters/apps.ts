@@ -44,17 +44,23 @@ export interface TestApp {
 export interface AppOptions {
   /** Register the framework's cookie parser (cookie-parser, @fastify/cookie) before the guard. Default true. */
   cookieParser?: boolean;
+  /**
+   * Trust `X-Forwarded-For` from the loopback proxy (the tests' client): Express `trust proxy`,
+   * Koa `app.proxy`, Fastify `trustProxy`, set as an app behind a reverse proxy would. Default false.
+   */
+  trustProxy?: boolean;
 }
 
 export async function startApp(adapter: AdapterName, options: GuardOptions, appOptions: AppOptions = {}): Promise<TestApp> {
   const withCookies = appOptions.cookieParser ?? true;
+  const trustProxy = appOptions.trustProxy ?? false;
   switch (adapter) {
     case 'express':
-      return listen(expressApp(options, withCookies));
+      return listen(expressApp(options, withCookies, trustProxy));
     case 'koa':
-      return listen(koaApp(options).callback());
+      return listen(koaApp(options, trustProxy).callback());
     case 'fastify': {
-      const app = await fastifyApp(options, withCookies);
+      const app = await fastifyApp(options, withCookies, trustProxy);
       await app.ready();
       return { server: app.server, close: () => app.close() };
     }
@@ -62,7 +68,7 @@ export async function startApp(adapter: AdapterName, options: GuardOptions, appO
     case 'nest-fastify': {
       // Loaded on first use: test files that never start a Nest app never load Nest.
       const { startNestApp } = await import('../nestjs/app.js');
-      return startNestApp(adapter === 'nest-express' ? 'express' : 'fastify', { guard: options });
+      return startNestApp(adapter === 'nest-express' ? 'express' : 'fastify', { guard: options, trustProxy });
     }
   }
 }
@@ -95,9 +101,10 @@ export function tamperWith(auth: { payload: Record<string, unknown>; scopes: Rea
   }
 }
 
-function expressApp(options: GuardOptions, withCookies: boolean) {
+function expressApp(options: GuardOptions, withCookies: boolean, trustProxy: boolean) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim } = expressGuard;
   const app = express();
+  if (trustProxy) app.set('trust proxy', 'loopback');
   if (withCookies) app.use(cookieParser());
   // Before the guard, so csrf.token.fieldName can read a form field.
   app.use(express.urlencoded({ extended: false }));
@@ -130,9 +137,9 @@ function expressApp(options: GuardOptions, withCookies: boolean) {
   return app;
 }
 
-function koaApp(options: GuardOptions) {
+function koaApp(options: GuardOptions, trustProxy: boolean) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim } = koaGuard;
-  const app = new Koa();
+  const app = new Koa({ proxy: trustProxy });
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -174,9 +181,9 @@ function koaApp(options: GuardOptions) {
   return app;
 }
 
-async function fastifyApp(options: GuardOptions, withCookies: boolean) {
+async function fastifyApp(options: GuardOptions, withCookies: boolean, trustProxy: boolean) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim } = fastifyGuard;
-  const app = Fastify();
+  const app = Fastify(trustProxy ? { trustProxy: '127.0.0.1' } : {});
   app.setErrorHandler((error, _request, reply) => {
     const answer = errorAnswer(error);
     return reply.code(answer.status).headers(answer.headers).send(answer.body);

@@ -193,11 +193,30 @@ const CASES: HintCase[] = [
     request: async (fx) => ({ method: 'POST', path: '/orders', headers: { cookie: `access_token=${await fx.rs.tokenWithScopes('orders:write')}`, origin: 'https://app.example.com.evil.test' } }),
     hint: /^no Sec-Fetch-Site was sent, and Origin "https:\/\/app\.example\.com\.evil\.test" on a POST .* is not among csrf\.trustedOrigins \("https:\/\/app\.example\.com"\)/,
   },
+  {
+    name: 'a detector that can block, and a clientAddress resolver that throws',
+    code: 'detection_unavailable',
+    options: (fx) => ({
+      ...fx.rs.verifierOptions(),
+      detect: {
+        clientAddress: () => {
+          throw new Error('no address');
+        },
+        forgeryProbe: { respond: 'block-client' },
+      },
+    }),
+    request: (fx) => bearer(fx.rs.sign()),
+    hint: /^detect\.clientAddress gave no address \(it threw\), so the guard cannot tell whether the client is blocked/,
+  },
   { name: 'a clock that stopped giving a valid time', code: 'clock_invalid', options: (fx) => ({ ...fx.rs.verifierOptions(), currentDate: brokenLaterClock() }), request: (fx) => bearer(fx.rs.sign()), hint: /currentDate gave no valid time/ },
 ];
 
-/** The codes a request can get: all but `config_invalid`, which is thrown at start-up. */
-const REQUEST_TIME_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => code !== 'config_invalid');
+/**
+ * The codes a request can get: all but `config_invalid`, which is thrown at start-up, and
+ * `client_blocked`, which takes earlier requests to trip a detector (its hint is asserted in
+ * detection.test.ts, through every adapter).
+ */
+const REQUEST_TIME_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => code !== 'config_invalid' && code !== 'client_blocked');
 
 beforeAll(async () => {
   [rs, es, stranger] = await Promise.all([

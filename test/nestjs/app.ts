@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { Catch, Controller, Get, HttpCode, HttpException, Module, Options, Post, Req, type ArgumentsHost, type HttpServer, type INestApplication, type ModuleMetadata, type Type } from '@nestjs/common';
 import { BaseExceptionFilter, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import type express from 'express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { JwtGuardModule, Public, RequireAnyScope, RequireClaim, RequireScope, type JwtGuardModuleOptions } from '@jwt-guard/nestjs';
 import { describeAuth, errorAnswer, tamperWith, type TestApp } from '../adapters/apps.js';
@@ -61,6 +62,8 @@ export interface NestAppOptions {
   /** Default: the shared orders API. */
   controllers?: Type[];
   providers?: ModuleMetadata['providers'];
+  /** Trust `X-Forwarded-For` from loopback (Express `trust proxy`, Fastify `trustProxy`). Default false. */
+  trustProxy?: boolean;
 }
 
 /** A Nest app of `controllers` with the guard from `forRoot(options)` (or the given imports), listening on a free port. */
@@ -71,14 +74,17 @@ export async function startNestApp(platform: NestPlatform, options: NestAppOptio
     providers: options.providers ?? [],
   })
   class AppModule {}
-  const app = await createNestApp(platform, AppModule);
+  const app = await createNestApp(platform, AppModule, options.trustProxy ?? false);
   app.useGlobalFilters(new AppErrors(app.getHttpAdapter()));
   await app.listen(0, '127.0.0.1');
   return { app, server: app.getHttpServer(), close: () => app.close() };
 }
 
 /** NestFactory.create without logs; `abortOnError: false` so a boot failure rejects instead of aborting the process. */
-export function createNestApp(platform: NestPlatform, module: Type): Promise<INestApplication> {
+export async function createNestApp(platform: NestPlatform, module: Type, trustProxy = false): Promise<INestApplication> {
   const options = { logger: false as const, abortOnError: false };
-  return platform === 'express' ? NestFactory.create(module, new ExpressAdapter(), options) : NestFactory.create(module, new FastifyAdapter(), options);
+  if (platform === 'fastify') return NestFactory.create(module, new FastifyAdapter(trustProxy ? { trustProxy: '127.0.0.1' } : {}), options);
+  const app = await NestFactory.create(module, new ExpressAdapter(), options);
+  if (trustProxy) (app.getHttpAdapter().getInstance() as express.Express).set('trust proxy', 'loopback');
+  return app;
 }

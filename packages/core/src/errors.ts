@@ -35,6 +35,17 @@ export const ERROR_CODES = {
    * no `WWW-Authenticate` challenge is sent.
    */
   csrf_check_failed: { status: 403, bearerError: undefined },
+  /**
+   * The client's address was refused for a cool-off period by a detector (`detect`: a forgery probe,
+   * or a token shared across addresses, with `respond: 'block-client'`). Sent with `Retry-After`;
+   * not a token problem, so no `WWW-Authenticate` challenge.
+   */
+  client_blocked: { status: 429, bearerError: undefined },
+  /**
+   * A detector that can block clients could not learn the client's address (`detect.clientAddress`
+   * threw or gave no string), so the guard cannot tell whether this client is blocked: it fails closed.
+   */
+  detection_unavailable: { status: 503, bearerError: undefined },
   /** Malformed `Authorization` header, or a token sent in more than one place (RFC 6750 §2). */
   invalid_request: { status: 400, bearerError: 'invalid_request' },
   /**
@@ -60,6 +71,8 @@ export interface JwtGuardErrorOptions {
   realm?: string;
   /** Request headers the refusal depended on, for the response's `Vary` (the CSRF check's). */
   vary?: string | undefined;
+  /** Seconds the client should wait before trying again, sent as `Retry-After` (`client_blocked`). */
+  retryAfter?: number | undefined;
   cause?: unknown;
 }
 
@@ -93,6 +106,8 @@ export class JwtGuardError extends Error {
   readonly realm: string | undefined;
   /** Request headers this refusal depended on, sent in `Vary` (`Origin, Sec-Fetch-Site` once the CSRF check ran). */
   readonly vary: string | undefined;
+  /** Seconds until the client may try again (`Retry-After`), for `client_blocked`. */
+  readonly retryAfter: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: JwtGuardErrorOptions = {}) {
     super(message, withoutStackUnlessConfig(code, options.cause));
@@ -103,6 +118,7 @@ export class JwtGuardError extends Error {
     this.requiredScopes = options.requiredScopes;
     this.realm = options.realm;
     this.vary = options.vary;
+    this.retryAfter = options.retryAfter;
   }
 
   /** The RFC 6750 `error` attribute, if this refusal has one. */
@@ -113,10 +129,11 @@ export class JwtGuardError extends Error {
   /**
    * A ready `WWW-Authenticate` header value (RFC 6750 §3) for 400, 401 and 403 answers. A 503 or
    * 500 gets none: a challenge there would tell the client to fetch a new token, which cannot help;
-   * nor does a CSRF refusal: the token may be fine, the request's origin is the problem.
+   * nor does a CSRF refusal (the token may be fine, the request's origin is the problem) or a
+   * blocked client (a new token would not help either).
    */
   get wwwAuthenticate(): string | undefined {
-    if (this.status >= 500 || this.code === 'csrf_check_failed') return undefined;
+    if (this.status >= 500 || this.code === 'csrf_check_failed' || this.code === 'client_blocked') return undefined;
     const params: string[] = [];
     if (this.realm !== undefined) params.push(`realm="${quotedStringSafe(this.realm)}"`);
     const bearerError = this.bearerError;
@@ -159,6 +176,7 @@ function copyWith(error: JwtGuardError, changes: Pick<JwtGuardErrorOptions, 'rea
     requiredScopes: error.requiredScopes,
     realm: error.realm,
     vary: error.vary,
+    retryAfter: error.retryAfter,
     cause: error.cause,
     ...changes,
   });

@@ -212,6 +212,10 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
   claim_mismatch: (f) =>
     `a requireClaim check failed${f.claim === undefined ? '' : `: the token's ${showValue(f.claim)} is ${showValue(f.payload?.[f.claim])}`}${f.expected === undefined ? '' : ` but ${f.expected} is required`}; the token is valid but does not grant this.`,
   csrf_check_failed: (f) => explainCsrf(f.csrf),
+  client_blocked: (f) =>
+    `the client's address is refused for a while by a detector (${f.detail ?? 'detect'}); find out why it tripped (onDetection), or lower respond to 'none' if honest clients trip it.`,
+  detection_unavailable: (f) =>
+    `detect.clientAddress gave no address${f.detail === undefined ? '' : ` (${f.detail})`}, so the guard cannot tell whether the client is blocked; fix the resolver (it must return the address as a string).`,
   invalid_request: (f) => `the request is malformed (${f.detail ?? 'see the error description'}); send exactly one "Authorization: Bearer <token>" header, and the token in one place only.`,
   key_source_unavailable: (f) =>
     `the keys could not be fetched (${f.detail ?? 'no usable key'}); check that ${f.keySource ?? 'the JWKS URL'} is reachable from here and serves a JWK Set.`,

@@ -52,7 +52,7 @@ describe('JwtGuardError', () => {
   });
 
   it('lists exactly the documented codes', () => {
-    expect(Object.keys(ERROR_CODES)).toHaveLength(22);
+    expect(Object.keys(ERROR_CODES)).toHaveLength(24);
   });
 
   it('leaves Error.stackTraceLimit as it found it, and keeps the stack of a configuration error only', () => {

@@ -76,9 +76,13 @@ function refuseWith(onError: ExpressErrorHandler, error: JwtGuardError, req: Req
   });
 }
 
-function toGuardRequest(req: Request): GuardRequest {
+/** `withAddress`: the guard has detectors, which read `req.ip` (Express' `trust proxy` decides what it is). */
+function toGuardRequest(req: Request, withAddress = false): GuardRequest {
   // req.body: set only when a body parser ran before the guard (read for csrf.token.fieldName).
-  return { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, rawHeaders: req.rawHeaders, body: req.body as unknown };
+  const { method, headers, rawHeaders } = req;
+  const url = req.originalUrl ?? req.url;
+  const body = req.body as unknown;
+  return withAddress ? { method, url, headers, rawHeaders, body, clientAddress: () => req.ip } : { method, url, headers, rawHeaders, body };
 }
 
 /**
@@ -88,6 +92,7 @@ function toGuardRequest(req: Request): GuardRequest {
 export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: ExpressGuardOptions<Claims>): JwtGuardMiddleware {
   const guard = createGuard<Claims>(options, ['onError']);
   const state: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
+  const withAddress = guard.readsClientAddress;
   const settle = (outcome: GuardOutcome<Claims>, req: Request, res: Response, next: NextFunction): void => {
     // The CSRF check ran: whatever answers, the answer depends on Origin and Sec-Fetch-Site.
     if (outcome.vary !== undefined) res.vary(outcome.vary);
@@ -106,7 +111,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: Ex
   };
   const middleware: RequestHandler = (req, res, next) => {
     (req as Guarded)[GUARD_STATE] = state;
-    const outcome = guard.authenticate(toGuardRequest(req));
+    const outcome = guard.authenticate(toGuardRequest(req, withAddress));
     // Synchronous unless a key fetch or an asynchronous revocation store is involved.
     if (outcome instanceof Promise) outcome.then((settled) => settle(settled, req, res, next), next);
     else settle(outcome, req, res, next);

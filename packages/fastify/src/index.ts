@@ -109,8 +109,11 @@ function refuseWith(
   });
 }
 
-function toGuardRequest(request: FastifyRequest): GuardRequest {
-  return { method: request.method, url: request.url, headers: request.headers, rawHeaders: request.raw.rawHeaders, body: request.body };
+/** `withAddress`: the guard has detectors, which read `request.ip` (Fastify's `trustProxy` decides what it is). */
+function toGuardRequest(request: FastifyRequest, withAddress = false): GuardRequest {
+  const { method, url, headers, body } = request;
+  const rawHeaders = request.raw.rawHeaders;
+  return withAddress ? { method, url, headers, rawHeaders, body, clientAddress: () => request.ip } : { method, url, headers, rawHeaders, body };
 }
 
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
@@ -138,7 +141,7 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
   // A callback hook, not an async one: a synchronous outcome goes on without a promise per request.
   const authenticate: onRequestHookHandler = (request, reply, done) => {
     (request as GuardedRequest)[GUARD_STATE] = guardState;
-    const outcome = guard.authenticate(toGuardRequest(request));
+    const outcome = guard.authenticate(toGuardRequest(request, guard.readsClientAddress));
     if (outcome instanceof Promise) outcome.then((settled) => settle(settled, request, reply, done), done);
     else settle(outcome, request, reply, done);
   };

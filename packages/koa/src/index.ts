@@ -66,9 +66,13 @@ function refuseWith(onError: KoaErrorHandler, error: JwtGuardError, ctx: Context
   });
 }
 
-function toGuardRequest(ctx: Context): GuardRequest {
+/** `withAddress`: the guard has detectors, which read `ctx.ip` (Koa's `app.proxy` decides what it is). */
+function toGuardRequest(ctx: Context, withAddress = false): GuardRequest {
   // A body parser (koa-bodyparser, @koa/bodyparser) sets ctx.request.body; Koa's own types do not declare it.
-  return { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, rawHeaders: ctx.req.rawHeaders, body: (ctx.request as { body?: unknown }).body };
+  const { method, originalUrl: url, headers } = ctx;
+  const rawHeaders = ctx.req.rawHeaders;
+  const body = (ctx.request as { body?: unknown }).body;
+  return withAddress ? { method, url, headers, rawHeaders, body, clientAddress: () => ctx.ip } : { method, url, headers, rawHeaders, body };
 }
 
 function stateOf(ctx: Context): JwtGuardState {
@@ -106,7 +110,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
   // returns (koa-compose turns a synchronous throw into a rejection).
   const middleware: Middleware<JwtGuardState<Claims>> = (ctx, next) => {
     (ctx as Guarded)[GUARD_STATE] = guardState;
-    const outcome = guard.authenticate(toGuardRequest(ctx));
+    const outcome = guard.authenticate(toGuardRequest(ctx, guard.readsClientAddress));
     if (outcome instanceof Promise) return outcome.then((settled) => settle(settled, ctx, next));
     return settle(outcome, ctx, next);
   };

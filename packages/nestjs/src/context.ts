@@ -16,6 +16,8 @@ export interface PlatformRequest {
   rawHeaders?: readonly string[];
   raw?: { rawHeaders?: readonly string[] };
   body?: unknown;
+  /** Express `req.ip` (with `trust proxy`) or Fastify `request.ip` (with `trustProxy`). */
+  ip?: string;
   auth?: AuthContext;
   authError?: JwtGuardError;
 }
@@ -53,8 +55,9 @@ export function httpOf(context: ExecutionContext): HttpPair {
   return { request: http.getRequest<PlatformRequest>(), response: http.getResponse<PlatformResponse>() };
 }
 
-export function toGuardRequest(request: PlatformRequest): GuardRequest {
-  return {
+/** `withAddress`: the guard has detectors, which read the platform's `ip` (its proxy settings decide what it is). */
+export function toGuardRequest(request: PlatformRequest, withAddress = false): GuardRequest {
+  const guardRequest: GuardRequest = {
     method: request.method,
     url: request.originalUrl ?? request.url,
     headers: request.headers,
@@ -62,4 +65,5 @@ export function toGuardRequest(request: PlatformRequest): GuardRequest {
     // Nest guards run after the platform parsed the body: csrf.token.fieldName can read a form field.
     body: request.body,
   };
+  return withAddress ? { ...guardRequest, clientAddress: () => request.ip } : guardRequest;
 }

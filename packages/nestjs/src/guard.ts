@@ -40,7 +40,7 @@ export class JwtGuard implements CanActivate {
     const state = stateOf(request, this.guard);
     if (open) return true;
     if (state.outcome !== undefined) return this.settle(state.outcome, policy, request, response);
-    const outcome = this.guard.authenticate(toGuardRequest(request));
+    const outcome = this.guard.authenticate(toGuardRequest(request, this.guard.readsClientAddress));
     // Synchronous unless a key fetch or an asynchronous revocation store is involved.
     if (outcome instanceof Promise) {
       return outcome.then((settled) => {

@@ -9,6 +9,8 @@ import { cacheLookupOf } from '../token-cache.js';
 import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, missingTokenFacts, placeOf, type TokenGetter } from './token-extraction.js';
 import { callHook } from '../call-hook.js';
 import { pathOf, type RejectedEvent, type VerifiedEvent } from './guard-events.js';
+import { resolveDetect, type DetectionEvent, type DetectOptions } from '../detect/options.js';
+import { createDetectors, type ClientAddress } from '../detect/detectors.js';
 
 export type { RejectedEvent, VerifiedEvent } from './guard-events.js';
 
@@ -51,6 +53,17 @@ export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extend
    * `async` hook) is caught and ignored.
    */
   onRejected?: (event: RejectedEvent) => unknown;
+  /**
+   * Detectors of unusual activity: one token used from many client addresses (`tokenShared`), a
+   * burst of forged tokens from one address (`forgeryProbe`). Each reports to `onDetection`, and
+   * can answer by revoking the token or its subject, or by refusing the client for a while.
+   */
+  detect?: DetectOptions;
+  /**
+   * Called for each detection (never with the token). Not awaited; what it throws or its promise
+   * rejects with is caught and ignored.
+   */
+  onDetection?: (event: DetectionEvent) => unknown;
 }
 
 /**
@@ -78,11 +91,13 @@ export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
   readonly readsBody: boolean;
   /** Shapes a refusal made after authentication (scope, claim) like the guard's own, and reports it. */
   refuse: (request: GuardRequest, error: JwtGuardError) => JwtGuardError;
+  /** Whether the guard reads `GuardRequest.clientAddress` (detectors on): adapters set it only then. */
+  readonly readsClientAddress: boolean;
 }
 
 const PREFLIGHT: GuardOutcome<never> = Object.freeze({ type: 'preflight' });
 
-const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'csrf', 'onVerified', 'onRejected'];
+const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'csrf', 'onVerified', 'onRejected', 'detect', 'onDetection'];
 
 /**
  * The framework-neutral half of every adapter: token extraction, verification, and the decision
@@ -120,7 +135,10 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   // Undefined for header getters: their requests do no CSRF work at all.
   const csrf = csrfPolicyOf(options.csrf, place);
   const csrfToken = csrf?.token;
-  const { onVerified, onRejected } = options;
+  const { onVerified, onRejected, onDetection } = options;
+  if (onDetection !== undefined && typeof onDetection !== 'function') throw configError('onDetection must be a function (event) => void.');
+  const detect = resolveDetect(options.detect, options.revocation !== undefined);
+  const detectors = detect === undefined ? undefined : createDetectors(detect, options.revocation?.store, onDetection);
 
   // Hooks get a duration; without hooks no clock is read.
   const timed = onVerified !== undefined || onRejected !== undefined;
@@ -141,7 +159,8 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   }
 
   /** `vary`: the CSRF check ran, so whatever follows depends on its headers. */
-  function refusal(request: GuardRequest, error: JwtGuardError, started: number, vary?: string): GuardOutcome<Claims> {
+  function refusal(request: GuardRequest, error: JwtGuardError, started: number, vary?: string, address?: ClientAddress): GuardOutcome<Claims> {
+    if (address !== undefined) detectors?.afterRefused(address, error.code);
     const shaped = error.withRealm(realm).withVary(vary);
     const passes = error.code === 'token_missing' ? !credentialsRequired : anonymousOnInvalidToken && error.status === 401;
     // A missing token is not worth a log line when anonymous access is allowed.
@@ -151,12 +170,17 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   }
 
   /** After verification, for a request the CSRF check applied to: the session-bound token, then success. */
-  function boundSuccess(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary: string, policy: CsrfTokenPolicy): GuardOutcome<Claims> {
+  function boundSuccess(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary: string, policy: CsrfTokenPolicy, address: ClientAddress | undefined): GuardOutcome<Claims> {
     const hint = csrfTokenRefusal(request, auth.payload, policy);
-    return hint === undefined ? success(request, auth, started, vary) : refusal(request, csrfError(hint), started, vary);
+    return hint === undefined ? success(request, auth, started, vary, address) : refusal(request, csrfError(hint), started, vary);
   }
 
-  function success(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary?: string): GuardOutcome<Claims> {
+  function success(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary?: string, address?: ClientAddress): GuardOutcome<Claims> {
+    if (address !== undefined && detectors !== undefined) {
+      // A use that trips a detector (or of a token a detector revoked) is refused like a revoked token or a blocked client.
+      const tripped = detectors.afterVerified(address, request, auth);
+      if (tripped !== undefined) return refusal(request, tripped, started, vary);
+    }
     if (onVerified !== undefined) {
       callHook(onVerified, {
         header: auth.header,
@@ -173,6 +197,12 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   function authenticate(request: GuardRequest): GuardOutcome<Claims> | Promise<GuardOutcome<Claims>> {
     if (allowPreflight && isCorsPreflight(request)) return PREFLIGHT;
     const started = timed ? performance.now() : 0;
+    let address: ClientAddress | undefined;
+    if (detectors !== undefined) {
+      address = detectors.address(request);
+      const blocked = detectors.beforeVerification(address);
+      if (blocked !== undefined) return refusal(request, blocked, started);
+    }
     let result: AuthContext<Claims> | Promise<AuthContext<Claims>> | undefined;
     let vary: string | undefined;
     // Set only when the CSRF check applied and csrf.token is configured.
@@ -185,7 +215,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
         if (otherPlaces) assertOnePlace(request, place, token);
         if (token === undefined) {
           const hint = onRejected === undefined ? undefined : explainRefusal('token_missing', missingTokenFacts(request, place));
-          return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.', { hint }), started);
+          return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.', { hint }), started, undefined, address);
         }
         // Before verification: a forged cookie token sent cross-site gets the CSRF refusal, cheaply.
         if (csrf !== undefined && needsCsrfCheck(request, place, token)) {
@@ -197,21 +227,21 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
         result = verifier.verifyNow(token);
       }
     } catch (error) {
-      return refusal(request, asGuardError(error), started, vary);
+      return refusal(request, asGuardError(error), started, vary, address);
     }
     if (tokenPolicy !== undefined) {
       const policy = tokenPolicy;
       const checked = vary!;
-      if (!(result instanceof Promise)) return boundSuccess(request, result, started, checked, policy);
+      if (!(result instanceof Promise)) return boundSuccess(request, result, started, checked, policy, address);
       return result.then(
-        (auth) => boundSuccess(request, auth, started, checked, policy),
-        (error: unknown) => refusal(request, asGuardError(error), started, vary),
+        (auth) => boundSuccess(request, auth, started, checked, policy, address),
+        (error: unknown) => refusal(request, asGuardError(error), started, vary, address),
       );
     }
-    if (!(result instanceof Promise)) return success(request, result, started, vary);
+    if (!(result instanceof Promise)) return success(request, result, started, vary, address);
     return result.then(
-      (auth) => success(request, auth, started, vary),
-      (error: unknown) => refusal(request, asGuardError(error), started, vary),
+      (auth) => success(request, auth, started, vary, address),
+      (error: unknown) => refusal(request, asGuardError(error), started, vary, address),
     );
   }
 
@@ -219,6 +249,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     verifier,
     authenticate,
     readsBody: csrfToken?.fieldName !== undefined,
+    readsClientAddress: detectors !== undefined,
     refuse(request, error) {
       const shaped = error.withRealm(realm);
       report(request, shaped, performance.now(), false);

@@ -17,6 +17,12 @@ export interface GuardRequest {
    * `csrf.token.fieldName`, a form field carrying the CSRF token.
    */
   readonly body?: unknown;
+  /**
+   * The client's address as the framework reports it with its own proxy settings (Express
+   * `req.ip`, Koa `ctx.ip`, Fastify `request.ip`), read only by the detectors (`detect`). A
+   * function, so that nothing is computed for a guard without detectors.
+   */
+  readonly clientAddress?: (() => string | undefined) | undefined;
 }
 
 /** A CORS preflight never carries credentials, so the guard lets it through to the CORS handler. */

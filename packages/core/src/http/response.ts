@@ -22,5 +22,6 @@ export function errorResponse(error: JwtGuardError, existingVary?: string | numb
   const challenge = error.wwwAuthenticate;
   if (challenge !== undefined) headers['www-authenticate'] = challenge;
   if (error.vary !== undefined) headers.vary = appendVary(existingVary, error.vary);
+  if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
   return { status: error.status, headers, body };
 }
