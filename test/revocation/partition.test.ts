@@ -38,6 +38,8 @@ interface Sample {
 let redis: RedisServer;
 let proxy: TcpProxy | undefined;
 let store: RedisRevocationStore | undefined;
+/** What node-redis told of the store's client connection (for a failure's message). */
+const clientLog: Array<{ name: string; at: number }> = [];
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -55,12 +57,23 @@ afterAll(async () => {
 });
 
 /** A live store whose connections all go through a fresh proxy, with one jti revoked. */
-async function partitionedStore(): Promise<{ proxy: TcpProxy; store: RedisRevocationStore; events: Array<RedisRevocationEvent & { at: number }> }> {
+async function partitionedStore(): Promise<{ proxy: TcpProxy; store: RedisRevocationStore; events: Array<RedisRevocationEvent & { at: number }>; keyPrefix: string }> {
   const events: Array<RedisRevocationEvent & { at: number }> = [];
+  const keyPrefix = `jwt-guard-test:${randomUUID()}`;
   proxy = await startTcpProxy({ port: redis.port });
+  const client = createClient({ url: proxy.url });
+  clientLog.length = 0;
+  for (const name of ['connect', 'ready', 'reconnecting', 'end'] as const) client.on(name, () => clientLog.push({ name, at: Date.now() }));
+  // The store's pub/sub connection is the client's duplicate: what node-redis tells of it is logged too.
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = ((...args: Parameters<typeof client.duplicate>) => {
+    const sub = duplicate(...args);
+    for (const name of ['connect', 'ready', 'reconnecting', 'end'] as const) sub.on(name, () => clientLog.push({ name: `sub:${name}`, at: Date.now() }));
+    return sub;
+  }) as typeof client.duplicate;
   store = redisRevocationStore({
-    client: createClient({ url: proxy.url }),
-    keyPrefix: `jwt-guard-test:${randomUUID()}`,
+    client,
+    keyPrefix,
     maxStaleness: `${MAX_STALENESS_MS / 1000}s`,
     onEvent: (event) => events.push({ ...event, at: Date.now() }),
   });
@@ -70,7 +83,7 @@ async function partitionedStore(): Promise<{ proxy: TcpProxy; store: RedisRevoca
   // A working link is never stale: heard from every heartbeat, well within maxStaleness.
   const live = await sample(store, Date.now() + 3 * HEARTBEAT_MS);
   expect(summary(live.filter((x) => x.unknownJti !== 'active' || x.state !== 'live'), live[0]?.at ?? 0)).toEqual([]);
-  return { proxy, store, events };
+  return { proxy, store, events, keyPrefix };
 }
 
 /** Goes silent just after a byte from Redis went through: returns when Redis was last heard, at the latest. */
@@ -100,6 +113,14 @@ async function sample(s: RedisRevocationStore, end: number, hooks: Array<{ at: n
     if (at >= end) return samples;
     await sleep(SAMPLE_MS);
   }
+}
+
+/** The store's state and every event, times from `origin` (for a failure's message). */
+function history(s: RedisRevocationStore, events: Array<RedisRevocationEvent & { at: number }>, origin: number, p?: TcpProxy): string {
+  const told = events.map((e) => `${e.type}${'source' in e ? `:${e.source}` : ''} at ${e.at - origin} ms${'error' in e && e.error !== undefined ? ` (${e.error.message})` : ''}`);
+  const accepted = p === undefined ? '' : `; proxy accepted connections at ${p.acceptedAt.map((at) => `${at - origin}`).join(', ')} ms`;
+  const client = clientLog.map((e) => `${e.name} at ${e.at - origin}`).join(', ');
+  return `state ${s.state()}; events: ${told.join(', ')}${accepted}; client: ${client}`;
 }
 
 /** Samples, in short (for a failure's message; times from `origin`): [] if there are none. */
@@ -157,7 +178,8 @@ describe('a partition between the store and Redis', () => {
     // The link heals: reloaded, live, answering again.
     const synced = events.filter((e) => e.type === 'synced').length;
     p.forward();
-    await until(() => s.state() === 'live', 10_000);
+    const forwardedAt = Date.now();
+    await until(() => s.state() === 'live', 10_000, () => history(s, events, forwardedAt, p));
     expect(events.filter((e) => e.type === 'synced').length).toBeGreaterThan(synced);
     expect(s.check({ jti: 'healed' })).toBe('active');
     expect(s.check({ jti: 'known-revoked' })).toBe('revoked');
@@ -191,8 +213,38 @@ describe('a partition between the store and Redis', () => {
     expect.soft(stale.at - lastHeard).toBeLessThanOrEqual(STALE_AFTER_MAX_MS);
 
     p.forward();
-    await until(() => s.state() === 'live', 10_000);
+    const forwardedAt = Date.now();
+    await until(() => s.state() === 'live', 10_000, () => history(s, events, forwardedAt, p));
     expect(s.check({ jti: 'healed' })).toBe('active');
     expect(s.check({ jti: 'known-revoked' })).toBe('revoked');
   }, 20_000);
+
+  it('a pub/sub connection that reconnects but never gets through its handshake is replaced, and the copy is live again', async () => {
+    const { proxy: p, store: s, events, keyPrefix } = await partitionedStore();
+    // The store connected its client first, then the pub/sub connection (start()).
+    expect(p.acceptedAt).toHaveLength(2);
+    p.silenceNewConnections(true);
+    const cutAt = Date.now();
+    expect(p.resetConnection(1)).toBe(true);
+    await until(() => p.acceptedAt.length === 3, 5_000, () => history(s, events, cutAt, p));
+    // The reconnect got a connection that stays silent: without a replacement it would never be ready.
+    p.silenceNewConnections(false);
+    await until(() => events.some((e) => e.type === 'subscriber_replaced'), 6_000, () => history(s, events, cutAt, p));
+    await until(() => s.state() === 'live', 10_000, () => history(s, events, cutAt, p));
+    const replacedAt = events.find((e) => e.type === 'subscriber_replaced')!.at;
+    expect(events.some((e) => e.type === 'synced' && e.at > replacedAt)).toBe(true);
+    expect(s.check({ jti: 'healed' })).toBe('active');
+    expect(s.check({ jti: 'known-revoked' })).toBe('revoked');
+    // What another instance publishes now reaches this one through the new connection.
+    const writer = createClient({ url: `redis://127.0.0.1:${redis.port}` });
+    writer.on('error', () => undefined);
+    const other = redisRevocationStore({ client: writer, keyPrefix, maxStaleness: '2s' });
+    try {
+      await other.ready();
+      await other.revoke('revoked-elsewhere', nowSeconds() + 300);
+      await until(() => s.check({ jti: 'revoked-elsewhere' }) === 'revoked', 5_000);
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
 });

@@ -283,6 +283,61 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
 
   let probeTimer: NodeJS.Timeout | undefined;
   let startingWith: 'client' | 'subscriber' = 'client';
+
+  /** Opens the pub/sub connection and subscribes; `ready` (a reload) is listened to only once subscribed. */
+  async function openSubscriber(io: RedisCommands): Promise<RedisRevocationClient> {
+    const sub = client.duplicate();
+    subscriber = sub;
+    sub.on('error', onSubscriberError);
+    sub.on('end', onSubscriberDown);
+    sub.on('reconnecting', onSubscriberDown);
+    await sub.connect();
+    if (!closed) await sub.subscribe(io.keys.channel, onMessage);
+    sub.on('ready', onSubscriberReady);
+    return sub;
+  }
+
+  function dropSubscriber(sub: RedisRevocationClient): void {
+    sub.off('end', onSubscriberDown);
+    sub.off('reconnecting', onSubscriberDown);
+    sub.off('ready', onSubscriberReady);
+    // Immediate: nothing of ours is pending on it, and it may be reconnecting.
+    if (sub.isOpen) sub.destroy();
+    sub.off('error', onSubscriberError);
+  }
+
+  /**
+   * Seconds (probe ticks) the command connection has been ready while the pub/sub one was not.
+   * node-redis can leave a pub/sub connection that was reset mid-handshake reconnected but never
+   * ready again (seen with a reset during a partition): the copy would stay stale for good. Two
+   * ticks of that, and a fresh connection replaces it.
+   */
+  let stuckTicks = 0;
+  let replacing = false;
+  function watchSubscriber(): void {
+    const sub = subscriber;
+    if (closed || !subscribed || replacing || commands === undefined || sub === undefined) return;
+    stuckTicks = client.isReady && !sub.isReady ? stuckTicks + 1 : 0;
+    if (stuckTicks < 2) return;
+    stuckTicks = 0;
+    replacing = true;
+    markDisconnected(undefined);
+    dropSubscriber(sub);
+    emit({ type: 'subscriber_replaced' });
+    const io = commands;
+    openSubscriber(io).then(
+      (fresh) => {
+        replacing = false;
+        if (closed) dropSubscriber(fresh);
+        else requestSync();
+      },
+      (error: unknown) => {
+        replacing = false; // tried again on a later tick
+        if (!closed) emit({ type: 'error', source: 'subscriber', error: toError(error) });
+      },
+    );
+  }
+
   async function start(): Promise<void> {
     client.on('error', onClientError);
     if (!client.isOpen) {
@@ -296,19 +351,14 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
     await warnOfEviction();
     if (closed) return;
     startingWith = 'subscriber';
-    const sub = client.duplicate();
-    subscriber = sub;
-    sub.on('error', onSubscriberError);
-    sub.on('end', onSubscriberDown);
-    sub.on('reconnecting', onSubscriberDown);
-    sub.on('ready', onSubscriberReady);
-    await sub.connect();
+    await openSubscriber(io);
     if (closed) return;
-    await sub.subscribe(io.keys.channel, onMessage);
     subscribed = true;
-    if (closed) return;
     liveness.startHeartbeat();
-    probeTimer = setInterval(probe, PROBE_INTERVAL_MS);
+    probeTimer = setInterval(() => {
+      probe();
+      watchSubscriber();
+    }, PROBE_INTERVAL_MS);
     probeTimer.unref();
     requestSync();
   }
@@ -390,15 +440,7 @@ export function redisRevocationStore(options: RedisRevocationStoreOptions): Redi
       clearInterval(probeTimer);
       rejectReady(new Error('redisRevocationStore: closed before it was ready.'));
       rejectConnected(new Error('redisRevocationStore: the store is closed.'));
-      const sub = subscriber;
-      if (sub !== undefined) {
-        sub.off('end', onSubscriberDown);
-        sub.off('reconnecting', onSubscriberDown);
-        sub.off('ready', onSubscriberReady);
-        // Immediate: nothing of ours is pending on it, and it may be reconnecting.
-        if (sub.isOpen) sub.destroy();
-        sub.off('error', onSubscriberError);
-      }
+      if (subscriber !== undefined) dropSubscriber(subscriber);
       if (ownsClient && client.isOpen) {
         if (client.isReady) await client.close();
         else client.destroy();

@@ -56,6 +56,12 @@ export type RedisRevocationEvent =
    * not answering the store's heartbeat — so `check` answers `'unknown'` until it is back.
    */
   | { type: 'stale'; unreachableForMs: number }
+  /**
+   * The pub/sub connection stayed down for two seconds while the command connection was back (a
+   * node-redis connection reset mid-handshake can stay so for good): a fresh one replaced it, and
+   * the copy is reloaded once it is subscribed.
+   */
+  | { type: 'subscriber_replaced' }
   /** Loading from Redis failed; retried after `retryInMs` while the pub/sub connection is up. */
   | { type: 'sync_failed'; error: Error; retryInMs: number }
   /**

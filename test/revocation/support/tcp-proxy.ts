@@ -19,10 +19,19 @@ export interface TcpProxy {
   readonly mode: ProxyMode;
   /** When bytes from Redis were last passed on to a client (Date.now() ms); 0 if never. */
   readonly lastFromServerAt: number;
+  /** When each connection was accepted (Date.now() ms), in order: tells when a client reconnected. */
+  readonly acceptedAt: readonly number[];
   forward(): void;
   silent(): void;
   /** Resets every current connection (RST on both sides); returns how many pairs it reset. */
   reset(): number;
+  /** Resets the connection accepted `index`-th (0 first), both sides; false if it is gone already. */
+  resetConnection(index: number): boolean;
+  /**
+   * While on, connections accepted are silent however the mode is, until `forward()`: a link on
+   * which a reconnect gets through but its handshake never does. Existing ones are untouched.
+   */
+  silenceNewConnections(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -30,8 +39,12 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
   const host = target.host ?? '127.0.0.1';
   let mode: ProxyMode = 'forward';
   let lastFromServerAt = 0;
+  const acceptedAt: number[] = [];
   /** Every socket of every open pair: the client's and the proxy's own to Redis. */
   const sockets = new Set<net.Socket>();
+  /** Each accepted pair, by when it was accepted. */
+  const pairs: net.Socket[][] = [];
+  let silenceNew = false;
 
   /** Reads from `from` and writes into `to`, unless silent (then `from` is paused: not read). */
   function relay(from: net.Socket, to: net.Socket, fromServer: boolean): void {
@@ -39,12 +52,14 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
       if (fromServer) lastFromServerAt = Date.now();
       to.write(chunk);
     });
-    if (mode === 'silent') from.pause();
+    if (mode === 'silent' || silenceNew) from.pause();
   }
 
   const server = net.createServer((downstream) => {
+    acceptedAt.push(Date.now());
     const upstream = net.connect({ host, port: target.port });
     const pair = [downstream, upstream];
+    pairs.push(pair);
     for (const socket of pair) {
       sockets.add(socket);
       socket.on('error', () => undefined); // resets and refusals are the point here
@@ -74,6 +89,7 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
     get lastFromServerAt() {
       return lastFromServerAt;
     },
+    acceptedAt,
     forward() {
       mode = 'forward';
       for (const socket of sockets) socket.resume();
@@ -81,6 +97,18 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
     silent() {
       mode = 'silent';
       for (const socket of sockets) socket.pause();
+    },
+    resetConnection(index) {
+      const pair = pairs[index];
+      if (pair === undefined || pair.every((socket) => socket.destroyed)) return false;
+      for (const socket of pair) {
+        sockets.delete(socket);
+        if (!socket.destroyed) socket.resetAndDestroy();
+      }
+      return true;
+    },
+    silenceNewConnections(on) {
+      silenceNew = on;
     },
     reset() {
       const count = sockets.size / 2;
