@@ -14,3 +14,16 @@ it('a million distinct valid tokens through one verifier grow resident memory by
   expect(result.settledGrowthMb).toBeLessThan(50);
   console.log(`1M tokens: RSS +${result.grownMb.toFixed(1)} MB right after, +${result.settledGrowthMb.toFixed(1)} MB settled; heap +${result.heapGrowthMb.toFixed(1)} MB`);
 }, 150_000);
+
+it("the detectors' memory stays bounded under a million distinct tokens (each shared) and a million probing addresses", () => {
+  const script = fileURLToPath(new URL('./memory/million-detections.ts', import.meta.url));
+  const output = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, '1000000'], { encoding: 'utf8', timeout: 150_000 });
+  const result = JSON.parse(output.trim().split('\n').at(-1)!) as { total: number; events: number; tokens: number; addresses: number; blocked: number; heapGrowthMb: number; seconds: number };
+  expect(result.total).toBe(1_000_000);
+  // Every token tripped token_shared once and every address forgery_probe once: detection kept working under the flood.
+  expect(result.events).toBe(2_000_000);
+  // At most maxEntries (100 000) of each is remembered, and the heap shows it (no token kept).
+  for (const size of [result.tokens, result.addresses, result.blocked]) expect(size).toBeLessThanOrEqual(100_000);
+  expect(result.heapGrowthMb).toBeLessThan(60);
+  console.log(`1M shared tokens + 1M probing addresses through the detectors in ${result.seconds.toFixed(1)} s: remembered ${result.tokens} tokens, ${result.addresses} probing and ${result.blocked} blocked addresses; heap +${result.heapGrowthMb.toFixed(1)} MB`);
+}, 180_000);

@@ -1,44 +1,59 @@
 /**
- * A Map that keeps at most `maxEntries`, forgetting the least recently used first (a Map iterates
- * in insertion order, so re-inserting on use makes the first key the oldest). Constant work per call.
+ * A map that keeps at most `maxEntries`, forgetting the least recently used first, in two
+ * generations of half the size each: entries go into the current one (a hit in the older one
+ * moves there), and when the current one is full it becomes the older one and the older one is
+ * dropped whole. Constant work per call, however many keys pass through. (Evicting a Map's first
+ * key one at a time is not: V8 skips the deleted slots at the front of the table on every
+ * `keys().next()`, so a full map under a stream of new keys turns quadratic.)
  */
 export class BoundedMap<K, V> {
-  readonly #entries = new Map<K, V>();
-  readonly #maxEntries: number;
+  #current = new Map<K, V>();
+  #older = new Map<K, V>();
+  readonly #generationSize: number;
 
   constructor(maxEntries: number) {
-    this.#maxEntries = maxEntries;
+    this.#generationSize = Math.max(1, Math.floor(maxEntries / 2));
   }
 
   /** The value, marked as just used. */
   use(key: K): V | undefined {
-    const value = this.#entries.get(key);
-    if (value !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, value);
-    }
-    return value;
+    const value = this.#current.get(key);
+    if (value !== undefined) return value;
+    const old = this.#older.get(key);
+    if (old === undefined) return undefined;
+    this.#older.delete(key);
+    this.#insert(key, old);
+    return old;
   }
 
   /** The value, without marking it used. */
   peek(key: K): V | undefined {
-    return this.#entries.get(key);
+    return this.#current.get(key) ?? this.#older.get(key);
   }
 
   set(key: K, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    if (this.#current.has(key)) {
+      this.#current.set(key, value);
+      return;
     }
+    this.#older.delete(key);
+    this.#insert(key, value);
   }
 
   delete(key: K): void {
-    this.#entries.delete(key);
+    this.#current.delete(key);
+    this.#older.delete(key);
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#current.size + this.#older.size;
+  }
+
+  #insert(key: K, value: V): void {
+    this.#current.set(key, value);
+    if (this.#current.size >= this.#generationSize) {
+      this.#older = this.#current;
+      this.#current = new Map();
+    }
   }
 }

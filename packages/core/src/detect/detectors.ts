@@ -28,6 +28,8 @@ export interface Detectors {
   afterVerified(address: ClientAddress, request: GuardRequest, auth: AuthContext<JWTPayload>): JwtGuardError | undefined;
   /** After a refusal: counts the forgery signals. */
   afterRefused(address: ClientAddress, code: ErrorCode): void;
+  /** How many tokens, probing addresses and blocked addresses are remembered (each at most maxEntries). */
+  sizes(): { tokens: number; addresses: number; blocked: number };
 }
 
 interface TokenUse {
@@ -220,6 +222,7 @@ export function createDetectors(
       if (forgeryProbe === undefined || address === UNKNOWN_ADDRESS || !FORGERY_SIGNALS.has(code)) return;
       countSignal(forgeryProbe, address, code);
     },
+    sizes: () => ({ tokens: tokens.size, addresses: probes.size, blocked: blocked.size }),
   };
 }
 
