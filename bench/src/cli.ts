@@ -1,6 +1,6 @@
 /**
  * `pnpm bench` (= `pnpm build`, then `node --expose-gc bin/run.mjs cli`): runs Part A (per-token
- * cost), Part B (HTTP), Part C (browser sessions) and Part D (NestJS), writes the markdown report to bench/REPORT.md and prints it. Flags:
+ * cost), Part B (HTTP), Part C (browser sessions), Part D (NestJS) and Part E (detectors), writes the markdown report to bench/REPORT.md and prints it. Flags:
  * {@link USAGE} (`--help`).
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { partAMarkdown, runPartA, type PartAOptions, type PartAResult } from './
 import { partBMarkdown, runPartB, type PartBOptions, type PartBResult } from './part-b.js';
 import { partCMarkdown, runPartC, type PartCOptions, type PartCResult } from './part-c.js';
 import { partDMarkdown, runPartD, type PartDOptions, type PartDResult } from './part-d.js';
+import { partEMarkdown, runPartE, type PartEOptions, type PartEResult } from './part-e.js';
 import { refreshMarkdown, runRefresh, type RefreshOptions, type RefreshRow } from './session-refresh.js';
 
 function positive(value: string | undefined, name: string): number | undefined {
@@ -39,11 +40,12 @@ function assertBuilt(): void {
 
 const USAGE = `pnpm bench [flags]   (or: pnpm --filter @jwt-guard/bench run bench [flags], after pnpm build)
   --quick             tiny durations: a smoke run (numbers meaningless); each HTTP run is 200 requests
-  --part A|B|C|D      only one part (default: all; C: browser sessions — the CSRF check's cost and the refresh endpoint's throughput, ~10 s;
-                      D: NestJS on Express and Fastify — bare, a hand-written guard (the floor) and jwt-guard, CPU per request, ~3 min)
+  --part A|B|C|D|E    only one part (default: all; C: browser sessions — the CSRF check's cost and the refresh endpoint's throughput, ~10 s;
+                      D: NestJS on Express and Fastify — bare, a hand-written guard (the floor) and jwt-guard, CPU per request, ~3 min;
+                      E: what the detectors add per request, ~5 s)
   --framework NAME    Part B: only express, koa or fastify (repeatable; default: all three)
   --duration S        seconds per HTTP run (default 1; --quick runs 200 requests instead)
-  --rounds N          rounds, every part (default A 5, B 5, C 9, D 5; quick A 2, B 1, C 2, D 1)
+  --rounds N          rounds, every part (default A 5, B 5, C 9, D 5, E 9; quick A 2, B 1, C 2, D 1, E 2)
   --repetitions N     Part D: repetitions per round, each running the three Nest apps once (default 4; quick 1)
   --batch-ms MS       Part A: target duration of one timed batch (default 120; quick 8)
   --warmup N          Parts B and D: warm-up requests per server (B: and token mode) (default 10000, at most 3 s; quick: none)
@@ -86,8 +88,8 @@ async function main(): Promise<void> {
   assertBuilt();
   const quick = values.quick;
   const partFlag = values.part?.toUpperCase();
-  if (partFlag !== undefined && !['A', 'B', 'C', 'D'].includes(partFlag)) throw new Error('--part must be A, B, C or D');
-  const parts = partFlag === undefined ? ['A', 'B', 'C', 'D'] : [partFlag];
+  if (partFlag !== undefined && !['A', 'B', 'C', 'D', 'E'].includes(partFlag)) throw new Error('--part must be A, B, C, D or E');
+  const parts = partFlag === undefined ? ['A', 'B', 'C', 'D', 'E'] : [partFlag];
   const rounds = positive(values.rounds, 'rounds');
   const pool = positive(values.pool, 'pool');
 
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
     connections: optionsB.connections,
     smokeRequests: optionsB.smokeRequests,
   };
+  const optionsE: PartEOptions = { rounds: Math.round(rounds ?? (quick ? 2 : 9)), iterations: quick ? 2_000 : 200_000 };
   const optionsRefresh: RefreshOptions = { clients: 32, duration: quick ? 0.2 : 3 };
   const out = path.resolve(values.out ?? path.join(BENCH_DIR, 'REPORT.md'));
 
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
   let resultC: PartCResult | undefined;
   let resultRefresh: RefreshRow[] | undefined;
   let resultD: PartDResult | undefined;
+  let resultE: PartEResult | undefined;
   if (parts.includes('A')) resultA = await runPartA(optionsA);
   if (parts.includes('B')) resultB = await runPartB(optionsB);
   if (parts.includes('C')) {
@@ -133,6 +137,7 @@ async function main(): Promise<void> {
     resultRefresh = await runRefresh(optionsRefresh);
   }
   if (parts.includes('D')) resultD = await runPartD(optionsD);
+  if (parts.includes('E')) resultE = await runPartE(optionsE);
   const seconds = (performance.now() - t0) / 1000;
 
   let commit = 'unknown';
@@ -159,12 +164,13 @@ async function main(): Promise<void> {
     ...(resultC === undefined ? [] : [partCMarkdown(resultC, optionsC)]),
     ...(resultRefresh === undefined ? [] : ['', refreshMarkdown(resultRefresh, optionsRefresh)]),
     ...(resultD === undefined ? [] : ['', partDMarkdown(resultD, optionsD)]),
+    ...(resultE === undefined ? [] : ['', partEMarkdown(resultE, optionsE)]),
   ].join('\n');
 
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, report);
   if (values.json !== undefined) {
-    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, optionsC, optionsRefresh, optionsD, partA: resultA, partB: resultB, partC: resultC, refresh: resultRefresh, partD: resultD }, null, 2));
+    writeFileSync(path.resolve(values.json), JSON.stringify({ started, commit, quick, seconds, optionsA, optionsB, optionsC, optionsRefresh, optionsD, optionsE, partA: resultA, partB: resultB, partC: resultC, refresh: resultRefresh, partD: resultD, partE: resultE }, null, 2));
   }
   process.stdout.write(`${report}\n`);
   log(`report written to ${path.relative(process.cwd(), out) || out} (${seconds.toFixed(0)} s)`);

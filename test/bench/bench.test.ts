@@ -48,6 +48,7 @@ interface Results {
     sameProcess: { framework: string; algorithm: string; bareRps: number; guardedRps: number; ratio: number; problems: number }[];
     notes: string[];
   };
+  partE: { rows: { label: string; cpuUs: number; addedUs: number }[]; budgetUs: number };
   partD: {
     rows: { platform: string; variant: string; label: string; rps: number; cpuUs: number; cpuToFloor: number; runs: number; problems: number }[];
     notes: string[];
@@ -181,5 +182,15 @@ describe('bench --quick', () => {
     }
     expect(Number.isFinite(rows.find((row) => row.variant === 'jwt-guard')!.cpuToFloor)).toBe(true);
     expect(table).toMatch(new RegExp(`jwt-guard ÷ floor, server CPU per request \\(target ≤ 1\\.05×\\): .*${platform} \\d+\\.\\d\\d×`));
+  });
+
+  it('Part E has the detector rows, each measured, and the verdict against the 0.3 µs budget', () => {
+    const table = section('## Part E: the detectors');
+    const labels = ['no detectors', 'tokenShared', 'tokenShared + forgeryProbe (block-client)', 'tokenShared with maxUserAgents'];
+    for (const label of labels) expect(table, label).toContain(`\n| ${label} |`);
+    expect(results.partE.rows.map((row) => row.label)).toEqual(labels);
+    for (const row of results.partE.rows) expect(row.cpuUs > 0 && Number.isFinite(row.addedUs), row.label).toBe(true);
+    expect(results.partE.budgetUs).toBe(0.3);
+    expect(table).toMatch(/Detectors on \(tokenShared, and tokenShared \+ forgeryProbe\): at most [+−]\d+\.\d{3} µs\/call — (within|\*\*over\*\*) the 0\.3 µs budget/);
   });
 });

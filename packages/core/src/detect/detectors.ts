@@ -5,7 +5,7 @@ import type { GuardRequest } from '../http/request.js';
 import type { AuthContext, JWTPayload } from '../options.js';
 import type { RevocationStore } from '../revocation/store.js';
 import { BoundedMap } from './bounded-map.js';
-import { stringFingerprint, tokenFingerprint } from './fingerprint.js';
+import { Fingerprint } from './fingerprint.js';
 import type { DetectionEvent, ResolvedDetect, ResolvedForgeryProbe, ResolvedTokenShared } from './options.js';
 
 /** The refusals a forged or tampered token gets; anything else (expired, wrong audience…) is an honest client's. */
@@ -33,6 +33,8 @@ export interface Detectors {
 }
 
 interface TokenUse {
+  /** The token's second hash: a use whose key matches but check does not is another token's. */
+  check: number;
   /** Distinct addresses within the window, with when each was last seen (ms). */
   addresses: string[];
   addressSeenAt: number[];
@@ -60,8 +62,9 @@ export function createDetectors(
   const resolve = detect.clientAddress ?? ((request: GuardRequest) => request.clientAddress?.());
   const blocks = tokenShared?.action === 'block_client' || forgeryProbe?.action === 'block_client';
   const tokens = new BoundedMap<number, TokenUse>(maxEntries);
+  const fingerprint = new Fingerprint();
   const probes = new BoundedMap<string, ProbeCount>(maxEntries);
-  /** Blocked addresses: until when (ms, performance.now()) and by which detector. */
+  /** Blocked addresses: until when (ms, Date.now(): cheaper per request than performance.now(), and windows are seconds long) and by which detector. */
   const blocked = new BoundedMap<string, { until: number; by: DetectionEvent['type'] }>(maxEntries);
 
   /** Why the last unknown address was unknown, for the hint. */
@@ -71,7 +74,7 @@ export function createDetectors(
   };
 
   function block(address: string, forMs: number, by: DetectionEvent['type']): JwtGuardError {
-    blocked.set(address, { until: performance.now() + forMs, by });
+    blocked.set(address, { until: Date.now() + forMs, by });
     return blockedError(forMs / 1000, by);
   }
 
@@ -137,11 +140,12 @@ export function createDetectors(
   }
 
   function countTokenUse(options: ResolvedTokenShared, address: string, request: GuardRequest, auth: AuthContext<JWTPayload>): JwtGuardError | undefined {
-    const now = performance.now();
-    const key = tokenFingerprint(auth.token);
+    const now = Date.now();
+    const { key, check } = fingerprint.ofToken(auth.token);
     let use = tokens.use(key);
-    if (use === undefined) {
-      use = { addresses: [], addressSeenAt: [], agents: [], agentSeenAt: [], trippedAt: 0, revoked: false };
+    if (use === undefined || use.check !== check) {
+      // A token not seen (or forgotten), or one whose key collides with another's: that one is forgotten.
+      use = { check, addresses: [], addressSeenAt: [], agents: [], agentSeenAt: [], trippedAt: 0, revoked: false };
       tokens.set(key, use);
     }
     if (use.revoked) return revokedError();
@@ -151,7 +155,7 @@ export function createDetectors(
     let newAgent = false;
     if (options.maxUserAgents !== undefined) {
       const agent = request.headers['user-agent'];
-      const agentKey = stringFingerprint(typeof agent === 'string' ? agent : '');
+      const agentKey = fingerprint.ofString(typeof agent === 'string' ? agent : '').key;
       newAgent = remember(use.agents, use.agentSeenAt, agentKey, now, since, options.maxUserAgents + 1);
     }
     const over = use.addresses.length > options.maxAddresses || (options.maxUserAgents !== undefined && use.agents.length > options.maxUserAgents);
@@ -163,7 +167,7 @@ export function createDetectors(
   }
 
   function countSignal(options: ResolvedForgeryProbe, address: string, code: ErrorCode): void {
-    const now = performance.now();
+    const now = Date.now();
     let count = probes.use(address);
     if (count === undefined || now - count.windowStart > options.windowMs) {
       count = { windowStart: now, signals: 0, reasons: {}, tripped: false };
@@ -209,7 +213,7 @@ export function createDetectors(
       }
       const entry = blocked.peek(address);
       if (entry === undefined) return undefined;
-      const leftMs = entry.until - performance.now();
+      const leftMs = entry.until - Date.now();
       if (leftMs > 0) return blockedError(leftMs / 1000, entry.by);
       blocked.delete(address);
       return undefined;
