@@ -220,7 +220,7 @@ export function resolveVerifierConfig(options: VerifierOptions, jwsOnly = false)
  * is seen (a function is called once for that); should it stop giving one later, `now` is NaN and
  * the claims check refuses every token (`clock_invalid`).
  */
-function clockOf(currentDate: VerifierOptions['currentDate']): () => number {
+export function clockOf(currentDate: VerifierOptions['currentDate']): () => number {
   if (currentDate === undefined) return () => Date.now() / 1000;
   if (currentDate instanceof Date) {
     if (!Number.isFinite(currentDate.getTime())) {

@@ -38,6 +38,7 @@ export { checkCsrf, csrfPolicy, type CsrfPolicy } from './http/csrf.js';
 export { checkCsrfFieldName, createCsrfToken, csrfTokenSigner, verifyCsrfToken, type CsrfTokenOptions, type CsrfTokenPolicy } from './http/csrf-token.js';
 export { answerRefusal, type RefusalSeam } from './http/on-error.js';
 export {
+  authLevelRequirement,
   claimRequirement,
   defineRouteChecks,
   notGuardedError,
@@ -45,8 +46,10 @@ export {
   scopeRequirement,
   type ClaimExpectation,
   type Requirement,
+  type RouteCheckClock,
   type RouteChecks,
 } from './http/authorization.js';
+export type { AuthLevel } from './http/auth-level.js';
 
 export type { KeyEvent } from './keys/key-events.js';
 export { secretFromEnv, type SecretEncoding, type SecretFromEnvOptions } from './keys/secret-from-env.js';

@@ -1,3 +1,5 @@
+import { clockOf } from '../config.js';
+import { durationToSeconds } from '../duration.js';
 import { configError, JwtGuardError } from '../errors.js';
 import { explainRefusal } from '../explanations.js';
 import type { AuthContext, JWTPayload, JwtGuardClaims, Verifier, VerifierOptions } from '../options.js';
@@ -9,6 +11,7 @@ import { cacheLookupOf } from '../token-cache.js';
 import { assertOnePlace, bearerCandidate, fromAuthorizationHeader, missingTokenFacts, placeOf, type TokenGetter } from './token-extraction.js';
 import { callHook } from '../call-hook.js';
 import { pathOf, type RejectedEvent, type VerifiedEvent } from './guard-events.js';
+import type { RouteCheckClock } from './authorization.js';
 
 export type { RejectedEvent, VerifiedEvent } from './guard-events.js';
 
@@ -78,6 +81,8 @@ export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
   readonly readsBody: boolean;
   /** Shapes a refusal made after authentication (scope, claim) like the guard's own, and reports it. */
   refuse: (request: GuardRequest, error: JwtGuardError) => JwtGuardError;
+  /** The verifier's clock and `clockTolerance`, which adapters hand to route checks (`requireAuthLevel({ maxAge })`). */
+  readonly clock: RouteCheckClock;
 }
 
 const PREFLIGHT: GuardOutcome<never> = Object.freeze({ type: 'preflight' });
@@ -111,6 +116,11 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     throw configError('realm must be a string without quotes, backslashes or line breaks.');
   }
   const allowPreflight = options.allowPreflight ?? true;
+  // The verifier's own reading of currentDate and clockTolerance (both checked by createVerifier above).
+  const clock: RouteCheckClock = Object.freeze({
+    now: clockOf(options.currentDate),
+    clockTolerance: options.clockTolerance === undefined ? 0 : durationToSeconds(options.clockTolerance, 'clockTolerance'),
+  });
   // With the default Bearer header, a reused token is looked up in the cache before the header's
   // syntax is checked: the check reads every character, the lookup only the token's end.
   const cachedNow = getToken === fromAuthorizationHeader ? cacheLookupOf(verifier) : undefined;
@@ -219,6 +229,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     verifier,
     authenticate,
     readsBody: csrfToken?.fieldName !== undefined,
+    clock,
     refuse(request, error) {
       const shaped = error.withRealm(realm);
       report(request, shaped, performance.now(), false);
