@@ -1,4 +1,4 @@
-import { clockOf } from '../config.js';
+import { readClock } from '../config.js';
 import { durationToSeconds } from '../duration.js';
 import { configError, JwtGuardError } from '../errors.js';
 import { explainRefusal } from '../explanations.js';
@@ -118,7 +118,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   const allowPreflight = options.allowPreflight ?? true;
   // The verifier's own reading of currentDate and clockTolerance (both checked by createVerifier above).
   const clock: RouteCheckClock = Object.freeze({
-    now: clockOf(options.currentDate),
+    now: readClock(options.currentDate),
     clockTolerance: options.clockTolerance === undefined ? 0 : durationToSeconds(options.clockTolerance, 'clockTolerance'),
   });
   // With the default Bearer header, a reused token is looked up in the cache before the header's
