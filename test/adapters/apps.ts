@@ -38,7 +38,8 @@ export interface TestApp {
  * - GET /mfa: step-up (RFC 9470), acr phr or phrh; GET /recent-login: auth_time at most 5 min old;
  *   GET /transfer: both, acr phrh and auth_time at most 300 s old (STEP_UP below)
  * - GET /mutate: any valid token; the handler tries to grant itself `admin` (scope and role claim) on
- *   its own `auth`, as a careless handler might — what it changes must never reach another request
+ *   its own `auth`, as a careless handler might (and a strong, fresh `acr` / `auth_time`) — what it
+ *   changes must never reach another request
  * Every handler answers `{ sub, scopes }` or `{ anonymous, reason }`, so success bodies compare too.
  * Each app has an error handler (what an `onError` hands on ends there): a `JwtGuardError` is
  * answered like the guard's own refusal, anything else with `500 {"error":"server_error"}`.
@@ -99,6 +100,17 @@ export function tamperWith(auth: { payload: Record<string, unknown>; scopes: Rea
   }
   try {
     auth.payload.role = 'admin';
+  } catch {
+    // frozen
+  }
+  // And steps itself up: a strong, fresh authentication (what requireAuthLevel reads).
+  try {
+    auth.payload.acr = 'phrh';
+  } catch {
+    // frozen
+  }
+  try {
+    auth.payload.auth_time = Math.floor(Date.now() / 1000);
   } catch {
     // frozen
   }
