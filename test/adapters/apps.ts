@@ -35,12 +35,22 @@ export interface TestApp {
  * - GET /reports: any of reports:read, admin
  * - GET /admin: claim role = admin
  * - GET /constructor-claim: claim `constructor` must be present (a name every object inherits)
+ * - GET /mfa: step-up (RFC 9470), acr phr or phrh; GET /recent-login: auth_time at most 5 min old;
+ *   GET /transfer: both, acr phrh and auth_time at most 300 s old (STEP_UP below)
  * - GET /mutate: any valid token; the handler tries to grant itself `admin` (scope and role claim) on
- *   its own `auth`, as a careless handler might — what it changes must never reach another request
+ *   its own `auth`, as a careless handler might (and a strong, fresh `acr` / `auth_time`) — what it
+ *   changes must never reach another request
  * Every handler answers `{ sub, scopes }` or `{ anonymous, reason }`, so success bodies compare too.
  * Each app has an error handler (what an `onError` hands on ends there): a `JwtGuardError` is
  * answered like the guard's own refusal, anything else with `500 {"error":"server_error"}`.
  */
+/** The step-up routes' requirements, one `requireAuthLevel` argument per route, the same on every framework. */
+export const STEP_UP = {
+  mfa: { acr: ['phr', 'phrh'] },
+  recentLogin: { maxAge: '5m' },
+  transfer: { acr: 'phrh', maxAge: 300 },
+} as const;
+
 export interface AppOptions {
   /** Register the framework's cookie parser (cookie-parser, @fastify/cookie) before the guard. Default true. */
   cookieParser?: boolean;
@@ -99,10 +109,21 @@ export function tamperWith(auth: { payload: Record<string, unknown>; scopes: Rea
   } catch {
     // frozen
   }
+  // And steps itself up: a strong, fresh authentication (what requireAuthLevel reads).
+  try {
+    auth.payload.acr = 'phrh';
+  } catch {
+    // frozen
+  }
+  try {
+    auth.payload.auth_time = Math.floor(Date.now() / 1000);
+  } catch {
+    // frozen
+  }
 }
 
 function expressApp(options: GuardOptions, withCookies: boolean, trustProxy: boolean) {
-  const { jwtGuard, requireScope, requireAnyScope, requireClaim } = expressGuard;
+  const { jwtGuard, requireScope, requireAnyScope, requireClaim, requireAuthLevel } = expressGuard;
   const app = express();
   if (trustProxy) app.set('trust proxy', 'loopback');
   if (withCookies) app.use(cookieParser());
@@ -123,6 +144,9 @@ function expressApp(options: GuardOptions, withCookies: boolean, trustProxy: boo
   app.get('/reports', requireAnyScope('reports:read', 'admin'), reply);
   app.get('/admin', requireClaim('role', 'admin'), reply);
   app.get('/constructor-claim', requireClaim('constructor', (value) => value != null), reply);
+  app.get('/mfa', requireAuthLevel(STEP_UP.mfa), reply);
+  app.get('/recent-login', requireAuthLevel(STEP_UP.recentLogin), reply);
+  app.get('/transfer', requireAuthLevel(STEP_UP.transfer), reply);
   app.get('/mutate', (req, res) => {
     tamperWith(req.auth);
     reply(req, res);
@@ -138,7 +162,7 @@ function expressApp(options: GuardOptions, withCookies: boolean, trustProxy: boo
 }
 
 function koaApp(options: GuardOptions, trustProxy: boolean) {
-  const { jwtGuard, requireScope, requireAnyScope, requireClaim } = koaGuard;
+  const { jwtGuard, requireScope, requireAnyScope, requireClaim, requireAuthLevel } = koaGuard;
   const app = new Koa({ proxy: trustProxy });
   app.use(async (ctx, next) => {
     try {
@@ -170,6 +194,9 @@ function koaApp(options: GuardOptions, trustProxy: boolean) {
   router.get('/reports', requireAnyScope('reports:read', 'admin'), reply);
   router.get('/admin', requireClaim('role', 'admin'), reply);
   router.get('/constructor-claim', requireClaim('constructor', (value) => value != null), reply);
+  router.get('/mfa', requireAuthLevel(STEP_UP.mfa), reply);
+  router.get('/recent-login', requireAuthLevel(STEP_UP.recentLogin), reply);
+  router.get('/transfer', requireAuthLevel(STEP_UP.transfer), reply);
   router.get('/mutate', (ctx) => {
     tamperWith(ctx.state.auth);
     reply(ctx);
@@ -182,7 +209,7 @@ function koaApp(options: GuardOptions, trustProxy: boolean) {
 }
 
 async function fastifyApp(options: GuardOptions, withCookies: boolean, trustProxy: boolean) {
-  const { jwtGuard, requireScope, requireAnyScope, requireClaim } = fastifyGuard;
+  const { jwtGuard, requireScope, requireAnyScope, requireClaim, requireAuthLevel } = fastifyGuard;
   const app = Fastify(trustProxy ? { trustProxy: '127.0.0.1' } : {});
   app.setErrorHandler((error, _request, reply) => {
     const answer = errorAnswer(error);
@@ -205,6 +232,9 @@ async function fastifyApp(options: GuardOptions, withCookies: boolean, trustProx
     api.get('/constructor-claim', { preHandler: requireClaim('constructor', (value) => value != null) }, async (request) =>
       describeAuth(request.auth, request.authError),
     );
+    for (const [path, level] of [['/mfa', STEP_UP.mfa], ['/recent-login', STEP_UP.recentLogin], ['/transfer', STEP_UP.transfer]] as const) {
+      api.get(path, { preHandler: requireAuthLevel(level) }, async (request) => describeAuth(request.auth, request.authError));
+    }
     api.get('/mutate', async (request) => {
       tamperWith(request.auth);
       return describeAuth(request.auth, request.authError);

@@ -22,10 +22,12 @@ export type ConfigName =
   | 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
   | 'RS256-jwksUri' | 'RS256-realm' | 'RS256-at+jwt' | 'RS256-optional' | 'RS256-anonymous'
   | 'RS256-cookie' | 'RS256-cookie-origins' | 'RS256-cookie-samesite' | 'RS256-cookie-nocsrf' | 'RS256-cookie-token' | 'RS256-cookie-form'
-  | 'dead-jwksUri' | 'RS256-revocation';
+  | 'dead-jwksUri' | 'RS256-revocation' | 'RS256-fixed-clock';
 
 /** The one origin the 'RS256-cookie-origins' guard trusts. */
 export const APP_ORIGIN = 'https://app.example.com';
+/** The 'RS256-fixed-clock' guard's time (currentDate), in seconds: 2030-01-01T00:00:00Z, years from the machine's. */
+export const FIXED_NOW = Date.UTC(2030, 0, 1) / 1000;
 /** The 'RS256-cookie-token' guard's CSRF token secret. */
 const CSRF_TOKEN_SECRET = 'Tq4mW9zR2vX7cB1nL6kJ3hG8fD5sA0pE';
 
@@ -46,6 +48,7 @@ export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
     case 'RS256-cookie-token': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { token: { secret: CSRF_TOKEN_SECRET } } };
     case 'RS256-cookie-form': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { token: { secret: CSRF_TOKEN_SECRET, fieldName: '_csrf' } } };
     case 'RS256-revocation': return { ...rs.verifierOptions(), revocation: { store: fx.revocationStore } };
+    case 'RS256-fixed-clock': return { ...rs.verifierOptions(), currentDate: new Date(FIXED_NOW * 1000) };
     case 'dead-jwksUri': return { ...rs.verifierOptions(), jwks: undefined, jwksUri: fx.deadJwksUri, algorithms: ['RS256'] };
   }
 }
@@ -96,6 +99,13 @@ const me = async (token: Promise<string> | string): Promise<CaseRequest> => ({ p
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
 const invalidToken = (description: string) => `Bearer error="invalid_token", error_description="${description}"`;
+/** The challenge of a requireAuthLevel refusal (RFC 9470 §3), its parameters after the description. */
+const stepUp = (params: string, realm = '') =>
+  `Bearer ${realm}error="insufficient_user_authentication", error_description="The request requires a stronger or more recent authentication of the user.", ${params}`;
+const STEP_UP_REFUSED = { status: 401, code: 'insufficient_user_authentication' } as const;
+/** A request to a step-up route with an RS256 token carrying `claims` (acr, auth_time). */
+const stepUpRequest = async (fx: Fixtures, path: string, claims: Record<string, unknown>) => me(fx.issuers.RS256.sign(claims)).then((req) => ({ ...req, path }));
+const secondsAgo = (seconds: number) => Math.floor(Date.now() / 1000) - seconds;
 
 /** Re-signs a token's header and payload with HMAC under `secret`: the classic alg-confusion forgery. */
 function hmacForgery(header: object, payload: object, secret: string | Uint8Array): string {
@@ -135,6 +145,24 @@ export const CASES: Case[] = [
   { name: 'any-of scopes: none is 403 listing them', config: 'RS256', request: async (fx) => ({ path: '/reports', headers: bearer(await fx.issuers.RS256.tokenWithScopes('orders:read')) }), status: 403, code: 'insufficient_scope', wwwAuthenticate: /scope="reports:read admin"$/ },
   { name: 'claim check passes', config: 'RS256', request: async (fx) => ({ path: '/admin', headers: bearer(await fx.issuers.RS256.sign({ role: 'admin' })) }), status: 200, body: VALID_BODY },
   { name: 'claim check fails with 403, not 401', config: 'RS256', request: async (fx) => ({ path: '/admin', headers: bearer(await fx.issuers.RS256.sign({ role: 'user' })) }), status: 403, code: 'claim_mismatch', wwwAuthenticate: /^Bearer error="insufficient_scope"/ },
+
+  // Step-up authentication (RFC 9470): requireAuthLevel on /mfa (acr phr or phrh), /recent-login (maxAge 5m), /transfer (acr phrh and maxAge 300).
+  { name: 'step-up: an accepted acr passes', config: 'RS256', request: (fx) => stepUpRequest(fx, '/mfa', { acr: 'phrh' }), status: 200, body: VALID_BODY },
+  { name: 'step-up: another acr is 401 insufficient_user_authentication with acr_values', config: 'RS256', request: (fx) => stepUpRequest(fx, '/mfa', { acr: 'pwd' }), ...STEP_UP_REFUSED, wwwAuthenticate: stepUp('acr_values="phr phrh"') },
+  { name: 'step-up: a token without acr never satisfies acr', config: 'RS256', request: (fx) => stepUpRequest(fx, '/mfa', {}), ...STEP_UP_REFUSED, wwwAuthenticate: stepUp('acr_values="phr phrh"') },
+  { name: 'step-up: an acr that is not a string never satisfies acr', config: 'RS256', request: (fx) => stepUpRequest(fx, '/mfa', { acr: ['phr'] }), ...STEP_UP_REFUSED },
+  { name: 'step-up: a recent authentication passes maxAge', config: 'RS256', request: (fx) => stepUpRequest(fx, '/recent-login', { auth_time: secondsAgo(60) }), status: 200, body: VALID_BODY },
+  { name: 'step-up: an authentication older than maxAge is 401 with max_age in seconds', config: 'RS256', request: (fx) => stepUpRequest(fx, '/recent-login', { auth_time: secondsAgo(3600) }), ...STEP_UP_REFUSED, wwwAuthenticate: stepUp('max_age="300"') },
+  { name: 'step-up: a token without auth_time fails maxAge', config: 'RS256', request: (fx) => stepUpRequest(fx, '/recent-login', {}), ...STEP_UP_REFUSED, wwwAuthenticate: stepUp('max_age="300"') },
+  { name: 'step-up: an auth_time in the future fails maxAge', config: 'RS256', request: (fx) => stepUpRequest(fx, '/recent-login', { auth_time: secondsAgo(-3600) }), ...STEP_UP_REFUSED },
+  { name: 'step-up: acr and maxAge both met pass', config: 'RS256', request: (fx) => stepUpRequest(fx, '/transfer', { acr: 'phrh', auth_time: secondsAgo(60) }), status: 200, body: VALID_BODY },
+  { name: 'step-up: the right acr but an old authentication announces both', config: 'RS256', request: (fx) => stepUpRequest(fx, '/transfer', { acr: 'phrh', auth_time: secondsAgo(3600) }), ...STEP_UP_REFUSED, wwwAuthenticate: stepUp('acr_values="phrh", max_age="300"') },
+  { name: 'step-up: a recent authentication with a weaker acr announces both', config: 'RS256', request: (fx) => stepUpRequest(fx, '/transfer', { acr: 'phr', auth_time: secondsAgo(60) }), ...STEP_UP_REFUSED, wwwAuthenticate: stepUp('acr_values="phrh", max_age="300"') },
+  { name: 'step-up: the realm is announced on the challenge', config: 'RS256-realm', request: (fx) => stepUpRequest(fx, '/mfa', { acr: 'pwd' }), ...STEP_UP_REFUSED, wwwAuthenticate: stepUp('acr_values="phr phrh"', 'realm="orders-api", ') },
+  { name: 'step-up: maxAge is timed by the guard clock (currentDate), not the machine', config: 'RS256-fixed-clock', request: (fx) => stepUpRequest(fx, '/recent-login', { iat: FIXED_NOW - 60, exp: FIXED_NOW + 600, auth_time: FIXED_NOW - 60 }), status: 200, body: VALID_BODY },
+  { name: 'step-up: an authentication older than maxAge by the guard clock is refused', config: 'RS256-fixed-clock', request: (fx) => stepUpRequest(fx, '/recent-login', { iat: FIXED_NOW - 60, exp: FIXED_NOW + 600, auth_time: FIXED_NOW - 301 }), ...STEP_UP_REFUSED, wwwAuthenticate: stepUp('max_age="300"') },
+  { name: 'step-up: an anonymous request to a step-up route is 401 token_missing', config: 'RS256-optional', request: () => ({ path: '/transfer' }), status: 401, code: 'token_missing', wwwAuthenticate: 'Bearer' },
+  { name: 'step-up: an invalid token on a step-up route keeps its own reason', config: 'RS256-anonymous', request: async (fx) => ({ path: '/mfa', headers: bearer(await fx.issuers.RS256.expiredToken({ acr: 'phrh' })) }), status: 401, code: 'token_expired' },
 
   // No token, other schemes, malformed requests (RFC 6750 §3.1).
   { name: 'no token: 401 with a bare challenge', config: 'RS256', request: () => ({ path: '/me' }), status: 401, code: 'token_missing', wwwAuthenticate: 'Bearer' },

@@ -161,6 +161,20 @@ const CASES: HintCase[] = [
     request: (fx) => bearer(fx.rs.sign({ role: 'user' }), '/admin'),
     hint: /^a requireClaim check failed: the token's "role" is "user" but "admin" is required; /,
   },
+  {
+    name: 'a step-up route and a weaker acr',
+    code: 'insufficient_user_authentication',
+    options: (fx) => fx.rs.verifierOptions(),
+    request: (fx) => bearer(fx.rs.sign({ acr: 'pwd' }), '/mfa'),
+    hint: /^the token's acr is "pwd" but "phr" or "phrh" is required; the client should send the user to the authorization server again/,
+  },
+  {
+    name: 'a step-up route and an old authentication',
+    code: 'insufficient_user_authentication',
+    options: (fx) => fx.rs.verifierOptions(),
+    request: (fx) => bearer(fx.rs.sign({ auth_time: now() - 3600 }), '/recent-login'),
+    hint: /^the user authenticated 1 h ago, more than maxAge \(5 min\) ago; /,
+  },
   { name: '"Bearer" without a token', code: 'invalid_request', options: (fx) => fx.rs.verifierOptions(), request: async () => ({ path: '/me', headers: { authorization: 'Bearer' } }), hint: /the request is malformed \(The Authorization header is malformed; expected "Bearer <token>"\.\)/ },
   {
     name: 'a token in the header and the query',

@@ -8,8 +8,8 @@ import { BaseExceptionFilter, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type express from 'express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { JwtGuardModule, Public, RequireAnyScope, RequireClaim, RequireScope, type JwtGuardModuleOptions } from '@jwt-guard/nestjs';
-import { describeAuth, errorAnswer, tamperWith, type TestApp } from '../adapters/apps.js';
+import { JwtGuardModule, Public, RequireAnyScope, RequireAuthLevel, RequireClaim, RequireScope, type JwtGuardModuleOptions } from '@jwt-guard/nestjs';
+import { describeAuth, errorAnswer, STEP_UP, tamperWith, type TestApp } from '../adapters/apps.js';
 
 export type NestPlatform = 'express' | 'fastify';
 
@@ -27,6 +27,9 @@ class OrdersController {
   @Get('reports') @RequireAnyScope('reports:read', 'admin') reports(@Req() req: GuardedRequest) { return describeAuth(req.auth, req.authError); }
   @Get('admin') @RequireClaim('role', 'admin') admin(@Req() req: GuardedRequest) { return describeAuth(req.auth, req.authError); }
   @Get('constructor-claim') @RequireClaim('constructor', (value) => value != null) constructorClaim(@Req() req: GuardedRequest) { return describeAuth(req.auth, req.authError); }
+  @Get('mfa') @RequireAuthLevel(STEP_UP.mfa) mfa(@Req() req: GuardedRequest) { return describeAuth(req.auth, req.authError); }
+  @Get('recent-login') @RequireAuthLevel(STEP_UP.recentLogin) recentLogin(@Req() req: GuardedRequest) { return describeAuth(req.auth, req.authError); }
+  @Get('transfer') @RequireAuthLevel(STEP_UP.transfer) transfer(@Req() req: GuardedRequest) { return describeAuth(req.auth, req.authError); }
   @Get('mutate') mutate(@Req() req: GuardedRequest) {
     tamperWith(req.auth);
     return describeAuth(req.auth, req.authError);

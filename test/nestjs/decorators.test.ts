@@ -5,7 +5,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
-import { Auth, JwtGuard, JwtGuardModule, Public, RequireAnyScope, RequireClaim, RequireScope, type AuthContext } from '@jwt-guard/nestjs';
+import { Auth, JwtGuard, JwtGuardModule, Public, RequireAnyScope, RequireAuthLevel, RequireClaim, RequireScope, type AuthContext } from '@jwt-guard/nestjs';
 import { createTestIssuer, type TestIssuer } from '@jwt-guard/testing';
 import { startNestApp, type NestPlatform } from './app.js';
 import type { TestApp } from '../adapters/apps.js';
@@ -126,6 +126,51 @@ describe.each<NestPlatform>(['express', 'fastify'])('nest-%s', (platform) => {
   it('a decorator with an invalid scope fails when the class is defined, with the core message', () => {
     expect(() => RequireScope('orders:read orders:write')).toThrow(/Pass each scope as its own argument: requireScope\('orders:read', 'orders:write'\)/);
     expect(() => RequireAnyScope()).toThrow(/needs at least one scope/);
+  });
+
+  it('@RequireAuthLevel on a class and a handler: both apply, timed by the guard clock, with the step-up challenge', async () => {
+    @Controller('bank')
+    @RequireAuthLevel({ acr: ['phr', 'phrh'] })
+    class BankController {
+      @Get('balance') balance(@Auth() auth: AuthContext) { return who(auth); }
+      @Get('transfer') @RequireAuthLevel({ maxAge: '5m' }) transfer(@Auth() auth: AuthContext) { return who(auth); }
+      @Get('rates') @Public() rates() { return { open: true }; }
+    }
+    // The guard's clock is years from the machine's: a maxAge timed by the system clock would refuse every token.
+    const now = Date.UTC(2030, 0, 1) / 1000;
+    const local = await startNestApp(platform, { guard: { ...issuer.verifierOptions(), currentDate: new Date(now * 1000) }, controllers: [BankController] });
+    const tokenWith = (claims: Record<string, unknown>) => issuer.sign({ iat: now - 10, exp: now + 600, ...claims });
+    const get = async (path: string, claims?: Record<string, unknown>) => {
+      const pending = request(local.server).get(path);
+      return claims === undefined ? pending : pending.set('authorization', `Bearer ${await tokenWith(claims)}`);
+    };
+    const challenge = (params: string) =>
+      `Bearer error="insufficient_user_authentication", error_description="The request requires a stronger or more recent authentication of the user.", ${params}`;
+    try {
+      expect((await get('/bank/balance', { acr: 'phr' })).body).toEqual(user());
+      const weak = await get('/bank/balance', { acr: 'pwd' });
+      expect([weak.status, weak.body.error, weak.headers['www-authenticate']]).toEqual([401, 'insufficient_user_authentication', challenge('acr_values="phr phrh"')]);
+      expect((await get('/bank/transfer', { acr: 'phrh', auth_time: now - 60 })).body).toEqual(user());
+      // The class's requirement is checked first: a weak acr is refused with its challenge, whatever auth_time says.
+      const both = await get('/bank/transfer', { acr: 'pwd', auth_time: now - 60 });
+      expect([both.status, both.headers['www-authenticate']]).toEqual([401, challenge('acr_values="phr phrh"')]);
+      const old = await get('/bank/transfer', { acr: 'phr', auth_time: now - 301 });
+      expect([old.status, old.body.error, old.headers['www-authenticate']]).toEqual([401, 'insufficient_user_authentication', challenge('max_age="300"')]);
+      const noAuthTime = await get('/bank/transfer', { acr: 'phr' });
+      expect(noAuthTime.headers['www-authenticate']).toBe(challenge('max_age="300"'));
+      const anonymous = await get('/bank/transfer');
+      expect([anonymous.status, anonymous.body.error, anonymous.headers['www-authenticate']]).toEqual([401, 'token_missing', 'Bearer']);
+      // A handler's @Public drops the class's step-up, as it drops its scopes.
+      expect((await get('/bank/rates')).body).toEqual({ open: true });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('@RequireAuthLevel with a misconfiguration fails when the class is defined, with the core message', () => {
+    expect(() => RequireAuthLevel({})).toThrow(/requireAuthLevel\(\) needs acr .*, maxAge .*, or both/);
+    expect(() => RequireAuthLevel({ acr: [] })).toThrow(/acr is an empty list/);
+    expect(() => RequireAuthLevel({ maxAge: -5 })).toThrow(/maxAge must be a non-negative number of seconds/);
   });
 
   it('globalGuard: false guards only what @UseGuards(JwtGuard) covers', async () => {

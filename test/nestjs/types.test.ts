@@ -4,7 +4,7 @@
  */
 import { Controller, Get } from '@nestjs/common';
 import { describe, expectTypeOf, it } from 'vitest';
-import { Auth, JwtGuardModule, Public, RequireClaim, RequireScope, type AuthContext, type JwtGuardModuleOptions, type VerifiedEvent } from '@jwt-guard/nestjs';
+import { Auth, JwtGuardModule, Public, RequireAuthLevel, RequireClaim, RequireScope, type AuthContext, type JwtGuardModuleOptions, type VerifiedEvent } from '@jwt-guard/nestjs';
 
 type OrderClaims = {
   sub: string;
@@ -40,6 +40,8 @@ describe('@jwt-guard/nestjs types', () => {
       Public({ optional: true });
       // @ts-expect-error requireClaim needs an expected value
       RequireClaim('role');
+      // @ts-expect-error requireAuthLevel takes { acr, maxAge }, not an acr string
+      RequireAuthLevel('phr');
     };
     expectTypeOf(RequireClaim).toBeCallableWith('role', (value: unknown) => value === 'admin');
   });

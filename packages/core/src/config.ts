@@ -221,12 +221,12 @@ export function resolveVerifierConfig(options: VerifierOptions, jwsOnly = false)
  * the claims check refuses every token (`clock_invalid`).
  */
 function clockOf(currentDate: VerifierOptions['currentDate']): () => number {
-  if (currentDate === undefined) return () => Date.now() / 1000;
+  if (currentDate === undefined) return readClock(currentDate);
   if (currentDate instanceof Date) {
     if (!Number.isFinite(currentDate.getTime())) {
       throw configError('currentDate is an Invalid Date (new Date() of something that is not a date?): give a valid Date, or remove currentDate to use the system clock.');
     }
-    return () => currentDate.getTime() / 1000;
+    return readClock(currentDate);
   }
   if (typeof currentDate !== 'function') throw configError('currentDate must be a Date or a function returning a Date.');
   let first: unknown;
@@ -240,6 +240,16 @@ function clockOf(currentDate: VerifierOptions['currentDate']): () => number {
     const what = first instanceof Date ? 'an Invalid Date' : first === undefined || first === null ? String(first) : `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
     throw configError(`currentDate() returned ${what} at start-up: it must return the current time as a valid Date.`);
   }
+  return readClock(currentDate);
+}
+
+/**
+ * The reading of a `currentDate` the verifier has already checked (`clockOf`), without calling it
+ * again: for the guard's route checks, which must tell the time as the verifier does.
+ */
+export function readClock(currentDate: VerifierOptions['currentDate']): () => number {
+  if (currentDate === undefined) return () => Date.now() / 1000;
+  if (currentDate instanceof Date) return () => currentDate.getTime() / 1000;
   return () => {
     let date: unknown;
     try {

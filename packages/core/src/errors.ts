@@ -30,6 +30,12 @@ export const ERROR_CODES = {
   /** A `requireClaim` check failed: the token is valid but does not grant this. */
   claim_mismatch: { status: 403, bearerError: 'insufficient_scope' },
   /**
+   * A `requireAuthLevel` check failed (RFC 9470): the user's authentication behind the token is too
+   * weak (`acr`) or too old (`auth_time`). A 401 whose challenge carries `acr_values` / `max_age`,
+   * so the client sends the user back to the authorization server to authenticate again.
+   */
+  insufficient_user_authentication: { status: 401, bearerError: 'insufficient_user_authentication' },
+  /**
    * An unsafe request (POST, PUT…) with the token in a cookie came from another site, or could not
    * show it did not (no `Sec-Fetch-Site: same-origin`, no trusted `Origin`). Not a token problem:
    * no `WWW-Authenticate` challenge is sent.
@@ -67,6 +73,10 @@ export interface JwtGuardErrorOptions {
   hint?: string;
   /** Scopes the route required, for `insufficient_scope`. */
   requiredScopes?: readonly string[];
+  /** The `acr` values the route accepts, for `insufficient_user_authentication` (RFC 9470 `acr_values`). */
+  acrValues?: readonly string[];
+  /** Seconds an authentication may be old, for `insufficient_user_authentication` (RFC 9470 `max_age`). */
+  maxAge?: number;
   /** The `realm` to announce in `WWW-Authenticate`. */
   realm?: string;
   /** Request headers the refusal depended on, for the response's `Vary` (the CSRF check's). */
@@ -103,6 +113,10 @@ export class JwtGuardError extends Error {
   /** Developer-facing detail (for logs), e.g. "this looks like a JWE". Never sent to the client. */
   readonly hint: string | undefined;
   readonly requiredScopes: readonly string[] | undefined;
+  /** The `acr` values a `requireAuthLevel` route accepts, announced as `acr_values`. */
+  readonly acrValues: readonly string[] | undefined;
+  /** The seconds a `requireAuthLevel` route allows since the user authenticated, announced as `max_age`. */
+  readonly maxAge: number | undefined;
   readonly realm: string | undefined;
   /** Request headers this refusal depended on, sent in `Vary` (`Origin, Sec-Fetch-Site` once the CSRF check ran). */
   readonly vary: string | undefined;
@@ -116,6 +130,8 @@ export class JwtGuardError extends Error {
     this.status = ERROR_CODES[code].status;
     this.hint = options.hint;
     this.requiredScopes = options.requiredScopes;
+    this.acrValues = options.acrValues;
+    this.maxAge = options.maxAge;
     this.realm = options.realm;
     this.vary = options.vary;
     this.retryAfter = options.retryAfter;
@@ -143,6 +159,9 @@ export class JwtGuardError extends Error {
       if (this.requiredScopes && this.requiredScopes.length > 0) {
         params.push(`scope="${quotedStringSafe(this.requiredScopes.join(' '))}"`);
       }
+      // RFC 9470 §3: what the user's authentication must be, so the client can ask for it.
+      if (this.acrValues && this.acrValues.length > 0) params.push(`acr_values="${quotedStringSafe(this.acrValues.join(' '))}"`);
+      if (this.maxAge !== undefined) params.push(`max_age="${this.maxAge}"`);
     }
     return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
   }
@@ -174,6 +193,8 @@ function copyWith(error: JwtGuardError, changes: Pick<JwtGuardErrorOptions, 'rea
   return new JwtGuardError(error.code, error.message, {
     hint: error.hint,
     requiredScopes: error.requiredScopes,
+    acrValues: error.acrValues,
+    maxAge: error.maxAge,
     realm: error.realm,
     vary: error.vary,
     retryAfter: error.retryAfter,

@@ -49,6 +49,10 @@ export interface RefusalFacts {
   scopeMode?: 'all' | 'any' | undefined;
   /** The token's scopes, as read by the verifier. */
   grantedScopes?: readonly string[] | undefined;
+  /** An `insufficient_user_authentication`: the `acr` values the route accepts. */
+  acrValues?: readonly string[] | undefined;
+  /** An `insufficient_user_authentication`: seconds the route allows since the user authenticated. */
+  maxAge?: number | undefined;
   /** A `claim_mismatch`: what the route requires, in words. */
   expected?: string | undefined;
   /** The refusal's own detail (a lower-level hint or message), for codes whose cause it names. */
@@ -211,6 +215,7 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
   },
   claim_mismatch: (f) =>
     `a requireClaim check failed${f.claim === undefined ? '' : `: the token's ${showValue(f.claim)} is ${showValue(f.payload?.[f.claim])}`}${f.expected === undefined ? '' : ` but ${f.expected} is required`}; the token is valid but does not grant this.`,
+  insufficient_user_authentication: (f) => explainAuthLevel(f),
   csrf_check_failed: (f) => explainCsrf(f.csrf),
   client_blocked: (f) =>
     `the client's address is refused for a while by a detector (${f.detail ?? 'detect'}); find out why it tripped (onDetection), or lower respond to 'none' if honest clients trip it.`,
@@ -223,6 +228,32 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
     'the clock (currentDate) gave no valid time, so no token can be checked for expiry; give currentDate a valid Date, or remove it to use the system clock.',
   config_invalid: (f) => `${(f.detail ?? 'the options cannot be made safe').replace(/^jwt-guard configuration: /, '')} (fix the options, not the token).`,
 };
+
+/**
+ * A `requireAuthLevel` refusal: which of `acr` and `auth_time` fell short, with the token's values
+ * (claim values only, escaped), and what the client does — send the user to authenticate again.
+ */
+function explainAuthLevel(f: RefusalFacts): string {
+  const payload = f.payload ?? {};
+  const reasons: string[] = [];
+  const acr = payload.acr;
+  if (f.acrValues !== undefined && !(typeof acr === 'string' && f.acrValues.includes(acr))) {
+    reasons.push(`the token's acr is ${showValue(acr)} but ${f.acrValues.map(showValue).join(' or ')} is required`);
+  }
+  const authTime = payload.auth_time;
+  if (f.maxAge !== undefined) {
+    const tolerance = f.clockTolerance ?? 0;
+    if (typeof authTime !== 'number' || !Number.isFinite(authTime)) {
+      reasons.push(`the token's auth_time is ${showValue(authTime)}, not the time the user authenticated (maxAge needs it)`);
+    } else if (f.now !== undefined && authTime > f.now + tolerance) {
+      reasons.push(`the token's auth_time is ${relative(authTime, f.now)} (in the future; check the issuer's clock, or set a small clockTolerance)`);
+    } else if (f.now === undefined || f.now - authTime - tolerance > f.maxAge) {
+      reasons.push(`the user authenticated ${relative(authTime, f.now)}, more than maxAge (${humanSpan(f.maxAge)}) ago`);
+    }
+  }
+  const what = reasons.length === 0 ? 'the user authentication behind the token is not what the route requires' : reasons.join(', and ');
+  return `${what}; the client should send the user to the authorization server again with the challenge's acr_values / max_age (RFC 9470).`;
+}
 
 /** A CSRF refusal: the header that decided and what it held, and what a legitimate client does instead. */
 function explainCsrf(f: CsrfFacts | undefined): string {

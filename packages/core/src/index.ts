@@ -39,6 +39,7 @@ export { checkCsrf, csrfPolicy, type CsrfPolicy } from './http/csrf.js';
 export { checkCsrfFieldName, createCsrfToken, csrfTokenSigner, verifyCsrfToken, type CsrfTokenOptions, type CsrfTokenPolicy } from './http/csrf-token.js';
 export { answerRefusal, type RefusalSeam } from './http/on-error.js';
 export {
+  authLevelRequirement,
   claimRequirement,
   defineRouteChecks,
   notGuardedError,
@@ -46,8 +47,10 @@ export {
   scopeRequirement,
   type ClaimExpectation,
   type Requirement,
+  type RouteCheckClock,
   type RouteChecks,
 } from './http/authorization.js';
+export type { AuthLevel } from './http/auth-level.js';
 
 export type { KeyEvent } from './keys/key-events.js';
 export { secretFromEnv, type SecretEncoding, type SecretFromEnvOptions } from './keys/secret-from-env.js';

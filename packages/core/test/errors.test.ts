@@ -39,6 +39,7 @@ describe('JwtGuardError', () => {
     ['revocation_unavailable', 503, undefined],
     ['insufficient_scope', 403, 'insufficient_scope'],
     ['claim_mismatch', 403, 'insufficient_scope'],
+    ['insufficient_user_authentication', 401, 'insufficient_user_authentication'],
     ['csrf_check_failed', 403, undefined],
     ['invalid_request', 400, 'invalid_request'],
     ['key_source_unavailable', 503, undefined],
@@ -52,7 +53,7 @@ describe('JwtGuardError', () => {
   });
 
   it('lists exactly the documented codes', () => {
-    expect(Object.keys(ERROR_CODES)).toHaveLength(24);
+    expect(Object.keys(ERROR_CODES)).toHaveLength(25);
   });
 
   it('leaves Error.stackTraceLimit as it found it, and keeps the stack of a configuration error only', () => {

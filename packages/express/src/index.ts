@@ -14,6 +14,7 @@ import {
   type JWTPayload,
   type JwtGuardClaims,
   type Requirement,
+  type RouteCheckClock,
   type RouteChecks,
 } from '@jwt-guard/core';
 
@@ -45,6 +46,8 @@ export interface ExpressGuardOptions<Claims extends JWTPayload = JwtGuardClaims>
 
 interface GuardState {
   refuse(request: GuardRequest, error: JwtGuardError): JwtGuardError;
+  /** The guard's clock, for time checks on the route (`requireAuthLevel({ maxAge })`). */
+  clock: RouteCheckClock;
   onError: ExpressErrorHandler;
 }
 
@@ -91,7 +94,7 @@ function toGuardRequest(req: Request, withAddress = false): GuardRequest {
  */
 export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(options: ExpressGuardOptions<Claims>): JwtGuardMiddleware {
   const guard = createGuard<Claims>(options, ['onError']);
-  const state: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
+  const state: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError, clock: guard.clock };
   const withAddress = guard.readsClientAddress;
   const settle = (outcome: GuardOutcome<Claims>, req: Request, res: Response, next: NextFunction): void => {
     // The CSRF check ran: whatever answers, the answer depends on Origin and Sec-Fetch-Site.
@@ -126,17 +129,18 @@ function routeCheck(requirement: Requirement): RequestHandler {
   return (req, res, next) => {
     const state = (req as Guarded)[GUARD_STATE];
     if (state === undefined) return next(notGuardedError('app.use(jwtGuard(options)) before the routes.'));
-    const error = requirement(req.auth, req.authError);
+    const error = requirement(req.auth, req.authError, state.clock);
     if (error === undefined) return next();
     refuseWith(state.onError, state.refuse(toGuardRequest(req), error), req, res, next);
   };
 }
 
-/** Route middleware: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`. */
+/** Route middleware: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`, `requireAuthLevel({ acr, maxAge })` (RFC 9470 step-up). */
 const routeChecks: RouteChecks<RequestHandler> = defineRouteChecks(routeCheck);
 export const requireScope: RouteChecks<RequestHandler>['requireScope'] = routeChecks.requireScope;
 export const requireAnyScope: RouteChecks<RequestHandler>['requireAnyScope'] = routeChecks.requireAnyScope;
 export const requireClaim: RouteChecks<RequestHandler>['requireClaim'] = routeChecks.requireClaim;
+export const requireAuthLevel: RouteChecks<RequestHandler>['requireAuthLevel'] = routeChecks.requireAuthLevel;
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
 export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(req: Request): AuthContext<Claims> {
@@ -153,6 +157,7 @@ export {
   type IssuerOptions,
   type KeyEvent,
   type AuthContext,
+  type AuthLevel,
   type CsrfOptions,
   type JwtGuardClaims,
   type ErrorCode,

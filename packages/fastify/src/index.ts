@@ -16,6 +16,7 @@ import {
   type JWTPayload,
   type JwtGuardClaims,
   type Requirement,
+  type RouteCheckClock,
   type RouteChecks,
 } from '@jwt-guard/core';
 
@@ -53,6 +54,8 @@ export interface FastifyGuardOptions<Claims extends JWTPayload = JwtGuardClaims>
 
 interface GuardState {
   refuse(request: GuardRequest, error: JwtGuardError): JwtGuardError;
+  /** The guard's clock, for time checks on the route (`requireAuthLevel({ maxAge })`). */
+  clock: RouteCheckClock;
   onError: FastifyErrorHandler;
 }
 
@@ -120,7 +123,7 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options)
   const { guardAllRoutes = true, onError = sendError } = options;
   if (typeof guardAllRoutes !== 'boolean') throw new TypeError('guardAllRoutes must be true or false.');
   const guard = createGuard(options, ['onError', 'guardAllRoutes']);
-  const guardState: GuardState = { refuse: guard.refuse, onError };
+  const guardState: GuardState = { refuse: guard.refuse, onError, clock: guard.clock };
 
   fastify.decorateRequest('auth', undefined);
   fastify.decorateRequest('authError', undefined);
@@ -163,7 +166,7 @@ function routeCheck(requirement: Requirement): preHandlerHookHandler {
     if (guardState === undefined) {
       throw notGuardedError('register jwtGuard in this scope, or add onRequest: app.authenticate to the route.');
     }
-    const error = requirement(request.auth, request.authError);
+    const error = requirement(request.auth, request.authError, guardState.clock);
     if (error === undefined) return;
     await refuseWith(guardState.onError, guardState.refuse(toGuardRequest(request), error), request, reply, (thrown) => {
       throw thrown;
@@ -173,11 +176,12 @@ function routeCheck(requirement: Requirement): preHandlerHookHandler {
   };
 }
 
-/** `preHandler` hooks: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`. */
+/** `preHandler` hooks: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`, `requireAuthLevel({ acr, maxAge })` (RFC 9470 step-up). */
 const routeChecks: RouteChecks<preHandlerHookHandler> = defineRouteChecks(routeCheck);
 export const requireScope: RouteChecks<preHandlerHookHandler>['requireScope'] = routeChecks.requireScope;
 export const requireAnyScope: RouteChecks<preHandlerHookHandler>['requireAnyScope'] = routeChecks.requireAnyScope;
 export const requireClaim: RouteChecks<preHandlerHookHandler>['requireClaim'] = routeChecks.requireClaim;
+export const requireAuthLevel: RouteChecks<preHandlerHookHandler>['requireAuthLevel'] = routeChecks.requireAuthLevel;
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
 export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(request: FastifyRequest): AuthContext<Claims> {
@@ -194,6 +198,7 @@ export {
   type IssuerOptions,
   type KeyEvent,
   type AuthContext,
+  type AuthLevel,
   type CsrfOptions,
   type JwtGuardClaims,
   type ErrorCode,

@@ -14,6 +14,7 @@ import {
   type JWTPayload,
   type JwtGuardClaims,
   type Requirement,
+  type RouteCheckClock,
   type RouteChecks,
 } from '@jwt-guard/core';
 
@@ -40,6 +41,8 @@ export interface KoaGuardOptions<Claims extends JWTPayload = JwtGuardClaims> ext
 
 interface GuardState {
   refuse(request: GuardRequest, error: JwtGuardError): JwtGuardError;
+  /** The guard's clock, for time checks on the route (`requireAuthLevel({ maxAge })`). */
+  clock: RouteCheckClock;
   onError: KoaErrorHandler;
 }
 
@@ -89,7 +92,7 @@ export function jwtGuard<Claims extends JWTPayload = JwtGuardClaims>(
   options: KoaGuardOptions<Claims>,
 ): JwtGuardMiddleware<Claims> {
   const guard = createGuard<Claims>(options, ['onError']);
-  const guardState: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError };
+  const guardState: GuardState = { refuse: guard.refuse, onError: options.onError ?? sendError, clock: guard.clock };
   const settle = (outcome: GuardOutcome<Claims>, ctx: Context, next: Next): unknown => {
     // The CSRF check ran: whatever answers, the answer depends on Origin and Sec-Fetch-Site.
     if (outcome.vary !== undefined) ctx.vary(outcome.vary);
@@ -129,17 +132,18 @@ function routeCheck(requirement: Requirement): Middleware<JwtGuardState> {
       throw notGuardedError('app.use(jwtGuard(options)) before the router.');
     }
     const { auth, authError } = stateOf(ctx);
-    const error = requirement(auth, authError);
+    const error = requirement(auth, authError, guardState.clock);
     if (error === undefined) return next();
     return refuseWith(guardState.onError, guardState.refuse(toGuardRequest(ctx), error), ctx);
   };
 }
 
-/** Route middleware: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`. */
+/** Route middleware: `requireScope('a', 'b')` (all of), `requireAnyScope('a', 'b')` (any of), `requireClaim(name, expected)`, `requireAuthLevel({ acr, maxAge })` (RFC 9470 step-up). */
 const routeChecks: RouteChecks<Middleware<JwtGuardState>> = defineRouteChecks(routeCheck);
 export const requireScope: RouteChecks<Middleware<JwtGuardState>>['requireScope'] = routeChecks.requireScope;
 export const requireAnyScope: RouteChecks<Middleware<JwtGuardState>>['requireAnyScope'] = routeChecks.requireAnyScope;
 export const requireClaim: RouteChecks<Middleware<JwtGuardState>>['requireClaim'] = routeChecks.requireClaim;
+export const requireAuthLevel: RouteChecks<Middleware<JwtGuardState>>['requireAuthLevel'] = routeChecks.requireAuthLevel;
 
 /** The verified token of a request, typed with your claims; throws if the guard did not authenticate it. */
 export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(ctx: Context): AuthContext<Claims> {
@@ -156,6 +160,7 @@ export {
   type IssuerOptions,
   type KeyEvent,
   type AuthContext,
+  type AuthLevel,
   type CsrfOptions,
   type JwtGuardClaims,
   type ErrorCode,

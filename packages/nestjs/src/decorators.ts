@@ -40,6 +40,12 @@ export const RequireScope: RouteChecks<RequirementDecorator>['requireScope'] = r
 export const RequireAnyScope: RouteChecks<RequirementDecorator>['requireAnyScope'] = routeChecks.requireAnyScope;
 /** A claim must equal a value, be one of several, or pass a predicate (403 `claim_mismatch`). */
 export const RequireClaim: RouteChecks<RequirementDecorator>['requireClaim'] = routeChecks.requireClaim;
+/**
+ * Step-up (RFC 9470): the user authenticated with one of `acr`, and/or no longer than `maxAge` ago
+ * (`auth_time`, timed by the guard's clock); else 401 `insufficient_user_authentication` with
+ * `acr_values` / `max_age` in the challenge. On a class and a handler, both apply.
+ */
+export const RequireAuthLevel: RouteChecks<RequirementDecorator>['requireAuthLevel'] = routeChecks.requireAuthLevel;
 
 export interface AuthOptions {
   /** Hand the handler `undefined` on an anonymous request instead of refusing it with 401 `token_missing`. Default false. */

@@ -101,7 +101,7 @@ export class JwtGuard implements CanActivate {
         break;
     }
     for (const requirement of policy.requirements) {
-      const error = requirement(request.auth, request.authError);
+      const error = requirement(request.auth, request.authError, this.guard.clock);
       if (error !== undefined) throw refusal(this.guard.refuse(toGuardRequest(request), error), response);
     }
     return true;

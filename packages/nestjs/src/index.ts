@@ -2,7 +2,7 @@ import type { AuthContext, JwtGuardError } from '@jwt-guard/core';
 
 export { JwtGuardModule, JwtGuardService } from './module.js';
 export { JwtGuard } from './guard.js';
-export { Auth, Public, RequireAnyScope, RequireClaim, RequireScope, type AuthOptions, type PublicOptions } from './decorators.js';
+export { Auth, Public, RequireAnyScope, RequireAuthLevel, RequireClaim, RequireScope, type AuthOptions, type PublicOptions } from './decorators.js';
 export { JwtGuardException } from './exception.js';
 export { JWT_GUARD_OPTIONS, type JwtGuardModuleAsyncOptions, type JwtGuardModuleOptions } from './options.js';
 
@@ -26,6 +26,7 @@ export {
   JwtGuardError,
   secretFromEnv,
   type AuthContext,
+  type AuthLevel,
   type CsrfOptions,
   type ErrorCode,
   type GuardOptions,

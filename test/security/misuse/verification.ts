@@ -123,6 +123,17 @@ export const VERIFICATION_CASES: MisuseCase[] = [
   },
   {
     rule: 8,
+    name: 'a handler that writes a strong, fresh acr and auth_time on a cached token does not step it up',
+    options: (fx) => fx.issuers.RS256.verifierOptions(),
+    exchange: async (fx) => {
+      const token = await fx.issuers.RS256.sign({ acr: 'pwd', auth_time: Math.floor(Date.now() / 1000) - 3600 });
+      const stepUp = (path: string): [MisuseRequest, MisuseAnswer] => [{ path, headers: bearer(token) }, { status: 401, code: 'insufficient_user_authentication' }];
+      // Twice /me: the token is admitted to the cache; /mutate then writes to the cached context.
+      return [[me(token), { status: 200 }], [me(token), { status: 200 }], [{ path: '/mutate', headers: bearer(token) }, { status: 200 }], stepUp('/mfa'), stepUp('/recent-login'), stepUp('/transfer')];
+    },
+  },
+  {
+    rule: 8,
     name: 'an onVerified hook that writes to the payload and scopes it is given changes nothing',
     options: (fx): GuardOptions => ({
       ...fx.issuers.RS256.verifierOptions(),

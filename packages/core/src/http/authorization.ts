@@ -1,9 +1,26 @@
 import { configError, JwtGuardError } from '../errors.js';
 import { explainRefusal, showValue } from '../explanations.js';
 import type { AuthContext, JWTPayload } from '../options.js';
+import { authLevelPolicy, authLevelRefusal, type AuthLevel } from './auth-level.js';
 
-/** A route-level check run after authentication: undefined when it passes, else the refusal. */
-export type Requirement = (auth: AuthContext | undefined, authError: JwtGuardError | undefined) => JwtGuardError | undefined;
+/**
+ * The guard's clock, as a route check reads it: the verifier's `currentDate` (else the system
+ * clock) and `clockTolerance`, so a time check after authentication (`requireAuthLevel({ maxAge })`)
+ * tells the time as `exp` and `iat` were checked.
+ */
+export interface RouteCheckClock {
+  /** The current time in seconds since 1970, with its fraction; NaN when `currentDate` gives no valid time. */
+  readonly now: () => number;
+  /** Seconds of allowed clock skew (the guard's `clockTolerance`). */
+  readonly clockTolerance: number;
+}
+
+/**
+ * A route-level check run after authentication: undefined when it passes, else the refusal.
+ * `clock` is the guard's (every adapter passes it); without it, a time check uses the system
+ * clock and no tolerance.
+ */
+export type Requirement = (auth: AuthContext | undefined, authError: JwtGuardError | undefined, clock?: RouteCheckClock) => JwtGuardError | undefined;
 
 function unauthenticated(authError: JwtGuardError | undefined): JwtGuardError {
   return authError ?? new JwtGuardError('token_missing', 'No access token was provided.');
@@ -40,6 +57,21 @@ function scopeListAdvice(name: string, scope: unknown, all: readonly unknown[]):
   const parts = all.flatMap((each) => (typeof each === 'string' ? each.split(/\s+/).filter((part) => part !== '') : []));
   return ` Pass each scope as its own argument: ${name}(${parts.map((part) => `'${part}'`).join(', ')}).`;
 }
+
+/**
+ * `requireAuthLevel({ acr, maxAge })` (RFC 9470 step-up). Checked once, when the route is defined;
+ * on a request, timed by the guard's clock.
+ */
+export function authLevelRequirement(level: AuthLevel): Requirement {
+  const policy = authLevelPolicy(level);
+  return (auth, authError, clock) => {
+    if (auth === undefined) return unauthenticated(authError);
+    return authLevelRefusal(policy, auth.payload, clock ?? SYSTEM_CLOCK);
+  };
+}
+
+/** For a requirement called without the guard's clock (outside an adapter): the system clock, no tolerance. */
+const SYSTEM_CLOCK: RouteCheckClock = Object.freeze({ now: () => Date.now() / 1000, clockTolerance: 0 });
 
 /** What a claim must be: a value, one of several values, or a predicate. */
 export type ClaimExpectation<V = unknown> = string | number | boolean | readonly (string | number | boolean)[] | ((value: V, payload: JWTPayload) => boolean);
@@ -85,10 +117,16 @@ export interface RouteChecks<Middleware> {
   requireAnyScope: (...scopes: string[]) => Middleware;
   /** A claim must equal a value, be one of several, or pass a predicate (403 `claim_mismatch` if not). */
   requireClaim: (name: string, expected: ClaimExpectation) => Middleware;
+  /**
+   * Step-up (RFC 9470): the user must have authenticated with one of `acr`, and/or no longer than
+   * `maxAge` ago (`auth_time`). If not, 401 `insufficient_user_authentication` with `acr_values` /
+   * `max_age` in the challenge, so the client can send the user to authenticate again.
+   */
+  requireAuthLevel: (level: AuthLevel) => Middleware;
 }
 
 /**
- * The three route checks every adapter exports, built on one function that turns a requirement
+ * The route checks every adapter exports, built on one function that turns a requirement
  * into the framework's middleware — so `requireScope` means the same thing everywhere.
  */
 export function defineRouteChecks<Middleware>(toMiddleware: (requirement: Requirement) => Middleware): RouteChecks<Middleware> {
@@ -96,6 +134,7 @@ export function defineRouteChecks<Middleware>(toMiddleware: (requirement: Requir
     requireScope: (...scopes) => toMiddleware(scopeRequirement(scopes, 'all')),
     requireAnyScope: (...scopes) => toMiddleware(scopeRequirement(scopes, 'any')),
     requireClaim: (name, expected) => toMiddleware(claimRequirement(name, expected)),
+    requireAuthLevel: (level) => toMiddleware(authLevelRequirement(level)),
   };
 }
 

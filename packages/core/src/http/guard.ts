@@ -1,3 +1,5 @@
+import { readClock } from '../config.js';
+import { durationToSeconds } from '../duration.js';
 import { configError, JwtGuardError } from '../errors.js';
 import { explainRefusal } from '../explanations.js';
 import type { AuthContext, JWTPayload, JwtGuardClaims, Verifier, VerifierOptions } from '../options.js';
@@ -11,6 +13,7 @@ import { callHook } from '../call-hook.js';
 import { pathOf, type RejectedEvent, type VerifiedEvent } from './guard-events.js';
 import { resolveDetect, type DetectionEvent, type DetectOptions } from '../detect/options.js';
 import { createDetectors, type ClientAddress } from '../detect/detectors.js';
+import type { RouteCheckClock } from './authorization.js';
 
 export type { RejectedEvent, VerifiedEvent } from './guard-events.js';
 
@@ -93,6 +96,8 @@ export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
   refuse: (request: GuardRequest, error: JwtGuardError) => JwtGuardError;
   /** Whether the guard reads `GuardRequest.clientAddress` (detectors on): adapters set it only then. */
   readonly readsClientAddress: boolean;
+  /** The verifier's clock and `clockTolerance`, which adapters hand to route checks (`requireAuthLevel({ maxAge })`). */
+  readonly clock: RouteCheckClock;
 }
 
 const PREFLIGHT: GuardOutcome<never> = Object.freeze({ type: 'preflight' });
@@ -126,6 +131,11 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     throw configError('realm must be a string without quotes, backslashes or line breaks.');
   }
   const allowPreflight = options.allowPreflight ?? true;
+  // The verifier's own reading of currentDate and clockTolerance (both checked by createVerifier above).
+  const clock: RouteCheckClock = Object.freeze({
+    now: readClock(options.currentDate),
+    clockTolerance: options.clockTolerance === undefined ? 0 : durationToSeconds(options.clockTolerance, 'clockTolerance'),
+  });
   // With the default Bearer header, a reused token is looked up in the cache before the header's
   // syntax is checked: the check reads every character, the lookup only the token's end.
   const cachedNow = getToken === fromAuthorizationHeader ? cacheLookupOf(verifier) : undefined;
@@ -250,6 +260,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     authenticate,
     readsBody: csrfToken?.fieldName !== undefined,
     readsClientAddress: detectors !== undefined,
+    clock,
     refuse(request, error) {
       const shaped = error.withRealm(realm);
       report(request, shaped, performance.now(), false);
