@@ -29,3 +29,15 @@ export {
 } from './prometheus.js';
 export { DEFAULT_FETCH_BUCKETS, DEFAULT_LIFETIME_BUCKETS, OTHER_LABEL_VALUE, type PostureOptions } from './posture.js';
 export { otelHooks, type OtelApiLike, type OtelHooksOptions, type SpanLike } from './otel.js';
+export {
+  otelMetrics,
+  type MeterLike,
+  type OtelCounterLike,
+  type OtelHistogramLike,
+  type OtelInstrumentOptions,
+  type OtelMetrics,
+  type OtelMetricsApiLike,
+  type OtelMetricsOptions,
+  type OtelObservableGaugeLike,
+  type OtelObservableResultLike,
+} from './otel-metrics.js';
