@@ -9,7 +9,9 @@
 //   resolution (the default "strict" profile). No rule is ignored: each package ships a CJS
 //   build (jose bundled in) with its own `.d.cts` next to the ESM build and `.d.ts`, so every
 //   resolution must come out clean. `--no-definitely-typed`: our packages carry their own types,
-//   and the check must not depend on fetching @types from the registry.
+//   and the check must not depend on fetching @types from the registry. Exported data files that
+//   no module system loads (YAML: @jwt-guard/metrics' alert rules) are left out of attw with
+//   `--exclude-entrypoints`; publint still checks that they are in the tarball.
 //
 // Usage: node scripts/check-packages.mjs [package-name-or-dir ...]
 import { execFile } from 'node:child_process';
@@ -77,8 +79,10 @@ async function checkPackage(pkg, tarball) {
   if (blocking.length > 0) problems.push(`${pkg.name}: publint reported ${blocking.length} error(s)`);
   else lines.push(`  publint: ok${messages.length ? ` (${messages.length} suggestion(s))` : ''}`);
 
+  const dataEntries = Object.keys(manifest.exports ?? {}).filter((entry) => /\.ya?ml$/.test(entry));
+  const exclude = dataEntries.length > 0 ? ['--exclude-entrypoints', ...dataEntries] : [];
   try {
-    const { stdout } = await execFileAsync(ATTW, [tarball, ...ATTW_ARGS], {
+    const { stdout } = await execFileAsync(ATTW, [tarball, ...ATTW_ARGS, ...exclude], {
       cwd: path.dirname(tarball),
       env: { ...process.env, FORCE_COLOR: '0' },
       maxBuffer: 16 * 1024 * 1024,

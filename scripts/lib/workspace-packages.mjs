@@ -93,7 +93,7 @@ export function resolveExportTarget(target, conditions) {
 }
 
 /**
- * The JavaScript entry points of a package: one per `exports` subpath (patterns and JSON skipped),
+ * The JavaScript entry points of a package: one per `exports` subpath (patterns, JSON and YAML skipped),
  * or "." from `main` when there is no `exports`.
  * @returns {{ subpath: string, specifier: string, exportsEntry: unknown }[]}
  */
@@ -103,7 +103,7 @@ export function entryPoints(manifest) {
   const isSubpathMap = exports && typeof exports === 'object' && !Array.isArray(exports) && Object.keys(exports).some((k) => k.startsWith('.'));
   const map = isSubpathMap ? exports : { '.': exports };
   return Object.entries(map)
-    .filter(([subpath]) => !subpath.includes('*') && !subpath.endsWith('.json'))
+    .filter(([subpath]) => !subpath.includes('*') && !/\.(json|ya?ml)$/.test(subpath)) // data files (package.json, a dashboard, alert rules) are not modules
     .map(([subpath, exportsEntry]) => ({
       subpath,
       specifier: subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`,

@@ -1,9 +1,30 @@
-import { callHook, type JWTPayload, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
+import { callHook, type JWTPayload, type KeyEvent, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
 
-/** The `onVerified` / `onRejected` pair every integration returns; spread it into the guard's options. */
+/**
+ * What a detector of unusual activity reports (`token_shared`, `forgery_probe`), typed by the fields
+ * the metrics read, so that core's fuller event (it has more fields) can be passed as it is.
+ */
+export interface DetectionEventLike {
+  type: 'token_shared' | 'forgery_probe';
+  /** The automatic response that was configured: `none` reports only. */
+  action: 'none' | 'revoke_token' | 'revoke_subject' | 'block_client';
+  /** True when that response was attempted and failed (e.g. the revocation store was unreachable). */
+  actionFailed: boolean;
+}
+
+/**
+ * The hooks an integration gives; spread them into the guard's options. `onVerified` / `onRejected`
+ * are guard options; `onKeyEvent` is a verifier option (the key source's fetches and failures), which
+ * every adapter's options take too. `onDetection` is the detectors' hook: the integrations give it as
+ * a separate member (`metrics.onDetection`, {@link pinoDetectionHook}) rather than in the spread, so
+ * that spreading into a guard whose core has no `onDetection` option yet is not refused as an
+ * unknown option.
+ */
 export interface GuardHooks {
   onVerified: (event: VerifiedEvent<JWTPayload>) => unknown;
   onRejected: (event: RejectedEvent) => unknown;
+  onKeyEvent?: (event: KeyEvent) => unknown;
+  onDetection?: (event: DetectionEventLike) => unknown;
 }
 
 /** The fields of one log line. Never the token, never a key; the URL without its query string. */
@@ -88,7 +109,9 @@ function round(ms: number): number {
 }
 
 /**
- * Runs several hook pairs for each event, in order; one that throws does not stop the others.
+ * Runs several sets of hooks for each event, in order; one that throws does not stop the others.
+ * The result has `onKeyEvent` / `onDetection` only when one of the inputs has it, so that it can be
+ * spread into any guard's options.
  *
  * @example
  * ```ts
@@ -97,7 +120,7 @@ function round(ms: number): number {
  */
 export function combineHooks(...hooks: ReadonlyArray<Partial<GuardHooks> | undefined>): GuardHooks {
   const present = hooks.filter((hook): hook is Partial<GuardHooks> => hook !== undefined);
-  return {
+  const combined: GuardHooks = {
     onVerified(event) {
       // One hook that throws or rejects does not stop the others (core's callHook ignores both); each is called as a method of its object.
       for (const hook of present) callHook(() => hook.onVerified?.(event), undefined);
@@ -106,4 +129,15 @@ export function combineHooks(...hooks: ReadonlyArray<Partial<GuardHooks> | undef
       for (const hook of present) callHook(() => hook.onRejected?.(event), undefined);
     },
   };
+  if (present.some((hook) => hook.onKeyEvent !== undefined)) {
+    combined.onKeyEvent = (event) => {
+      for (const hook of present) callHook(() => hook.onKeyEvent?.(event), undefined);
+    };
+  }
+  if (present.some((hook) => hook.onDetection !== undefined)) {
+    combined.onDetection = (event) => {
+      for (const hook of present) callHook(() => hook.onDetection?.(event), undefined);
+    };
+  }
+  return combined;
 }

@@ -4,8 +4,8 @@ import pino from 'pino';
 import promClient, { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createGuard, type GuardRequest } from '@jwt-guard/core';
-import { combineHooks, otelHooks, pathOf, pinoHooks, prometheusMetrics, type SpanLike } from '@jwt-guard/metrics';
-import { createTestIssuer } from '@jwt-guard/testing';
+import { combineHooks, otelHooks, pathOf, pinoDetectionHook, pinoHooks, prometheusMetrics, type SpanLike } from '@jwt-guard/metrics';
+import { createTestIssuer, generateTestKeys, mintToken, serveJwks } from '@jwt-guard/testing';
 
 const request = (token?: string, url = '/orders?session=secret-in-query'): GuardRequest => ({
   method: 'GET',
@@ -75,6 +75,47 @@ describe('pinoHooks', () => {
 
   it('refuses something that is not a logger', () => {
     expect(() => pinoHooks({} as never)).toThrow(/pass a pino logger/);
+    expect(() => pinoDetectionHook({} as never)).toThrow(/pass a pino logger/);
+  });
+
+  it('logs key source events from a real JWKS server: fetches at debug, an unknown kid at info, never a key', async () => {
+    const keys = await generateTestKeys('RS256');
+    const server = await serveJwks([keys.jwk]);
+    const { lines, logger } = capture();
+    const issuer = 'https://issuer.jwt-guard.test/';
+    const audience = 'https://api.jwt-guard.test';
+    const guard = createGuard({ jwksUri: server.url, issuer, audience, algorithms: ['RS256'], ...pinoHooks(logger, { verifiedLevel: 'silent' }) });
+    await guard.authenticate(request(await mintToken(keys, {}, { issuer, audience })));
+    await guard.authenticate(request(await mintToken(keys, {}, { issuer, audience, header: { kid: 'rotated-away' } })));
+    await flush();
+    await server.close();
+    const keyLines = lines.filter((line) => line.event === 'jwt_guard.key_event');
+    expect(keyLines).toEqual([
+      expect.objectContaining({ level: 20, type: 'keys_fetched', url: server.url, keyCount: 1, msg: 'jwt-guard: key source keys_fetched' }),
+      expect.objectContaining({ level: 30, type: 'unknown_kid', url: server.url, kid: 'rotated-away', refetched: true }),
+      expect.objectContaining({ level: 20, type: 'keys_fetched', url: server.url }), // the refetch the unknown kid caused
+    ]);
+    const all = JSON.stringify(lines);
+    expect(all).not.toContain(String(keys.jwk.n));
+  });
+
+  it('logs a detection at warn with its facts, picked by name', async () => {
+    const { lines, logger } = capture();
+    const hook = pinoDetectionHook(logger);
+    const event = {
+      type: 'token_shared' as const, action: 'revoke_token' as const, actionFailed: false, clientAddress: '203.0.113.9',
+      distinctAddresses: 4, distinctUserAgents: 1, windowSeconds: 300, iss: 'https://id.example/', sub: 'user-1', jti: 'j-1', token: 'must-not-be-logged',
+    };
+    hook(event);
+    await flush();
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40, event: 'jwt_guard.detection', type: 'token_shared', action: 'revoke_token', actionFailed: false,
+        clientAddress: '203.0.113.9', distinctAddresses: 4, windowSeconds: 300, sub: 'user-1', jti: 'j-1',
+        msg: 'jwt-guard: token_shared detected (action revoke_token)',
+      }),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('must-not-be-logged');
   });
 });
 
@@ -149,6 +190,20 @@ describe('combineHooks', () => {
     hooks.onRejected({ code: 'token_missing' } as never);
     hooks.onVerified({} as never);
     expect(calls).toEqual(['token_missing']);
+  });
+
+  it('passes onKeyEvent and onDetection on, and has them only when an input does', () => {
+    const calls: string[] = [];
+    const plain = combineHooks({ onVerified: () => undefined });
+    expect(plain).not.toHaveProperty('onKeyEvent');
+    expect(plain).not.toHaveProperty('onDetection');
+    const hooks = combineHooks(
+      { onKeyEvent: () => { throw new Error('boom'); } },
+      { onKeyEvent: (event) => void calls.push(event.type), onDetection: (event) => void calls.push(event.type) },
+    );
+    hooks.onKeyEvent?.({ type: 'stale_keys_served', url: 'https://id.example/jwks', ageMs: 1 });
+    hooks.onDetection?.({ type: 'forgery_probe', action: 'none', actionFailed: false });
+    expect(calls).toEqual(['stale_keys_served', 'forgery_probe']);
   });
 
   it('ignores an async hook that rejects, like one that throws (no unhandled rejection)', async () => {
