@@ -15,10 +15,9 @@ export interface DetectionEventLike {
 /**
  * The hooks an integration gives; spread them into the guard's options. `onVerified` / `onRejected`
  * are guard options; `onKeyEvent` is a verifier option (the key source's fetches and failures), which
- * every adapter's options take too. `onDetection` is the detectors' hook: the integrations give it as
- * a separate member (`metrics.onDetection`, {@link pinoDetectionHook}) rather than in the spread, so
- * that spreading into a guard whose core has no `onDetection` option yet is not refused as an
- * unknown option.
+ * every adapter's options take too. `onDetection` is the detectors' hook (the guard's `detect`); the
+ * integrations give it in the spread, and also as a member of its own (`metrics.onDetection`,
+ * {@link pinoDetectionHook}) for an app that combines hooks by hand.
  */
 export interface GuardHooks {
   onVerified: (event: VerifiedEvent<JWTPayload>) => unknown;

@@ -57,8 +57,8 @@ export interface OtelMetricsOptions extends PostureOptions {
 }
 
 export interface OtelMetrics {
-  /** Spread into the guard's options: `jwtGuard({ ...options, ...metrics.hooks })` — `onVerified`, `onRejected`, `onKeyEvent`. */
-  hooks: GuardHooks & { onKeyEvent: NonNullable<GuardHooks['onKeyEvent']> };
+  /** Spread into the guard's options: `jwtGuard({ ...options, ...metrics.hooks })` — `onVerified`, `onRejected`, `onKeyEvent`, `onDetection`. */
+  hooks: GuardHooks & { onKeyEvent: NonNullable<GuardHooks['onKeyEvent']>; onDetection: NonNullable<GuardHooks['onDetection']> };
   /** The detectors' hook (counts `detections`): pass it as the guard's `onDetection`. */
   onDetection: (event: DetectionEventLike) => void;
 }
@@ -82,7 +82,7 @@ export function otelMetrics(options: OtelMetricsOptions = {}): OtelMetrics {
   const meter = options.meter ?? (options.api ?? loadOptional<OtelMetricsApiLike>('@opentelemetry/api'))?.metrics.getMeter('@jwt-guard/metrics');
   if (meter === undefined) {
     const nothing = () => undefined;
-    return { hooks: { onVerified: nothing, onRejected: nothing, onKeyEvent: nothing }, onDetection: nothing };
+    return { hooks: { onVerified: nothing, onRejected: nothing, onKeyEvent: nothing, onDetection: nothing }, onDetection: nothing };
   }
   const prefix = options.prefix ?? 'jwt_guard_';
   const counter = (name: string, description: string) => meter.createCounter(prefix + name, { description });
@@ -113,8 +113,13 @@ export function otelMetrics(options: OtelMetricsOptions = {}): OtelMetrics {
       for (const [url, failures] of state.consecutiveFailures) result.observe(failures, { url });
     });
 
+  const onDetection = (event: DetectionEventLike): void => {
+    detections.add(1, { detector: event.type, action: event.action, failed: event.actionFailed ? 'true' : 'false' });
+  };
   return {
+    onDetection,
     hooks: {
+      onDetection,
       onVerified(event) {
         verifications.add(1, { outcome: 'verified', reason: 'ok' });
         duration.record(event.durationMs / 1000, { outcome: 'verified' });
@@ -135,9 +140,6 @@ export function otelMetrics(options: OtelMetricsOptions = {}): OtelMetrics {
         keyEvents.add(1, { type: reading.type, url: reading.url });
         if (reading.fetch !== undefined) fetchDuration.record(reading.fetch.seconds, { outcome: reading.fetch.outcome });
       },
-    },
-    onDetection(event) {
-      detections.add(1, { detector: event.type, action: event.action, failed: event.actionFailed ? 'true' : 'false' });
     },
   };
 }

@@ -30,6 +30,8 @@ export interface PinoHooksOptions {
   keyEventLevels?: Partial<Record<KeyEvent['type'], PinoLevel>>;
   /** Key the fields are nested under; default none (top-level fields). */
   nestKey?: string;
+  /** Level of a detection line (`onDetection`, see {@link pinoDetectionHook}). Default `'warn'`. */
+  detectionLevel?: PinoLevel;
   /** Edit or drop the fields of a verification line before logging (return `undefined` to skip the line). Key event lines are written as they are. */
   transform?: (fields: VerificationLogFields) => VerificationLogFields | undefined;
 }
@@ -87,6 +89,7 @@ export function pinoHooks(logger: PinoLikeLogger, options: PinoHooksOptions = {}
     onKeyEvent(event) {
       writeLine(logger, keyEventLevels[event.type], options.nestKey, { event: 'jwt_guard.key_event', ...event }, `jwt-guard: key source ${event.type}`);
     },
+    onDetection: pinoDetectionHook(logger, { level: options.detectionLevel ?? 'warn', ...(options.nestKey === undefined ? {} : { nestKey: options.nestKey }) }),
   };
 }
 

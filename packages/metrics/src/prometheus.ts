@@ -64,9 +64,9 @@ export interface PrometheusMetricsOptions extends PostureOptions {
 export interface PrometheusMetrics {
   /**
    * Spread into the guard's options: `jwtGuard({ ...options, ...metrics.hooks })` — `onVerified`,
-   * `onRejected` and `onKeyEvent`. The detectors' hook is {@link PrometheusMetrics.onDetection}.
+   * `onRejected`, `onKeyEvent` and `onDetection`.
    */
-  hooks: GuardHooks & { onKeyEvent: NonNullable<GuardHooks['onKeyEvent']> };
+  hooks: GuardHooks & { onKeyEvent: NonNullable<GuardHooks['onKeyEvent']>; onDetection: NonNullable<GuardHooks['onDetection']> };
   /** The detectors' hook (counts `detections_total`): pass it as the guard's `onDetection`. */
   onDetection: (event: DetectionEventLike) => void;
   /** `<prefix>verifications_total{outcome, reason}`: outcome `verified` | `rejected` | `anonymous`; reason `ok` or the error code. */
@@ -178,9 +178,9 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       if (reading.fetch !== undefined) fetchDuration.observe({ outcome: reading.fetch.outcome }, reading.fetch.seconds);
       if (reading.consecutiveFailures !== undefined) failures.set({ url: reading.url }, reading.consecutiveFailures);
     },
+    onDetection(event: DetectionEventLike) {
+      detections.inc({ detector: event.type, action: event.action, failed: event.actionFailed ? 'true' : 'false' });
+    },
   };
-  const onDetection = (event: DetectionEventLike): void => {
-    detections.inc({ detector: event.type, action: event.action, failed: event.actionFailed ? 'true' : 'false' });
-  };
-  return { hooks, onDetection, verifications, duration, registry };
+  return { hooks, onDetection: hooks.onDetection, verifications, duration, registry };
 }
