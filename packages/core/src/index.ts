@@ -32,6 +32,7 @@ export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } fro
 export { readCookie } from './http/cookies.js';
 export { type GuardRequest } from './http/request.js';
 export { callHook } from './call-hook.js';
+export { pathOf } from './http/guard-events.js';
 export type { DetectionAction, DetectionEvent, DetectOptions, ForgeryProbeOptions, TokenSharedOptions } from './detect/options.js';
 export { errorResponse, type ErrorResponse } from './http/response.js';
 export { appendVary, type CsrfOptions } from './http/csrf.js';

@@ -1,4 +1,7 @@
-import { callHook, type JWTPayload, type KeyEvent, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
+import { callHook, pathOf, type JWTPayload, type KeyEvent, type RejectedEvent, type VerifiedEvent } from '@jwt-guard/core';
+
+/** The path of a request URL, without query string or fragment: core's, the one the guard's events use. */
+export { pathOf };
 
 /**
  * What a detector of unusual activity reports (`token_shared`, `forgery_probe`), typed by the fields
@@ -47,11 +50,6 @@ export interface VerificationLogFields {
   path: string;
 }
 
-/** The path of a request URL, without query string or fragment. */
-export function pathOf(url: string): string {
-  const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
-}
 
 function stringClaim(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
