@@ -10,10 +10,9 @@
  */
 import { createCsrfToken, createGuard, fromCookie, type Guard, type GuardRequest } from '@jwt-guard/core';
 import { createTestIssuer } from '@jwt-guard/testing';
-import { formatNumber, markdownTable, median, processCpuUs, roundOrder, threadCpuNs } from './common.js';
+import { formatNumber, markdownTable } from './common.js';
+import { measureGuards, type GuardRow } from './guard-rounds.js';
 
-/** The main thread's CPU in ns (the process's where the kernel gives no thread figure). */
-const cpuNs = (): number => threadCpuNs() ?? processCpuUs() * 1000;
 
 export interface PartCOptions {
   rounds: number;
@@ -21,13 +20,7 @@ export interface PartCOptions {
   iterations: number;
 }
 
-export interface PartCRow {
-  label: string;
-  /** median thread CPU per call, µs */
-  cpuUs: number;
-  /** median over rounds of (this − csrf: false), µs */
-  addedUs: number;
-}
+export type PartCRow = GuardRow;
 
 export interface PartCResult {
   rows: PartCRow[];
@@ -41,13 +34,6 @@ interface CaseC {
   label: string;
   guard: Guard;
   request: GuardRequest;
-}
-
-function assertAuthenticated(label: string, guard: Guard, request: GuardRequest): void {
-  const outcome = guard.authenticate(request);
-  if (outcome instanceof Promise || outcome.type !== 'authenticated') {
-    throw new Error(`part C: ${label} did not authenticate synchronously (a cached token must): ${outcome instanceof Promise ? 'a promise' : outcome.type}`);
-  }
 }
 
 export async function runPartC(options: PartCOptions): Promise<PartCResult> {
@@ -81,24 +67,7 @@ export async function runPartC(options: PartCOptions): Promise<PartCResult> {
     if (crossSite instanceof Promise || crossSite.type !== 'rejected' || crossSite.error.code !== 'csrf_check_failed') {
       throw new Error('part C: a cross-site POST with a cookie token was not refused with csrf_check_failed');
     }
-    for (const { label, guard, request } of cases) {
-      assertAuthenticated(label, guard, request);
-      for (let i = 0; i < options.iterations; i++) void guard.authenticate(request); // warm-up, and the token is cached
-    }
-    const perRound: number[][] = cases.map(() => []);
-    for (let round = 0; round < options.rounds; round++) {
-      for (const index of roundOrder(cases.map((_, i) => i), round)) {
-        const { guard, request } = cases[index]!;
-        const started = cpuNs();
-        for (let i = 0; i < options.iterations; i++) void guard.authenticate(request);
-        perRound[index]!.push((cpuNs() - started) / options.iterations / 1000);
-      }
-    }
-    const rows = cases.map((spec, index) => ({
-      label: spec.label,
-      cpuUs: median(perRound[index]!),
-      addedUs: median(perRound[index]!.map((cost, round) => cost - perRound[0]![round]!)),
-    }));
+    const rows = measureGuards('C', cases.map(({ label, guard, request }) => ({ label, guard, requests: [request] })), options);
     return { rows };
   } finally {
     await issuer.close();

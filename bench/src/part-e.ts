@@ -11,9 +11,9 @@
  */
 import { createGuard, type Guard, type GuardOptions, type GuardRequest } from '@jwt-guard/core';
 import { createTestIssuer } from '@jwt-guard/testing';
-import { formatNumber, markdownTable, median, processCpuUs, roundOrder, threadCpuNs } from './common.js';
+import { formatNumber, markdownTable } from './common.js';
+import { measureGuards, type GuardRow } from './guard-rounds.js';
 
-const cpuNs = (): number => threadCpuNs() ?? processCpuUs() * 1000;
 
 export interface PartEOptions {
   rounds: number;
@@ -21,13 +21,7 @@ export interface PartEOptions {
   iterations: number;
 }
 
-export interface PartERow {
-  label: string;
-  /** median thread CPU per call, µs */
-  cpuUs: number;
-  /** median over rounds of (this − no detectors), µs */
-  addedUs: number;
-}
+export type PartERow = GuardRow;
 
 export interface PartEResult {
   rows: PartERow[];
@@ -36,13 +30,6 @@ export interface PartEResult {
 }
 
 const ADDRESSES = ['198.51.100.7', '203.0.113.20', '2001:db8::1'];
-
-function assertAuthenticated(label: string, guard: Guard, request: GuardRequest): void {
-  const outcome = guard.authenticate(request);
-  if (outcome instanceof Promise || outcome.type !== 'authenticated') {
-    throw new Error(`part E: ${label} did not authenticate synchronously (a cached token must): ${outcome instanceof Promise ? 'a promise' : outcome.type}`);
-  }
-}
 
 export async function runPartE(options: PartEOptions): Promise<PartEResult> {
   const issuer = await createTestIssuer({ algorithm: 'ES256' });
@@ -66,24 +53,7 @@ export async function runPartE(options: PartEOptions): Promise<PartEResult> {
     const probe = createGuard({ ...base, detect: { tokenShared: {} }, onDetection: () => (reported += 1) });
     for (const address of [...ADDRESSES, '192.0.2.99']) void probe.authenticate({ ...requests[0]!, clientAddress: () => address });
     if (reported !== 1) throw new Error(`part E: a token from a fourth address was reported ${reported} times, not once`);
-    for (const { label, guard } of cases) {
-      for (const request of requests) assertAuthenticated(label, guard, request);
-      for (let i = 0; i < options.iterations; i++) void guard.authenticate(requests[i % 3]!); // warm-up; the token is cached
-    }
-    const perRound: number[][] = cases.map(() => []);
-    for (let round = 0; round < options.rounds; round++) {
-      for (const index of roundOrder(cases.map((_, i) => i), round)) {
-        const { guard } = cases[index]!;
-        const started = cpuNs();
-        for (let i = 0; i < options.iterations; i++) void guard.authenticate(requests[i % 3]!);
-        perRound[index]!.push((cpuNs() - started) / options.iterations / 1000);
-      }
-    }
-    const rows = cases.map((spec, index) => ({
-      label: spec.label,
-      cpuUs: median(perRound[index]!),
-      addedUs: median(perRound[index]!.map((cost, round) => cost - perRound[0]![round]!)),
-    }));
+    const rows = measureGuards('E', cases.map(({ label, guard }) => ({ label, guard, requests })), options);
     return { rows, budgetUs: 0.3 };
   } finally {
     await issuer.close();
