@@ -62,6 +62,20 @@ describe('detect.tokenShared', () => {
     expect(JSON.stringify(events)).not.toContain(t);
   });
 
+  it.each([
+    ['from the verifier cache (the same verified context each time)', {}],
+    ['without the cache (a new context each time)', { tokenCache: false as const }],
+  ])('counts one token as one, served %s', async (_, options) => {
+    const events: DetectionEvent[] = [];
+    const g = guard({ ...options, detect: { tokenShared: { maxAddresses: 2 } }, onDetection: (event) => events.push(event) });
+    const t = await token();
+    // Two rounds over the same two addresses first: the cache admits a token on its second use.
+    for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.2']) expect(await outcomeOf(g.authenticate(from(address, t)))).toBe('authenticated');
+    expect(events).toEqual([]);
+    await outcomeOf(g.authenticate(from('10.0.0.3', t)));
+    expect(events).toMatchObject([{ type: 'token_shared', clientAddress: '10.0.0.3', distinctAddresses: 3 }]);
+  });
+
   it('forgets addresses older than the window', async () => {
     const events: DetectionEvent[] = [];
     const g = guard({ detect: { tokenShared: { maxAddresses: 1, window: 0.2 } }, onDetection: (event) => events.push(event) });
@@ -72,6 +86,21 @@ describe('detect.tokenShared', () => {
     expect(events).toEqual([]);
     expect(await outcomeOf(g.authenticate(from('10.0.0.3', t)))).toBe('authenticated');
     expect(events.map((e) => e.type)).toEqual(['token_shared']);
+  });
+
+  it('counts an address seen before the window began as new when it comes back', async () => {
+    const events: DetectionEvent[] = [];
+    const g = guard({ detect: { tokenShared: { maxAddresses: 1, window: 0.2 } }, onDetection: (event) => events.push(event) });
+    const t = await token();
+    for (const address of ['10.0.0.1', '10.0.0.2']) expect(await outcomeOf(g.authenticate(from(address, t)))).toBe('authenticated');
+    expect(events).toHaveLength(1);
+    await sleep(300);
+    // Both addresses are remembered from the last window; both come back in a new one: two within it.
+    expect(await outcomeOf(g.authenticate(from('10.0.0.1', t)))).toBe('authenticated');
+    expect(events).toHaveLength(1);
+    expect(await outcomeOf(g.authenticate(from('10.0.0.2', t)))).toBe('authenticated');
+    expect(events).toHaveLength(2);
+    expect(events[1]).toMatchObject({ type: 'token_shared', clientAddress: '10.0.0.2', distinctAddresses: 2 });
   });
 
   it('counts user agents with maxUserAgents', async () => {
@@ -247,5 +276,26 @@ describe('detect: the seams an app plugs in', () => {
     const request = { ...from('10.0.0.1', await token()), clientAddress: () => String(++asked) };
     expect(await outcomeOf(g.authenticate(request))).toBe('authenticated');
     expect(asked).toBe(0);
+  });
+
+  it('the address is read once per request, and only when a detector needs it', async () => {
+    let asked = 0;
+    const counting = (request: GuardRequest): GuardRequest => ({ ...request, clientAddress: () => (asked++, '10.0.0.1') });
+    const valid = await token();
+    const bad = await forged();
+    const reads = async (options: Partial<GuardOptions>, t: string): Promise<number> => {
+      asked = 0;
+      await outcomeOf(guard(options).authenticate(counting(from('unused', t))));
+      return asked;
+    };
+    // A forgery probe that only reports needs the address for forgery signals, not for valid tokens.
+    expect(await reads({ detect: { forgeryProbe: {} } }, valid)).toBe(0);
+    expect(await reads({ detect: { forgeryProbe: {} } }, bad)).toBe(1);
+    // tokenShared needs it for verified tokens only.
+    expect(await reads({ detect: { tokenShared: {} } }, valid)).toBe(1);
+    expect(await reads({ detect: { tokenShared: {} } }, bad)).toBe(0);
+    // One that can block reads it before verification, once, whatever follows.
+    expect(await reads({ detect: { tokenShared: {}, forgeryProbe: { respond: 'block-client' } } }, valid)).toBe(1);
+    expect(await reads({ detect: { tokenShared: {}, forgeryProbe: { respond: 'block-client' } } }, bad)).toBe(1);
   });
 });

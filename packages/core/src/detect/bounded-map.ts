@@ -26,6 +26,15 @@ export class BoundedMap<K, V> {
     return old;
   }
 
+  /**
+   * Marks `key` used, as `use` would, when the caller already holds its value; puts `value` back if
+   * the key was forgotten or now holds another value.
+   */
+  touch(key: K, value: V): void {
+    if (this.#current.get(key) === value) return;
+    this.set(key, value);
+  }
+
   /** The value, without marking it used. */
   peek(key: K): V | undefined {
     return this.#current.get(key) ?? this.#older.get(key);

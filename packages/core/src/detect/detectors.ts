@@ -5,6 +5,7 @@ import type { GuardRequest } from '../http/request.js';
 import type { AuthContext, JWTPayload } from '../options.js';
 import type { RevocationStore } from '../revocation/store.js';
 import { BoundedMap } from './bounded-map.js';
+import { coarseNow } from './coarse-clock.js';
 import { Fingerprint } from './fingerprint.js';
 import type { DetectionEvent, ResolvedDetect, ResolvedForgeryProbe, ResolvedTokenShared } from './options.js';
 
@@ -19,20 +20,29 @@ const MAX_ADDRESS_LENGTH = 64;
 export const UNKNOWN_ADDRESS = Symbol('unknown client address');
 export type ClientAddress = string | typeof UNKNOWN_ADDRESS;
 
+/**
+ * The guard reads a request's address once, and only when a detector needs it: before verification
+ * when one can block (`blocks`), else on a verified token (tokenShared) or a forgery signal
+ * (forgeryProbe). `address` undefined below means "not read yet": the detector reads it then.
+ */
 export interface Detectors {
-  /** The request's client address, once per request. */
+  /** Whether a detector can block clients: the guard then reads the address and calls `beforeVerification` first. */
+  readonly blocks: boolean;
+  /** The request's client address. */
   address(request: GuardRequest): ClientAddress;
   /** Before verification: the refusal of a blocked client (or of one whose address is unknown, when blocking is on). */
   beforeVerification(address: ClientAddress): JwtGuardError | undefined;
   /** After a token verified: the refusal this use trips (or a token tripped before), if any. */
-  afterVerified(address: ClientAddress, request: GuardRequest, auth: AuthContext<JWTPayload>): JwtGuardError | undefined;
+  afterVerified(address: ClientAddress | undefined, request: GuardRequest, auth: AuthContext<JWTPayload>): JwtGuardError | undefined;
   /** After a refusal: counts the forgery signals. */
-  afterRefused(address: ClientAddress, code: ErrorCode): void;
+  afterRefused(address: ClientAddress | undefined, request: GuardRequest, code: ErrorCode): void;
   /** How many tokens, probing addresses and blocked addresses are remembered (each at most maxEntries). */
   sizes(): { tokens: number; addresses: number; blocked: number };
 }
 
 interface TokenUse {
+  /** The token's first hash, its key in `tokens`. */
+  key: number;
   /** The token's second hash: a use whose key matches but check does not is another token's. */
   check: number;
   /** Distinct addresses within the window, with when each was last seen (ms). */
@@ -59,12 +69,18 @@ export function createDetectors(
   onDetection: ((event: DetectionEvent) => unknown) | undefined,
 ): Detectors {
   const { tokenShared, forgeryProbe, maxEntries } = detect;
-  const resolve = detect.clientAddress ?? ((request: GuardRequest) => request.clientAddress?.());
+  const custom = detect.clientAddress;
   const blocks = tokenShared?.action === 'block_client' || forgeryProbe?.action === 'block_client';
   const tokens = new BoundedMap<number, TokenUse>(maxEntries);
   const fingerprint = new Fingerprint();
+  /**
+   * The use of each verified context still alive: a token from the verifier's cache comes back as the
+   * same frozen context, so its use is found without hashing the token (hashing reads 16 characters
+   * of a sliced string, which costs more than the rest of the detector together).
+   */
+  const useOfContext = new WeakMap<AuthContext<JWTPayload>, TokenUse>();
   const probes = new BoundedMap<string, ProbeCount>(maxEntries);
-  /** Blocked addresses: until when (ms, Date.now(): cheaper per request than performance.now(), and windows are seconds long) and by which detector. */
+  /** Blocked addresses: until when (ms, coarseNow()) and by which detector. */
   const blocked = new BoundedMap<string, { until: number; by: DetectionEvent['type'] }>(maxEntries);
 
   /** Why the last unknown address was unknown, for the hint. */
@@ -74,7 +90,7 @@ export function createDetectors(
   };
 
   function block(address: string, forMs: number, by: DetectionEvent['type']): JwtGuardError {
-    blocked.set(address, { until: Date.now() + forMs, by });
+    blocked.set(address, { until: coarseNow() + forMs, by });
     return blockedError(forMs / 1000, by);
   }
 
@@ -140,34 +156,47 @@ export function createDetectors(
   }
 
   function countTokenUse(options: ResolvedTokenShared, address: string, request: GuardRequest, auth: AuthContext<JWTPayload>): JwtGuardError | undefined {
-    const now = Date.now();
-    const { key, check } = fingerprint.ofToken(auth.token);
-    let use = tokens.use(key);
-    if (use === undefined || use.check !== check) {
-      // A token not seen (or forgotten), or one whose key collides with another's: that one is forgotten.
-      use = { check, addresses: [], addressSeenAt: [], agents: [], agentSeenAt: [], trippedAt: 0, revoked: false };
-      tokens.set(key, use);
-    }
+    const now = coarseNow();
+    let use = useOfContext.get(auth);
+    // Marked as just used, so that a token in use is not forgotten while its context lives.
+    if (use !== undefined) tokens.touch(use.key, use);
+    else use = useOfToken(auth);
     if (use.revoked) return revokedError();
     const since = now - options.windowMs;
-    // At most maxAddresses + 1 are kept: one more than allowed is all it takes to trip.
-    const newAddress = remember(use.addresses, use.addressSeenAt, address, now, since, options.maxAddresses + 1);
+    const { maxAddresses, maxUserAgents } = options;
+    const newAddress = see(use.addresses, use.addressSeenAt, address, now, since);
     let newAgent = false;
-    if (options.maxUserAgents !== undefined) {
+    if (maxUserAgents !== undefined) {
       const agent = request.headers['user-agent'];
-      const agentKey = fingerprint.ofString(typeof agent === 'string' ? agent : '').key;
-      newAgent = remember(use.agents, use.agentSeenAt, agentKey, now, since, options.maxUserAgents + 1);
+      newAgent = see(use.agents, use.agentSeenAt, fingerprint.ofString(typeof agent === 'string' ? agent : '').key, now, since);
     }
-    const over = use.addresses.length > options.maxAddresses || (options.maxUserAgents !== undefined && use.agents.length > options.maxUserAgents);
+    // A use seen within the window from the same address (and agent) changes no count: the common case.
+    if (!newAddress && !newAgent) return undefined;
+    // At most one more than allowed is kept: that is all it takes to trip.
+    prune(use.addresses, use.addressSeenAt, since, maxAddresses + 1);
+    if (maxUserAgents !== undefined) prune(use.agents, use.agentSeenAt, since, maxUserAgents + 1);
+    const over = use.addresses.length > maxAddresses || (maxUserAgents !== undefined && use.agents.length > maxUserAgents);
     // Once per window, on the use that pushes a count over (not on every use after it).
-    if (over && (newAddress || newAgent) && !(use.trippedAt !== 0 && use.trippedAt > since)) {
+    if (over && !(use.trippedAt !== 0 && use.trippedAt > since)) {
       return tripTokenShared(options, use, address, auth, now);
     }
     return undefined;
   }
 
+  function useOfToken(auth: AuthContext<JWTPayload>): TokenUse {
+    const { key, check } = fingerprint.ofToken(auth.token);
+    let use = tokens.use(key);
+    if (use === undefined || use.check !== check) {
+      // A token not seen (or forgotten), or one whose key collides with another's: that one is forgotten.
+      use = { key, check, addresses: [], addressSeenAt: [], agents: [], agentSeenAt: [], trippedAt: 0, revoked: false };
+      tokens.set(key, use);
+    }
+    useOfContext.set(auth, use);
+    return use;
+  }
+
   function countSignal(options: ResolvedForgeryProbe, address: string, code: ErrorCode): void {
-    const now = Date.now();
+    const now = coarseNow();
     let count = probes.use(address);
     if (count === undefined || now - count.windowStart > options.windowMs) {
       count = { windowStart: now, signals: 0, reasons: {}, tripped: false };
@@ -189,21 +218,25 @@ export function createDetectors(
     });
   }
 
+  function addressOf(request: GuardRequest): ClientAddress {
+    let address: unknown;
+    try {
+      // The adapter's own resolver is called directly: one call fewer per request.
+      address = custom === undefined ? request.clientAddress?.() : custom(request);
+    } catch {
+      unknownBecause = 'it threw';
+      return UNKNOWN_ADDRESS;
+    }
+    if (typeof address !== 'string' || address === '') {
+      unknownBecause = `it gave ${address === '' ? 'an empty string' : typeof address}`;
+      return UNKNOWN_ADDRESS;
+    }
+    return address.length > MAX_ADDRESS_LENGTH ? address.slice(0, MAX_ADDRESS_LENGTH) : address;
+  }
+
   return {
-    address(request) {
-      let address: unknown;
-      try {
-        address = resolve(request);
-      } catch {
-        unknownBecause = 'it threw';
-        return UNKNOWN_ADDRESS;
-      }
-      if (typeof address !== 'string' || address === '') {
-        unknownBecause = `it gave ${address === '' ? 'an empty string' : typeof address}`;
-        return UNKNOWN_ADDRESS;
-      }
-      return address.length > MAX_ADDRESS_LENGTH ? address.slice(0, MAX_ADDRESS_LENGTH) : address;
-    },
+    blocks,
+    address: addressOf,
     beforeVerification(address) {
       if (!blocks) return undefined;
       if (address === UNKNOWN_ADDRESS) {
@@ -211,48 +244,57 @@ export function createDetectors(
           hint: explainRefusal('detection_unavailable', { detail: unknownBecause }),
         });
       }
-      const entry = blocked.peek(address);
+      // Nearly always nobody is blocked: then the address is not even hashed.
+      const entry = blocked.size === 0 ? undefined : blocked.peek(address);
       if (entry === undefined) return undefined;
-      const leftMs = entry.until - Date.now();
+      const leftMs = entry.until - coarseNow();
       if (leftMs > 0) return blockedError(leftMs / 1000, entry.by);
       blocked.delete(address);
       return undefined;
     },
     afterVerified(address, request, auth) {
-      if (tokenShared === undefined || address === UNKNOWN_ADDRESS) return undefined;
-      return countTokenUse(tokenShared, address, request, auth);
+      if (tokenShared === undefined) return undefined;
+      const known = address ?? addressOf(request);
+      return known === UNKNOWN_ADDRESS ? undefined : countTokenUse(tokenShared, known, request, auth);
     },
-    afterRefused(address, code) {
-      if (forgeryProbe === undefined || address === UNKNOWN_ADDRESS || !FORGERY_SIGNALS.has(code)) return;
-      countSignal(forgeryProbe, address, code);
+    afterRefused(address, request, code) {
+      if (forgeryProbe === undefined || !FORGERY_SIGNALS.has(code)) return;
+      const known = address ?? addressOf(request);
+      if (known !== UNKNOWN_ADDRESS) countSignal(forgeryProbe, known, code);
     },
     sizes: () => ({ tokens: tokens.size, addresses: probes.size, blocked: blocked.size }),
   };
 }
 
 /**
- * Adds `value` (seen `now`) to the distinct values seen since `since`, dropping older ones and
- * keeping at most `max`; says whether it was new. The lists are a handful long.
+ * Marks `value` seen `now`; says whether it entered the window (`since` on): new, or last seen
+ * before the window began. Only then can a count have grown, so only then are the lists pruned.
  */
-function remember<T>(values: T[], seenAt: number[], value: T, now: number, since: number, max: number): boolean {
+function see<T>(values: T[], seenAt: number[], value: T, now: number, since: number): boolean {
+  for (let index = 0; index < values.length; index++) {
+    if (values[index] === value) {
+      const inWindow = (seenAt[index] as number) >= since;
+      seenAt[index] = now;
+      return !inWindow;
+    }
+  }
+  values.push(value);
+  seenAt.push(now);
+  return true;
+}
+
+/** Drops the values last seen before `since`, then the first ones beyond `max`. The lists are a handful long. */
+function prune<T>(values: T[], seenAt: number[], since: number, max: number): void {
   for (let index = values.length - 1; index >= 0; index--) {
     if ((seenAt[index] as number) < since) {
       values.splice(index, 1);
       seenAt.splice(index, 1);
     }
   }
-  const at = values.indexOf(value);
-  if (at !== -1) {
-    seenAt[at] = now;
-    return false;
-  }
-  values.push(value);
-  seenAt.push(now);
-  if (values.length > max) {
+  while (values.length > max) {
     values.shift();
     seenAt.shift();
   }
-  return true;
 }
 
 function blockedError(retryAfterSeconds: number, by: DetectionEvent['type']): JwtGuardError {

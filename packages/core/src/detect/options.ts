@@ -45,7 +45,7 @@ export interface ForgeryProbeOptions {
 /**
  * Detectors of unusual activity, with bounded memory and constant work per request. Each event
  * goes to the guard's `onDetection`; nothing they keep holds a token (a token is known by a
- * 53-bit fingerprint of its signature's end).
+ * 62-bit fingerprint of its signature's end).
  */
 export interface DetectOptions {
   /**

@@ -169,8 +169,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   }
 
   /** `vary`: the CSRF check ran, so whatever follows depends on its headers. */
-  function refusal(request: GuardRequest, error: JwtGuardError, started: number, vary?: string, address?: ClientAddress): GuardOutcome<Claims> {
-    if (address !== undefined) detectors?.afterRefused(address, error.code);
+  function refusal(request: GuardRequest, error: JwtGuardError, started: number, vary?: string): GuardOutcome<Claims> {
     const shaped = error.withRealm(realm).withVary(vary);
     const passes = error.code === 'token_missing' ? !credentialsRequired : anonymousOnInvalidToken && error.status === 401;
     // A missing token is not worth a log line when anonymous access is allowed.
@@ -179,14 +178,20 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
     return vary === undefined ? outcome : { ...outcome, vary };
   }
 
+  /** The refusal of a token that failed verification: the forgery-probe detector counts it. */
+  function tokenRefusal(request: GuardRequest, error: JwtGuardError, started: number, vary: string | undefined, address: ClientAddress | undefined): GuardOutcome<Claims> {
+    detectors?.afterRefused(address, request, error.code);
+    return refusal(request, error, started, vary);
+  }
+
   /** After verification, for a request the CSRF check applied to: the session-bound token, then success. */
   function boundSuccess(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary: string, policy: CsrfTokenPolicy, address: ClientAddress | undefined): GuardOutcome<Claims> {
     const hint = csrfTokenRefusal(request, auth.payload, policy);
     return hint === undefined ? success(request, auth, started, vary, address) : refusal(request, csrfError(hint), started, vary);
   }
 
-  function success(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary?: string, address?: ClientAddress): GuardOutcome<Claims> {
-    if (address !== undefined && detectors !== undefined) {
+  function success(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary: string | undefined, address: ClientAddress | undefined): GuardOutcome<Claims> {
+    if (detectors !== undefined) {
       // A use that trips a detector (or of a token a detector revoked) is refused like a revoked token or a blocked client.
       const tripped = detectors.afterVerified(address, request, auth);
       if (tripped !== undefined) return refusal(request, tripped, started, vary);
@@ -207,8 +212,9 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   function authenticate(request: GuardRequest): GuardOutcome<Claims> | Promise<GuardOutcome<Claims>> {
     if (allowPreflight && isCorsPreflight(request)) return PREFLIGHT;
     const started = timed ? performance.now() : 0;
+    // Read before verification only when a detector can block; otherwise only once a detector needs it.
     let address: ClientAddress | undefined;
-    if (detectors !== undefined) {
+    if (detectors?.blocks === true) {
       address = detectors.address(request);
       const blocked = detectors.beforeVerification(address);
       if (blocked !== undefined) return refusal(request, blocked, started);
@@ -225,7 +231,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
         if (otherPlaces) assertOnePlace(request, place, token);
         if (token === undefined) {
           const hint = onRejected === undefined ? undefined : explainRefusal('token_missing', missingTokenFacts(request, place));
-          return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.', { hint }), started, undefined, address);
+          return refusal(request, new JwtGuardError('token_missing', 'No access token was provided.', { hint }), started);
         }
         // Before verification: a forged cookie token sent cross-site gets the CSRF refusal, cheaply.
         if (csrf !== undefined && needsCsrfCheck(request, place, token)) {
@@ -237,7 +243,7 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
         result = verifier.verifyNow(token);
       }
     } catch (error) {
-      return refusal(request, asGuardError(error), started, vary, address);
+      return tokenRefusal(request, asGuardError(error), started, vary, address);
     }
     if (tokenPolicy !== undefined) {
       const policy = tokenPolicy;
@@ -245,13 +251,13 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
       if (!(result instanceof Promise)) return boundSuccess(request, result, started, checked, policy, address);
       return result.then(
         (auth) => boundSuccess(request, auth, started, checked, policy, address),
-        (error: unknown) => refusal(request, asGuardError(error), started, vary, address),
+        (error: unknown) => tokenRefusal(request, asGuardError(error), started, vary, address),
       );
     }
     if (!(result instanceof Promise)) return success(request, result, started, vary, address);
     return result.then(
       (auth) => success(request, auth, started, vary, address),
-      (error: unknown) => refusal(request, asGuardError(error), started, vary, address),
+      (error: unknown) => tokenRefusal(request, asGuardError(error), started, vary, address),
     );
   }
 

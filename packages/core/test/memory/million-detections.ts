@@ -35,7 +35,7 @@ function use(index: number): void {
   const token = prefix + noise + String(index).padStart(12, '0');
   const auth: AuthContext<JWTPayload> = { token, header, payload: { sub: `user-${index}`, jti: `jti-${index}` }, scopes: noScopes };
   for (let address = 0; address < 4; address++) detectors.afterVerified(`10.0.${address}.1`, request, auth);
-  detectors.afterRefused(`2001:db8::${index.toString(16)}`, 'signature_invalid');
+  detectors.afterRefused(`2001:db8::${index.toString(16)}`, request, 'signature_invalid');
 }
 
 for (let index = 0; index < 20_000; index++) use(index);
