@@ -163,6 +163,8 @@ describe('redisReplayStore in Redis', () => {
       await secondStore.close();
     }
     expect(second.isOpen, 'a client the store opened is closed by close()').toBe(false);
+    await expect(secondStore.claim(randomUUID(), inAMinute()), 'nor opened again by a claim after close()').rejects.toMatchObject({ code: 'redis_error' });
+    expect(second.isOpen).toBe(false);
   });
 
   it('another process, with its own client and store on the same Redis, is refused what this one claimed, and the other way round', async () => {

@@ -76,8 +76,12 @@ export function redisReplayStore(options: RedisReplayStoreOptions): RedisReplayS
   client.on('error', onClientError);
   const io = timedCommands(client, timeoutMs, (what) => new RedisReplayStoreError('redis_timeout', `Redis did not answer ${what} within ${timeoutMs} ms`));
 
+  let closed = false;
+
   return {
     async claim(key, expiresAt) {
+      // Closed: never reconnect the client behind the caller's back.
+      if (closed) throw new RedisReplayStoreError('redis_error', 'redisReplayStore: the store is closed');
       if (typeof key !== 'string' || key === '') throw new TypeError('claim(key, expiresAt) needs the proof key.');
       if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) throw new TypeError('claim(key, expiresAt) needs an expiry (epoch seconds).');
       const retainMs = Math.max(Math.ceil(expiresAt * 1000 - Date.now()), MIN_RETENTION_MS);
@@ -93,6 +97,7 @@ export function redisReplayStore(options: RedisReplayStoreOptions): RedisReplayS
       throw new RedisReplayStoreError('unexpected_reply', 'Redis answered SET NX with neither OK nor nil');
     },
     async close() {
+      closed = true;
       client.off('error', onClientError);
       await io.closeOwned();
     },
