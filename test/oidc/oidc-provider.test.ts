@@ -5,15 +5,15 @@
  * adapters, then a signing-key rotation on a restarted provider.
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
-import Provider, { errors, type ClientMetadata, type Configuration, type ResourceServer } from 'oidc-provider';
+import { errors, type ClientMetadata, type Configuration, type ResourceServer } from 'oidc-provider';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Algorithm, GuardOptions, JWK } from '@jwt-guard/core';
 import { ADAPTERS, startApp, type AdapterName, type TestApp } from '../adapters/apps.js';
+import { callProvider } from './support/http.js';
+import { DISCOVERY_PATH, startProviderServer, type ProviderServer } from './support/provider-server.js';
 
 const ORDERS_API = 'https://orders.api.test';
 const BILLING_API = 'https://billing.api.test';
@@ -21,7 +21,6 @@ const ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const satisfies reado
 type Alg = (typeof ALGORITHMS)[number];
 /** The guard refetches the JWKS on an unknown `kid` at most once per `jwksCooldown`, counted from the last fetch. */
 const COOLDOWN_MS = 1000;
-const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 // --- Keys -------------------------------------------------------------------------------------------
 
@@ -54,35 +53,6 @@ function makeSigningKeys(generation: number): SigningKeys {
       { ...ed, kid: kidFor.EdDSA, alg: 'EdDSA', use: 'sig' },
     ],
   };
-}
-
-// --- HTTP ---------------------------------------------------------------------------------------------
-
-/**
- * The test's own calls to the provider (discovery, token, JWKS) go over a fresh connection each
- * (`agent: false`) rather than `fetch`: fetch's keep-alive pool is shared with the guards in this
- * process, and right after a provider restart it may hand out a socket the old server just closed.
- */
-function callProvider(
-  url: string,
-  init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
 }
 
 // --- The provider -------------------------------------------------------------------------------------
@@ -152,45 +122,30 @@ class RunningProvider {
   issuer = '';
   jwksUri = '';
   tokenEndpoint = '';
-  private server: Server | undefined;
+  private server: ProviderServer | undefined;
   private port = 0;
   private jwksPath = '';
 
   async start(keys: SigningKeys): Promise<void> {
-    // The issuer URL needs the port, so the provider comes to life after the server is listening.
-    const app: { handle?: ReturnType<Provider['callback']> } = {};
-    const server = createServer((req, res) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (req.method === 'GET' && this.jwksPath !== '' && path === this.jwksPath) this.jwksRequests.push(Date.now());
-      if (req.method === 'GET' && path === DISCOVERY_PATH) this.discoveryRequests.push(Date.now());
-      void app.handle!(req, res); // Koa's callback handles its own errors
+    const server = await startProviderServer(providerConfiguration(keys.jwks), {
+      port: this.port,
+      onRequest: (method, path) => {
+        if (method === 'GET' && this.jwksPath !== '' && path === this.jwksPath) this.jwksRequests.push(Date.now());
+        if (method === 'GET' && path === DISCOVERY_PATH) this.discoveryRequests.push(Date.now());
+      },
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
     this.server = server;
-    const provider = new Provider(`http://127.0.0.1:${this.port}`, providerConfiguration(keys.jwks));
-    app.handle = provider.callback();
-
-    const { status, body } = await callProvider(`http://127.0.0.1:${this.port}${DISCOVERY_PATH}`);
-    expect(status).toBe(200);
-    const discovery = body as { issuer: string; jwks_uri: string; token_endpoint: string };
-    this.issuer = discovery.issuer;
-    this.jwksUri = discovery.jwks_uri;
-    this.tokenEndpoint = discovery.token_endpoint;
-    this.jwksPath = new URL(discovery.jwks_uri).pathname;
+    this.port = server.port;
+    this.issuer = server.issuer;
+    this.jwksUri = server.jwksUri;
+    this.tokenEndpoint = server.tokenEndpoint;
+    this.jwksPath = new URL(server.jwksUri).pathname;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (server === undefined) return;
     this.server = undefined;
-    await new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    });
+    await server?.stop();
   }
 
   /** A real token request: client_credentials, RFC 8707 `resource`, the client's own authentication method. */

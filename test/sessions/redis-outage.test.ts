@@ -1,26 +1,14 @@
 /** A Redis that is gone or hangs: sessions answer 503 session_store_unavailable within the store's timeout, never hang. */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisSessionStore, RedisSessionStoreError } from '@jwt-guard/redis';
 import { createSessions, isSessionError } from '@jwt-guard/session';
 import { createClient } from '../revocation/support/redis-client.js';
-import { startRedisServer, type RedisServer } from '../revocation/support/redis-server.js';
-import { startTcpProxy, type TcpProxy } from '../revocation/support/tcp-proxy.js';
+import { redisBehindProxy } from '../revocation/support/redis-behind-proxy.js';
 import { codeOf, ISSUER } from './support.js';
 
 const TIMEOUT_MS = 300;
-let redis: RedisServer;
-let proxy: TcpProxy;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  proxy = await startTcpProxy({ port: redis.port });
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  await redis?.stop();
-});
+const servers = redisBehindProxy();
 
 /** Sessions on a Redis session store reached at `url`, with a 300 ms timeout. */
 function sessionsAt(url: string) {
@@ -40,28 +28,28 @@ async function timedRefresh(sessions: ReturnType<typeof sessionsAt>['sessions'],
 
 describe('redisSessionStore when Redis fails', () => {
   it('a Redis that accepts and never answers: refresh is a 503 within the timeout, and works again once Redis answers', async () => {
-    const { sessions, client } = sessionsAt(proxy.url);
+    const { sessions, client } = sessionsAt(servers.proxy.url);
     try {
       const { refreshToken } = await sessions.login({ subject: 'u' });
-      proxy.silent();
+      servers.proxy.silent();
       const { failure, elapsedMs } = await timedRefresh(sessions, refreshToken);
       expect(isSessionError(failure) && [failure.code, failure.status]).toEqual(['session_store_unavailable', 503]);
       expect(isSessionError(failure) && failure.cause instanceof RedisSessionStoreError && failure.cause.code).toBe('redis_timeout');
       expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 10);
       expect(elapsedMs).toBeLessThan(TIMEOUT_MS + 700);
-      proxy.forward();
+      servers.proxy.forward();
       expect(await codeOf(sessions.refresh(refreshToken))).toBe('ok');
     } finally {
-      proxy.forward();
+      servers.proxy.forward();
       client.destroy();
     }
   });
 
   it('a killed Redis: refresh and login are 503s within the timeout, and client errors go to onError, not a crash', async () => {
-    const { sessions, client, errors } = sessionsAt(redis.url);
+    const { sessions, client, errors } = sessionsAt(servers.redis.url);
     try {
       const { refreshToken } = await sessions.login({ subject: 'u' });
-      await redis.kill();
+      await servers.redis.kill();
       const { failure, elapsedMs } = await timedRefresh(sessions, refreshToken);
       expect(isSessionError(failure) && [failure.code, failure.status]).toEqual(['session_store_unavailable', 503]);
       expect(elapsedMs).toBeLessThan(TIMEOUT_MS + 700);
@@ -69,7 +57,7 @@ describe('redisSessionStore when Redis fails', () => {
       expect(errors.length).toBeGreaterThan(0);
     } finally {
       client.destroy();
-      await redis.restart();
+      await servers.redis.restart();
     }
   });
 });

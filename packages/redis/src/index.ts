@@ -12,3 +12,10 @@ export {
   type RedisSessionStoreOptions,
 } from './session-store.js';
 export { RedisSessionStoreError, type RedisSessionStoreErrorCode } from './session-errors.js';
+export {
+  redisReplayStore,
+  type DpopReplayStore,
+  type RedisReplayStore,
+  type RedisReplayStoreOptions,
+} from './replay-store.js';
+export { RedisReplayStoreError, type RedisReplayStoreErrorCode } from './replay-errors.js';

@@ -1,6 +1,7 @@
 import { checkOptionNames, durationToSeconds, type Duration } from '@jwt-guard/core';
 import type { SessionFamily, SessionStore } from '@jwt-guard/session';
 import type { RedisRevocationClient } from './client.js';
+import { checkClient, keyPrefixOf, timedCommands, timeoutMsOf } from './command.js';
 import { configError } from './errors.js';
 import { familyExpiry, parseFamily } from './session-family.js';
 import { RedisSessionStoreError } from './session-errors.js';
@@ -28,20 +29,14 @@ export interface RedisSessionStore extends SessionStore {
 }
 
 const OPTION_NAMES = ['client', 'keyPrefix', 'timeout', 'maxFamilyLifetime', 'onError'] as const;
-/** Default reply types (strings), whatever `typeMapping` the caller's client has. */
-const PLAIN = { typeMapping: {} };
 
 function resolveSessionOptions(options: RedisSessionStoreOptions) {
   if (typeof options !== 'object' || options === null) throw configError('redisSessionStore needs { client }.');
   checkOptionNames(options, OPTION_NAMES, 'redisSessionStore');
-  const { client, onError } = options;
-  if (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function' || typeof client.connect !== 'function') {
-    throw configError("redisSessionStore needs { client }: a node-redis v5 client, createClient({ url }) from 'redis'.");
-  }
-  const prefix = options.keyPrefix ?? 'jwt-guard:sessions';
-  if (typeof prefix !== 'string' || prefix === '') throw configError('keyPrefix must be a non-empty string.');
-  const timeoutMs = durationToSeconds(options.timeout ?? '2s', 'timeout') * 1000;
-  if (!(timeoutMs > 0)) throw configError('timeout must be greater than zero: how long a call waits for Redis.');
+  const client = checkClient(options.client, 'redisSessionStore');
+  const { onError } = options;
+  const prefix = keyPrefixOf(options.keyPrefix, 'jwt-guard:sessions');
+  const timeoutMs = timeoutMsOf(options.timeout);
   const maxFamilyLifetimeMs = durationToSeconds(options.maxFamilyLifetime ?? '30d', 'maxFamilyLifetime') * 1000;
   if (!(maxFamilyLifetimeMs > 0)) throw configError('maxFamilyLifetime must be greater than zero: the longest familyLifetime of your sessions.');
   if (onError !== undefined && typeof onError !== 'function') throw configError('onError must be a function.');
@@ -67,37 +62,17 @@ export function redisSessionStore(options: RedisSessionStoreOptions): RedisSessi
   const onClientError = (error: Error) => onError?.(error);
   client.on('error', onClientError);
 
-  let ownsClient = false;
-  let connecting: Promise<unknown> | undefined;
-  /** Opens the client once if nobody has (the revocation store sharing it may be connecting it too). */
-  function opened(): Promise<unknown> {
-    if (client.isOpen) return Promise.resolve();
-    connecting ??= client.connect().then(
-      () => (ownsClient = true),
-      (error: unknown) => {
-        connecting = undefined;
-        if (!client.isOpen) throw error; // "already open": someone else connected it meanwhile
-      },
-    );
-    return connecting;
-  }
+  const io = timedCommands(client, timeoutMs, (what) => new RedisSessionStoreError('redis_timeout', `Redis did not answer ${what} within ${timeoutMs} ms`));
 
   /** One command, rejected with `redis_timeout` when Redis has not answered within `timeout`. */
   async function command(args: string[], what: string): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisSessionStoreError('redis_timeout', `Redis did not answer ${what} within ${timeoutMs} ms`)), timeoutMs);
-    });
     try {
-      return await Promise.race([opened().then(() => client.sendCommand(args, PLAIN)), expired]);
+      return await io.command(args, what);
     } catch (cause) {
-      if (cause instanceof RedisSessionStoreError) throw cause;
       if (cause instanceof Error && cause.message.startsWith('JWTGUARD_CORRUPT')) {
         throw new RedisSessionStoreError('corrupt_record', 'the stored session family is not a family record', { cause });
       }
       throw cause;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -140,7 +115,7 @@ export function redisSessionStore(options: RedisSessionStoreOptions): RedisSessi
     },
     async close() {
       client.off('error', onClientError);
-      if (ownsClient && client.isOpen) await client.close();
+      await io.closeOwned();
     },
   };
 }
