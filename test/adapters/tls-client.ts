@@ -31,7 +31,7 @@ export interface TlsRequest {
   /** Default: a fresh connection, no session cache (agent: false). */
   agent?: Agent;
   method?: string;
-  path?: string;
+  body?: string;
 }
 
 /** The app's port, listening on 127.0.0.1 first if it is not yet (startApp leaves Fastify's server to supertest). */
@@ -55,6 +55,6 @@ export function tlsRequest(url: string, req: TlsRequest): Promise<TlsResponse> {
       );
     });
     outgoing.on('error', reject);
-    outgoing.end();
+    outgoing.end(req.body);
   });
 }
