@@ -164,6 +164,7 @@ export {
   secretFromEnv,
   type IssuerOptions,
   type KeyEvent,
+  type CertificateSource,
   type MtlsOptions,
   type AuthContext,
   type AuthLevel,

@@ -34,6 +34,7 @@ export {
   type GuardOptions,
   type JWTPayload,
   type JwtGuardClaims,
+  type CertificateSource,
   type MtlsOptions,
   type RejectedEvent,
   type VerifiedEvent,
