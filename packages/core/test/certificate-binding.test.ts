@@ -219,3 +219,17 @@ describe('clientCertificateOf (what the adapters set)', () => {
     expect(clientCertificateOf({ encrypted: true, getPeerCertificate: () => null })?.()).toBeUndefined();
   });
 });
+
+describe('clientCertificateOf on one connection', () => {
+  it('hands every request of a connection the same reader, which reads the certificate afresh', () => {
+    let raw: Buffer | undefined = CLIENT_A.der;
+    const socket = { encrypted: true, getPeerCertificate: () => (raw === undefined ? {} : { raw }) };
+    const reader = clientCertificateOf(socket);
+    expect(clientCertificateOf(socket)).toBe(reader);
+    expect(reader?.()).toBe(CLIENT_A.der);
+    raw = CLIENT_B.der;
+    expect(reader?.()).toBe(CLIENT_B.der);
+    raw = undefined;
+    expect(reader?.()).toBeUndefined();
+  });
+});

@@ -66,10 +66,16 @@ export function certificateFromHeader(name: string): CertificateSource {
  */
 export function clientCertificateOf(socket: unknown): (() => Uint8Array | undefined) | undefined {
   if ((socket as { encrypted?: unknown } | undefined)?.encrypted !== true) return undefined;
-  return () => peerCertificateDer(socket as { getPeerCertificate?: () => unknown });
+  // One reader per connection, not per request (a kept-alive connection serves many); it reads the
+  // certificate afresh on each call, so a renegotiated one counts.
+  const tls = socket as PeerSocket;
+  return (tls[PEER_READER] ??= () => peerCertificateDer(tls));
 }
 
-function peerCertificateDer(socket: { getPeerCertificate?: () => unknown }): Uint8Array | undefined {
+const PEER_READER = Symbol('jwt-guard peer certificate reader');
+type PeerSocket = { getPeerCertificate?: () => unknown; [PEER_READER]?: () => Uint8Array | undefined };
+
+function peerCertificateDer(socket: PeerSocket): Uint8Array | undefined {
   // `{}` when the client sent no certificate; null once the socket is gone.
   const raw = (socket.getPeerCertificate?.() as { raw?: unknown } | null | undefined)?.raw;
   return raw instanceof Uint8Array && raw.length > 0 ? raw : undefined;
