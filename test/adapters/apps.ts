@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { ServerOptions as HttpsOptions } from 'node:https';
 import cookieParser from 'cookie-parser';
 import express from 'express';
 import Koa from 'koa';
@@ -59,18 +60,20 @@ export interface AppOptions {
    * Koa `app.proxy`, Fastify `trustProxy`, set as an app behind a reverse proxy would. Default false.
    */
   trustProxy?: boolean;
+  /** Serve HTTPS with these options (certificates, `requestCert` for mutual TLS) instead of plain HTTP. */
+  https?: HttpsOptions;
 }
 
 export async function startApp(adapter: AdapterName, options: GuardOptions, appOptions: AppOptions = {}): Promise<TestApp> {
   const withCookies = appOptions.cookieParser ?? true;
-  const trustProxy = appOptions.trustProxy ?? false;
+  const { trustProxy = false, https } = appOptions;
   switch (adapter) {
     case 'express':
-      return listen(expressApp(options, withCookies, trustProxy));
+      return listen(expressApp(options, withCookies, trustProxy), https);
     case 'koa':
-      return listen(koaApp(options, trustProxy).callback());
+      return listen(koaApp(options, trustProxy).callback(), https);
     case 'fastify': {
-      const app = await fastifyApp(options, withCookies, trustProxy);
+      const app = await fastifyApp(options, withCookies, trustProxy, https);
       await app.ready();
       return { server: app.server, close: () => app.close() };
     }
@@ -78,7 +81,7 @@ export async function startApp(adapter: AdapterName, options: GuardOptions, appO
     case 'nest-fastify': {
       // Loaded on first use: test files that never start a Nest app never load Nest.
       const { startNestApp } = await import('../nestjs/app.js');
-      return startNestApp(adapter === 'nest-express' ? 'express' : 'fastify', { guard: options, trustProxy });
+      return startNestApp(adapter === 'nest-express' ? 'express' : 'fastify', { guard: options, trustProxy, https });
     }
   }
 }
@@ -208,9 +211,9 @@ function koaApp(options: GuardOptions, trustProxy: boolean) {
   return app;
 }
 
-async function fastifyApp(options: GuardOptions, withCookies: boolean, trustProxy: boolean) {
+async function fastifyApp(options: GuardOptions, withCookies: boolean, trustProxy: boolean, https?: HttpsOptions) {
   const { jwtGuard, requireScope, requireAnyScope, requireClaim, requireAuthLevel } = fastifyGuard;
-  const app = Fastify(trustProxy ? { trustProxy: '127.0.0.1' } : {});
+  const app = Fastify({ ...(trustProxy ? { trustProxy: '127.0.0.1' } : {}), ...(https === undefined ? {} : { https }) });
   app.setErrorHandler((error, _request, reply) => {
     const answer = errorAnswer(error);
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
@@ -244,9 +247,8 @@ async function fastifyApp(options: GuardOptions, withCookies: boolean, trustProx
   return app;
 }
 
-async function listen(handler: Parameters<typeof import('node:http').createServer>[1]): Promise<TestApp> {
-  const { createServer } = await import('node:http');
-  const server = createServer(handler);
+async function listen(handler: Parameters<typeof import('node:http').createServer>[1], https?: HttpsOptions): Promise<TestApp> {
+  const server: Server = https === undefined ? (await import('node:http')).createServer(handler) : (await import('node:https')).createServer(https, handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     server,

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { ErrorCode, GuardOptions } from '@jwt-guard/core';
-import { createCsrfToken, fromCookie, memoryRevocationStore, type RevocationStore } from '@jwt-guard/core';
+import { certificateFromHeader, createCsrfToken, fromCookie, memoryRevocationStore, type RevocationStore } from '@jwt-guard/core';
 import { createTestIssuer, type TestAlgorithm, type TestIssuer } from '@jwt-guard/testing';
+import { CLIENT_A, CLIENT_B } from '../fixtures/tls/certificates.js';
 
 /**
  * The one table of cases every adapter must answer identically. Each case names the guard
@@ -22,7 +23,7 @@ export type ConfigName =
   | 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
   | 'RS256-jwksUri' | 'RS256-realm' | 'RS256-at+jwt' | 'RS256-optional' | 'RS256-anonymous'
   | 'RS256-cookie' | 'RS256-cookie-origins' | 'RS256-cookie-samesite' | 'RS256-cookie-nocsrf' | 'RS256-cookie-token' | 'RS256-cookie-form'
-  | 'dead-jwksUri' | 'RS256-revocation' | 'RS256-fixed-clock';
+  | 'dead-jwksUri' | 'RS256-revocation' | 'RS256-fixed-clock' | 'RS256-mtls-header';
 
 /** The one origin the 'RS256-cookie-origins' guard trusts. */
 export const APP_ORIGIN = 'https://app.example.com';
@@ -49,6 +50,8 @@ export function configFor(name: ConfigName, fx: Fixtures): GuardOptions {
     case 'RS256-cookie-form': return { ...rs.verifierOptions(), getToken: fromCookie('access_token'), csrf: { token: { secret: CSRF_TOKEN_SECRET, fieldName: '_csrf' } } };
     case 'RS256-revocation': return { ...rs.verifierOptions(), revocation: { store: fx.revocationStore } };
     case 'RS256-fixed-clock': return { ...rs.verifierOptions(), currentDate: new Date(FIXED_NOW * 1000) };
+    // The table's apps are plain HTTP: the client certificate comes as a TLS-terminating proxy forwards it (real TLS: mtls.test.ts).
+    case 'RS256-mtls-header': return { ...rs.verifierOptions(), mtls: { certificate: certificateFromHeader('x-client-cert') } };
     case 'dead-jwksUri': return { ...rs.verifierOptions(), jwks: undefined, jwksUri: fx.deadJwksUri, algorithms: ['RS256'] };
   }
 }
@@ -105,6 +108,12 @@ const stepUp = (params: string, realm = '') =>
 const STEP_UP_REFUSED = { status: 401, code: 'insufficient_user_authentication' } as const;
 /** A request to a step-up route with an RS256 token carrying `claims` (acr, auth_time). */
 const stepUpRequest = async (fx: Fixtures, path: string, claims: Record<string, unknown>) => me(fx.issuers.RS256.sign(claims)).then((req) => ({ ...req, path }));
+/** GET /me with an RS256 token bound to client-a's certificate, and `certificate` (PEM) URL-encoded in x-client-cert. */
+const boundRequest = async (fx: Fixtures, certificate?: string): Promise<CaseRequest> => {
+  const headers = bearer(await fx.issuers.RS256.sign({ cnf: { 'x5t#S256': CLIENT_A.thumbprint } }));
+  return { path: '/me', headers: certificate === undefined ? headers : { ...headers, 'x-client-cert': encodeURIComponent(certificate) } };
+};
+const BINDING_REFUSED = { status: 401, code: 'token_binding_invalid', wwwAuthenticate: invalidToken('The access token is bound to a client certificate that the request did not present.') } as const;
 const secondsAgo = (seconds: number) => Math.floor(Date.now() / 1000) - seconds;
 
 /** Re-signs a token's header and payload with HMAC under `secret`: the classic alg-confusion forgery. */
@@ -253,6 +262,15 @@ export const CASES: Case[] = [
   { name: 'csrf form field: two _csrf fields are 403', config: 'RS256-cookie-form', request: (fx) => formPost(fx, `_csrf=${csrfTokenOf('session-a')}&_csrf=${csrfTokenOf('session-a')}`), ...CSRF_REFUSED },
   { name: 'csrf form field: a cross-site form with a valid field is still 403', config: 'RS256-cookie-form', request: (fx) => formPost(fx, `_csrf=${csrfTokenOf('session-a')}`, { 'sec-fetch-site': 'cross-site' }), ...CSRF_REFUSED },
   { name: 'csrf form field: without fieldName the field is not read (403)', config: 'RS256-cookie-token', request: (fx) => formPost(fx, `item=tea&_csrf=${csrfTokenOf('session-a')}`), ...CSRF_REFUSED },
+  // Certificate-bound tokens (RFC 8705): cnf["x5t#S256"] names the client certificate; here it comes in x-client-cert (URL-encoded PEM, as nginx sends it).
+  { name: 'mtls: a bound token with its certificate passes', config: 'RS256-mtls-header', request: (fx) => boundRequest(fx, CLIENT_A.cert), status: 200, body: VALID_BODY },
+  { name: "mtls: a bound token with another client's certificate is 401 token_binding_invalid", config: 'RS256-mtls-header', request: (fx) => boundRequest(fx, CLIENT_B.cert), ...BINDING_REFUSED },
+  { name: 'mtls: a bound token without a certificate is 401', config: 'RS256-mtls-header', request: (fx) => boundRequest(fx), ...BINDING_REFUSED },
+  { name: 'mtls: a certificate header that is not a certificate is 401', config: 'RS256-mtls-header', request: (fx) => boundRequest(fx, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'), ...BINDING_REFUSED },
+  { name: 'mtls: a malformed cnf x5t#S256 is 401, even with the certificate', config: 'RS256-mtls-header', request: async (fx) => ({ path: '/me', headers: { ...bearer(await fx.issuers.RS256.sign({ cnf: { 'x5t#S256': 'not-a-thumbprint' } })), 'x-client-cert': encodeURIComponent(CLIENT_A.cert) } }), ...BINDING_REFUSED },
+  { name: 'mtls: a token without cnf needs no certificate', config: 'RS256-mtls-header', request: (fx) => me(fx.issuers.RS256.sign()), status: 200, body: VALID_BODY },
+  { name: 'mtls: without mtls.certificate the header is not trusted; plain HTTP has no certificate (401)', config: 'RS256', request: (fx) => boundRequest(fx, CLIENT_A.cert), ...BINDING_REFUSED },
+  { name: 'mtls: a bound token on a scope route is refused for the binding before the scope', config: 'RS256-mtls-header', request: async (fx) => ({ ...(await boundRequest(fx, CLIENT_B.cert)), path: '/orders' }), ...BINDING_REFUSED },
   { name: 'csrf: a route refusal after the check passed keeps the Vary', config: 'RS256-cookie', request: (fx) => cookiePost(fx, { 'sec-fetch-site': 'same-origin' }, fx.issuers.RS256.tokenWithScopes('orders:read')), status: 403, code: 'insufficient_scope', vary: CSRF_VARY },
 ];
 

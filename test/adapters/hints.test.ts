@@ -222,6 +222,13 @@ const CASES: HintCase[] = [
     request: (fx) => bearer(fx.rs.sign()),
     hint: /^detect\.clientAddress gave no address \(it threw\), so the guard cannot tell whether the client is blocked/,
   },
+  {
+    name: 'a certificate-bound token (RFC 8705) over plain HTTP: no client certificate',
+    code: 'token_binding_invalid',
+    options: (fx) => fx.rs.verifierOptions(),
+    request: (fx) => bearer(fx.rs.sign({ cnf: { 'x5t#S256': 'A'.repeat(43) } })),
+    hint: /^the token is bound to a client certificate \(cnf x5t#S256\) but none was presented: the connection is not TLS/,
+  },
   { name: 'a clock that stopped giving a valid time', code: 'clock_invalid', options: (fx) => ({ ...fx.rs.verifierOptions(), currentDate: brokenLaterClock() }), request: (fx) => bearer(fx.rs.sign()), hint: /currentDate gave no valid time/ },
 ];
 

@@ -3,10 +3,11 @@
  * lazily by startApp, so test files that never start a Nest app never load Nest.
  */
 import 'reflect-metadata';
-import { Catch, Controller, Get, HttpCode, HttpException, Module, Options, Post, Req, type ArgumentsHost, type HttpServer, type INestApplication, type ModuleMetadata, type Type } from '@nestjs/common';
+import { Catch, Controller, Get, HttpCode, HttpException, Module, Options, Post, Req, type ArgumentsHost, type HttpServer, type INestApplication, type ModuleMetadata, type NestApplicationOptions, type Type } from '@nestjs/common';
 import { BaseExceptionFilter, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type express from 'express';
+import type { ServerOptions as HttpsOptions } from 'node:https';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { JwtGuardModule, Public, RequireAnyScope, RequireAuthLevel, RequireClaim, RequireScope, type JwtGuardModuleOptions } from '@jwt-guard/nestjs';
 import { describeAuth, errorAnswer, STEP_UP, tamperWith, type TestApp } from '../adapters/apps.js';
@@ -67,6 +68,8 @@ export interface NestAppOptions {
   providers?: ModuleMetadata['providers'];
   /** Trust `X-Forwarded-For` from loopback (Express `trust proxy`, Fastify `trustProxy`). Default false. */
   trustProxy?: boolean;
+  /** Serve HTTPS with these options (certificates, `requestCert` for mutual TLS). Default plain HTTP. */
+  https?: HttpsOptions;
 }
 
 /** A Nest app of `controllers` with the guard from `forRoot(options)` (or the given imports), listening on a free port. */
@@ -77,17 +80,19 @@ export async function startNestApp(platform: NestPlatform, options: NestAppOptio
     providers: options.providers ?? [],
   })
   class AppModule {}
-  const app = await createNestApp(platform, AppModule, options.trustProxy ?? false);
+  const app = await createNestApp(platform, AppModule, options.trustProxy ?? false, options.https);
   app.useGlobalFilters(new AppErrors(app.getHttpAdapter()));
   await app.listen(0, '127.0.0.1');
   return { app, server: app.getHttpServer(), close: () => app.close() };
 }
 
 /** NestFactory.create without logs; `abortOnError: false` so a boot failure rejects instead of aborting the process. */
-export async function createNestApp(platform: NestPlatform, module: Type, trustProxy = false): Promise<INestApplication> {
+export async function createNestApp(platform: NestPlatform, module: Type, trustProxy = false, https?: HttpsOptions): Promise<INestApplication> {
   const options = { logger: false as const, abortOnError: false };
-  if (platform === 'fastify') return NestFactory.create(module, new FastifyAdapter(trustProxy ? { trustProxy: '127.0.0.1' } : {}), options);
-  const app = await NestFactory.create(module, new ExpressAdapter(), options);
+  if (platform === 'fastify') {
+    return NestFactory.create(module, new FastifyAdapter({ ...(trustProxy ? { trustProxy: '127.0.0.1' } : {}), ...(https === undefined ? {} : { https }) }), options);
+  }
+  const app = await NestFactory.create(module, new ExpressAdapter(), https === undefined ? options : { ...options, httpsOptions: https as NestApplicationOptions['httpsOptions'] });
   if (trustProxy) (app.getHttpAdapter().getInstance() as express.Express).set('trust proxy', 'loopback');
   return app;
 }

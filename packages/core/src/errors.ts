@@ -25,6 +25,11 @@ export const ERROR_CODES = {
   token_revoked: { status: 401, bearerError: 'invalid_token' },
   /** The revocation store cannot answer and `whenUnavailable` is `'fail-closed'`. */
   revocation_unavailable: { status: 503, bearerError: undefined },
+  /**
+   * The token is bound to a key or certificate (`cnf`) the request did not prove: a missing or
+   * wrong DPoP proof or client certificate.
+   */
+  token_binding_invalid: { status: 401, bearerError: 'invalid_token' },
   /** The token lacks a scope the route requires. */
   insufficient_scope: { status: 403, bearerError: 'insufficient_scope' },
   /** A `requireClaim` check failed: the token is valid but does not grant this. */

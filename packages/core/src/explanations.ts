@@ -204,6 +204,8 @@ const EXPLANATIONS: Record<ErrorCode, Explainer> = {
   },
   token_revoked: (f) =>
     `the token is on the revocation denylist (jti ${showValue(f.payload?.jti)}, sub ${showValue(f.payload?.sub)}); get a new token — revocation is deliberate.`,
+  token_binding_invalid: (f) =>
+    `${f.detail ?? 'the token is bound (cnf) to a key or certificate the request did not prove'}; a certificate-bound token (RFC 8705) is good only over a connection made with the client certificate it was issued to.`,
   revocation_unavailable: (f) =>
     `the revocation store did not answer${f.detail === undefined ? '' : ` (${f.detail})`}; check its connection (the guard fails closed unless whenUnavailable is "fail-open").`,
   insufficient_scope: (f) => {

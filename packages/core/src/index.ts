@@ -31,6 +31,7 @@ export {
 export { fromAuthorizationHeader, fromCookie, fromHeader, type TokenGetter } from './http/token-extraction.js';
 export { readCookie } from './http/cookies.js';
 export { type GuardRequest } from './http/request.js';
+export { certificateFromHeader, certificateThumbprint, clientCertificateOf, type CertificateSource, type MtlsOptions } from './binding/certificate.js';
 export { callHook } from './call-hook.js';
 export { pathOf } from './http/guard-events.js';
 export type { DetectionAction, DetectionEvent, DetectOptions, ForgeryProbeOptions, TokenSharedOptions } from './detect/options.js';

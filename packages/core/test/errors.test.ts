@@ -53,7 +53,7 @@ describe('JwtGuardError', () => {
   });
 
   it('lists exactly the documented codes', () => {
-    expect(Object.keys(ERROR_CODES)).toHaveLength(25);
+    expect(Object.keys(ERROR_CODES)).toHaveLength(26);
   });
 
   it('leaves Error.stackTraceLimit as it found it, and keeps the stack of a configuration error only', () => {

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   answerRefusal,
+  clientCertificateOf,
   createGuard,
   defineRouteChecks,
   errorResponse,
@@ -85,7 +86,9 @@ function toGuardRequest(req: Request, withAddress = false): GuardRequest {
   const { method, headers, rawHeaders } = req;
   const url = req.originalUrl ?? req.url;
   const body = req.body as unknown;
-  return withAddress ? { method, url, headers, rawHeaders, body, clientAddress: () => req.ip } : { method, url, headers, rawHeaders, body };
+  // Undefined on a plain-HTTP socket; read only for a certificate-bound token.
+  const clientCertificate = clientCertificateOf(req.socket);
+  return withAddress ? { method, url, headers, rawHeaders, body, clientCertificate, clientAddress: () => req.ip } : { method, url, headers, rawHeaders, body, clientCertificate };
 }
 
 /**
@@ -148,6 +151,8 @@ export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(req: Request
 }
 
 export {
+  certificateFromHeader,
+  certificateThumbprint,
   createVerifier,
   fromCookie,
   fromHeader,
@@ -156,6 +161,8 @@ export {
   secretFromEnv,
   type IssuerOptions,
   type KeyEvent,
+  type CertificateSource,
+  type MtlsOptions,
   type AuthContext,
   type AuthLevel,
   type CsrfOptions,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneF
 import {
   answerRefusal,
   appendVary,
+  clientCertificateOf,
   createGuard,
   defineRouteChecks,
   errorResponse,
@@ -116,7 +117,9 @@ function refuseWith(
 function toGuardRequest(request: FastifyRequest, withAddress = false): GuardRequest {
   const { method, url, headers, body } = request;
   const rawHeaders = request.raw.rawHeaders;
-  return withAddress ? { method, url, headers, rawHeaders, body, clientAddress: () => request.ip } : { method, url, headers, rawHeaders, body };
+  // Undefined on a plain-HTTP socket; read only for a certificate-bound token.
+  const clientCertificate = clientCertificateOf(request.raw.socket);
+  return withAddress ? { method, url, headers, rawHeaders, body, clientCertificate, clientAddress: () => request.ip } : { method, url, headers, rawHeaders, body, clientCertificate };
 }
 
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
@@ -189,6 +192,8 @@ export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(request: Fas
 }
 
 export {
+  certificateFromHeader,
+  certificateThumbprint,
   createVerifier,
   fromCookie,
   fromHeader,
@@ -197,6 +202,8 @@ export {
   secretFromEnv,
   type IssuerOptions,
   type KeyEvent,
+  type CertificateSource,
+  type MtlsOptions,
   type AuthContext,
   type AuthLevel,
   type CsrfOptions,

@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import {
   answerRefusal,
+  clientCertificateOf,
   createGuard,
   defineRouteChecks,
   errorResponse,
@@ -75,7 +76,9 @@ function toGuardRequest(ctx: Context, withAddress = false): GuardRequest {
   const { method, originalUrl: url, headers } = ctx;
   const rawHeaders = ctx.req.rawHeaders;
   const body = (ctx.request as { body?: unknown }).body;
-  return withAddress ? { method, url, headers, rawHeaders, body, clientAddress: () => ctx.ip } : { method, url, headers, rawHeaders, body };
+  // Undefined on a plain-HTTP socket; read only for a certificate-bound token.
+  const clientCertificate = clientCertificateOf(ctx.req.socket);
+  return withAddress ? { method, url, headers, rawHeaders, body, clientCertificate, clientAddress: () => ctx.ip } : { method, url, headers, rawHeaders, body, clientCertificate };
 }
 
 function stateOf(ctx: Context): JwtGuardState {
@@ -151,6 +154,8 @@ export function getAuth<Claims extends JWTPayload = JwtGuardClaims>(ctx: Context
 }
 
 export {
+  certificateFromHeader,
+  certificateThumbprint,
   createVerifier,
   fromCookie,
   fromHeader,
@@ -159,6 +164,8 @@ export {
   secretFromEnv,
   type IssuerOptions,
   type KeyEvent,
+  type CertificateSource,
+  type MtlsOptions,
   type AuthContext,
   type AuthLevel,
   type CsrfOptions,

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { configError, type AuthContext, type GuardRequest, type JwtGuardError } from '@jwt-guard/core';
+import { clientCertificateOf, configError, type AuthContext, type GuardRequest, type JwtGuardError } from '@jwt-guard/core';
 
 /** Whether the handler is one the guard can read a request of. */
 export function isHttpLike(context: ExecutionContext): boolean {
@@ -14,7 +14,9 @@ export interface PlatformRequest {
   originalUrl?: string;
   headers: GuardRequest['headers'];
   rawHeaders?: readonly string[];
-  raw?: { rawHeaders?: readonly string[] };
+  raw?: { rawHeaders?: readonly string[]; socket?: unknown };
+  /** Express' `req.socket` (Fastify's is `raw.socket`): its TLS peer certificate, for certificate-bound tokens. */
+  socket?: unknown;
   body?: unknown;
   /** Express `req.ip` (with `trust proxy`) or Fastify `request.ip` (with `trustProxy`). */
   ip?: string;
@@ -64,6 +66,8 @@ export function toGuardRequest(request: PlatformRequest, withAddress = false): G
     rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
     // Nest guards run after the platform parsed the body: csrf.token.fieldName can read a form field.
     body: request.body,
+    // Undefined on a plain-HTTP socket; read only for a certificate-bound token.
+    clientCertificate: clientCertificateOf(request.socket ?? request.raw?.socket),
   };
   return withAddress ? { ...guardRequest, clientAddress: () => request.ip } : guardRequest;
 }

@@ -21,6 +21,8 @@ declare global {
 
 // What a Nest app writes alongside the decorators; the rest is in @jwt-guard/core.
 export {
+  certificateFromHeader,
+  certificateThumbprint,
   fromCookie,
   fromHeader,
   JwtGuardError,
@@ -32,6 +34,8 @@ export {
   type GuardOptions,
   type JWTPayload,
   type JwtGuardClaims,
+  type CertificateSource,
+  type MtlsOptions,
   type RejectedEvent,
   type VerifiedEvent,
 } from '@jwt-guard/core';

@@ -14,6 +14,7 @@ import { pathOf, type RejectedEvent, type VerifiedEvent } from './guard-events.j
 import { resolveDetect, type DetectionEvent, type DetectOptions } from '../detect/options.js';
 import { createDetectors, type ClientAddress } from '../detect/detectors.js';
 import type { RouteCheckClock } from './authorization.js';
+import { createCertificateCheck, type MtlsOptions } from '../binding/certificate.js';
 
 export type { RejectedEvent, VerifiedEvent } from './guard-events.js';
 
@@ -67,6 +68,12 @@ export interface GuardOptions<Claims extends JWTPayload = JwtGuardClaims> extend
    * rejects with is caught and ignored.
    */
   onDetection?: (event: DetectionEvent) => unknown;
+  /**
+   * Certificate-bound tokens (RFC 8705): a token with `cnf["x5t#S256"]` is always checked against
+   * the request's client certificate, by default the TLS connection's; `certificate` reads it from
+   * elsewhere (a TLS-terminating proxy's header). A missing or other certificate is `401 token_binding_invalid`.
+   */
+  mtls?: MtlsOptions;
 }
 
 /**
@@ -102,7 +109,7 @@ export interface Guard<Claims extends JWTPayload = JwtGuardClaims> {
 
 const PREFLIGHT: GuardOutcome<never> = Object.freeze({ type: 'preflight' });
 
-const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'csrf', 'onVerified', 'onRejected', 'detect', 'onDetection'];
+const GUARD_OPTION_NAMES = ['credentialsRequired', 'anonymousOnInvalidToken', 'getToken', 'realm', 'allowPreflight', 'csrf', 'onVerified', 'onRejected', 'detect', 'onDetection', 'mtls'];
 
 /**
  * The framework-neutral half of every adapter: token extraction, verification, and the decision
@@ -150,6 +157,8 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   const detect = resolveDetect(options.detect, options.revocation !== undefined);
   const detectors = detect === undefined ? undefined : createDetectors(detect, options.revocation?.store, onDetection);
 
+  const certificateCheck = createCertificateCheck(options.mtls);
+
   // Hooks get a duration; without hooks no clock is read.
   const timed = onVerified !== undefined || onRejected !== undefined;
 
@@ -191,6 +200,9 @@ export function createGuard<Claims extends JWTPayload = JwtGuardClaims>(
   }
 
   function success(request: GuardRequest, auth: AuthContext<Claims>, started: number, vary: string | undefined, address: ClientAddress | undefined): GuardOutcome<Claims> {
+    // Here, not in the verifier: a cached token is bound to its certificate on every request too.
+    const unbound = certificateCheck(request, auth.payload);
+    if (unbound !== undefined) return refusal(request, unbound, started, vary);
     if (detectors !== undefined) {
       // A use that trips a detector (or of a token a detector revoked) is refused like a revoked token or a blocked client.
       const tripped = detectors.afterVerified(address, request, auth);

@@ -23,6 +23,12 @@ export interface GuardRequest {
    * function, so that nothing is computed for a guard without detectors.
    */
   readonly clientAddress?: (() => string | undefined) | undefined;
+  /**
+   * The DER bytes of the TLS peer certificate (`socket.getPeerCertificate().raw`), undefined when
+   * the client sent none. Read only for a certificate-bound token (`cnf["x5t#S256"]`, RFC 8705);
+   * adapters set it only on a TLS connection (`clientCertificateOf(socket)`).
+   */
+  readonly clientCertificate?: (() => Uint8Array | undefined) | undefined;
 }
 
 /** A CORS preflight never carries credentials, so the guard lets it through to the CORS handler. */
